@@ -1,0 +1,1 @@
+"""HMS-sertifisering: a multi-tenant SaaS for small Norwegian HMS certification providers."""

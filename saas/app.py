@@ -1,0 +1,126 @@
+"""The application factory: reads as the table of contents of the product."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from saas.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(root=ROOT))
+    app.config.update(overrides or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_database(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_security_headers(app)
+
+    from saas.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    from saas.db import Database, init_request_sessions
+    from saas import models  # noqa: F401  (every model is mapped before the first query)
+
+    app.extensions["saas.db"] = Database(app.config["DATABASE_URL"])
+    init_request_sessions(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from saas.auth import login_manager
+    from saas.i18n import init_i18n
+
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from saas.api import api_blueprint, tenant_api
+    from saas.audit.views import bp as audit
+    from saas.clients.views import bp as clients
+    from saas.platform import bp as platform
+    from saas.public import bp as public
+    from saas.tenants.views import bp as tenants
+
+    for blueprint in (public, platform, tenants, clients, audit):
+        app.register_blueprint(blueprint)
+    for blueprint in (api_blueprint, tenant_api):
+        csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
+        app.register_blueprint(blueprint)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: "Forespørselen kunne ikke behandles.",
+        401: "Du må logge inn.",
+        403: "Du har ikke tilgang til denne siden.",
+        404: "Siden finnes ikke.",
+        405: "Metoden er ikke tillatt.",
+        413: "Filen er for stor. Største tillatte størrelse er 20 MB.",
+        429: "For mange forsøk. Vent litt og prøv igjen.",
+        500: "Noe gikk galt hos oss. Prøv igjen om litt.",
+    }
+
+    def render_error(code: int, message: str | None = None):
+        message = message or messages.get(code, messages[500])
+        if _wants_json():
+            return jsonify(error=code, message=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "Skjemaet er utløpt eller mangler sikkerhetsnøkkel (CSRF). Last siden på nytt og prøv igjen.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.response is not None:
+            return error.response
+        if error.code == 401 and request.path.startswith("/api/"):
+            from saas.auth import api_unauthorized
+
+            return api_unauthorized()
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("unhandled error")
+        return render_error(500)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,31 @@
+"""The tenant admin's view of the audit log."""
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from saas.audit.models import AuditEvent
+from saas.auth import admin_required, tenant_blueprint
+from saas.db import current_session
+
+bp = tenant_blueprint("audit", __name__, "/audit")
+PER_PAGE = 50
+
+
+@bp.get("/")
+@admin_required
+def index():
+    session = current_session()
+    page = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1)
+    action = request.args.get("action", "")[:60]
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    events = [dict(id=e.id, created_at=e.created_at, actor=e.actor.name if e.actor else "system", action=e.action,
+                   object_type=e.object_type, object_id=e.object_id, summary=e.summary, data=e.data, ip=e.ip) for e in rows]
+    return render_template("audit/index.html", events=events, page=page, pages=max(1, -(-total // PER_PAGE)), action=action, total=total)

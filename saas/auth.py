@@ -1,0 +1,223 @@
+"""Logging in, roles, API tokens, and the hooks that put a request inside its tenant.
+
+The tenant of a request comes from the authenticated user (session cookie or bearer token) together
+with the ``<slug>`` in the URL, never from a header the client sets.  A user of another tenant gets 404.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from sqlalchemy import select
+
+from saas.db import current_session, utcnow
+from saas.tenancy import bind_tenant, platform_access
+from saas.tenants.models import ApiToken, OneTimeToken, Role, Tenant, User
+
+login_manager = LoginManager()
+login_manager.login_view = "public.login"
+login_manager.login_message = _l("Logg inn for å fortsette.")
+login_manager.session_protection = "basic"
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+TOKEN_PREFIX = "hms_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password) and bool(
+            user and user.password_hash
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    session = current_session()
+    with platform_access(session):
+        user = session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(str(user.session_version), version):
+        return None
+    return user
+
+
+def user_from_bearer() -> User | None:
+    """The user behind ``Authorization: Bearer <token>``, or None.  Marks the token as used."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
+        return None
+    session = current_session()
+    with platform_access(session):
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip())))
+        if row is None or row.revoked_at is not None or not row.user.active:
+            return None
+        row.last_used_at = utcnow()
+        return row.user
+
+
+def create_api_token(session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Return the new token row and the token itself (shown once, never stored)."""
+    token = new_secret_token(TOKEN_PREFIX)
+    row = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name, prefix=token[:10], token_hash=token_digest(token))
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def create_one_time_token(session, user: User, purpose: str, valid_for: timedelta) -> str:
+    token = new_secret_token()
+    session.add(
+        OneTimeToken(
+            user_id=user.id, tenant_id=user.tenant_id, purpose=purpose,
+            token_hash=token_digest(token), expires_at=utcnow() + valid_for,
+        )
+    )
+    session.flush()
+    return token
+
+
+def redeem_one_time_token(session, token: str, purpose: str) -> User | None:
+    """Mark the token used and return its user; None when unknown, used or expired."""
+    with platform_access(session):
+        row = session.scalar(
+            select(OneTimeToken).where(OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == purpose)
+        )
+        if row is None or row.used_at is not None or row.expires_at < utcnow():
+            return None
+        row.used_at = utcnow()
+        return row.user
+
+
+def enter_tenant(slug: str, *, api: bool = False) -> Tenant:
+    """Bind the request to the tenant named by ``slug`` if the authenticated user belongs to it.
+
+    Anonymous visitors are sent to the login page (or get 401 from the API); users of any other tenant,
+    and platform operators, get 404 so the tenant's existence is not revealed.
+    """
+    session = current_session()
+    user = user_from_bearer() if api else current_user
+    if api:
+        g._login_user = user  # flask-login's current_user for this request only; no cookie is involved
+        if user is None:
+            abort(401)
+    elif not user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    with platform_access(session):
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is None or user.tenant_id != tenant.id:
+        abort(404)
+    bind_tenant(session, tenant.id)
+    g.tenant = tenant
+    return tenant
+
+
+def enter_public_tenant(slug: str) -> Tenant:
+    """For public pages of a tenant (register): bind the tenant without a user."""
+    session = current_session()
+    with platform_access(session):
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is None:
+        abort(404)
+    bind_tenant(session, tenant.id)
+    g.tenant = tenant
+    return tenant
+
+
+def public(view):
+    """Mark a view under /t/<slug>/ that anyone may see (no login)."""
+    view.is_public = True
+    return view
+
+
+def require_roles(*roles: Role):
+    """Allow the view to users holding any of ``roles`` within the bound tenant (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator
+
+
+staff_required = require_roles(Role.ADMIN, Role.CONSULTANT, Role.REVIEWER)
+admin_required = require_roles(Role.ADMIN)
+
+
+def operator_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.is_operator:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def api_unauthorized():
+    response = jsonify(error="unauthorized", message="Mangler eller ugyldig API-nøkkel (Authorization: Bearer <token>).")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def tenant_blueprint(name: str, import_name: str, prefix: str = "", api: bool = False):
+    """A blueprint under ``/t/<slug>`` (or ``/api/v1/t/<slug>``) whose views run inside the tenant.
+
+    The slug is consumed here, so views never see it and ``url_for`` fills it in from the request.
+    """
+    from flask import Blueprint
+
+    base = "/api/v1/t/<slug>" if api else "/t/<slug>"
+    bp = Blueprint(name, import_name, url_prefix=base + prefix)
+
+    @bp.url_value_preprocessor
+    def _enter(endpoint, values):
+        slug = values.pop("slug")
+        view = current_app.view_functions.get(endpoint)
+        if getattr(view, "is_public", False):
+            enter_public_tenant(slug)
+        else:
+            enter_tenant(slug, api=api)
+
+    @bp.url_defaults
+    def _slug(endpoint, values):
+        if "slug" not in values and "tenant" in g and current_app.url_map.is_endpoint_expecting(endpoint, "slug"):
+            values["slug"] = g.tenant.slug
+
+    return bp

@@ -1,0 +1,201 @@
+"""The ``saas`` command: serve, demo data, tenants, users, tokens, migrations, worker."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from saas.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main():
+    """HMS-sertifisering: administrasjonskommandoer."""
+
+
+def _db():
+    return current_app.extensions["saas.db"]
+
+
+def ensure_schema() -> bool:
+    """Create the schema on the embedded default (SQLite) when missing; True when it was created.
+
+    Production databases are only ever changed by Alembic migrations (``saas db upgrade``).
+    """
+    from sqlalchemy import inspect
+
+    from saas.db import Base
+
+    db = _db()
+    if "tenants" in inspect(db.engine).get_table_names():
+        return False
+    if not current_app.config["EMBEDDED"]:
+        raise click.ClickException("Databasen har ikke skjema. Kjør `saas db upgrade` først.")
+    from saas.migrate import upgrade
+
+    upgrade(db.url)
+    return True
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int):
+    """Run the product.  On the embedded default, creates the schema and demo data on first start."""
+    from werkzeug.serving import run_simple
+
+    if ensure_schema():
+        from saas.demo import load_demo
+
+        with _db().session_scope() as session:
+            load_demo(session)
+        click.echo("Opprettet database og demodata.")
+    click.echo(f"HMS-sertifisering kjører på http://{host}:{port}")
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+@main.command()
+@with_appcontext
+def demo():
+    """Load the demo data (idempotent)."""
+    from saas.demo import load_demo
+
+    ensure_schema()
+    with _db().session_scope() as session:
+        created = load_demo(session)
+    click.echo("Demodata lastet." if created else "Demodata finnes allerede.")
+
+
+@main.command("create-tenant")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--org-number", required=True)
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", default="Administrator")
+@click.option("--admin-password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_tenant_cmd(slug, name, org_number, admin_email, admin_name, admin_password):
+    """Create a provider with its first administrator."""
+    from saas.schemas import FieldErrors, load_json
+    from saas.tenancy import bind_tenant
+    from saas.tenants import services
+    from saas.tenants.schemas import TenantSchema
+
+    try:
+        data = load_json(TenantSchema(), {"slug": slug, "name": name, "org_number": org_number})
+        with _db().session_scope() as session:
+            tenant = services.create_tenant(session, data)
+            bind_tenant(session, tenant.id)
+            services.create_user(session, tenant.id, admin_email, admin_name, ["admin"], password=admin_password)
+    except FieldErrors as error:
+        raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items()))
+    click.echo(f"Opprettet {name} ({slug}) med administrator {admin_email}.")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--tenant", "slug", help="tenant slug; omit with --operator")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["admin", "consultant", "reviewer", "client"]))
+@click.option("--operator", is_flag=True, help="a platform operator (no tenant)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user_cmd(email, name, slug, roles, operator, password):
+    """Create a user in a tenant, or a platform operator."""
+    from sqlalchemy import select
+
+    from saas.schemas import FieldErrors
+    from saas.tenancy import bind_tenant, platform_access
+    from saas.tenants import services
+    from saas.tenants.models import Tenant
+
+    if operator == bool(slug):
+        raise click.UsageError("Oppgi enten --tenant eller --operator.")
+    if slug and not roles:
+        raise click.UsageError("Oppgi minst én --role.")
+    try:
+        with _db().session_scope() as session:
+            tenant_id = None
+            if slug:
+                with platform_access(session):
+                    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+                if tenant_id is None:
+                    raise click.ClickException(f"Fant ingen tilbyder med kortnavn {slug}.")
+                bind_tenant(session, tenant_id)
+            services.create_user(session, tenant_id, email, name, roles, password=password, is_operator=operator)
+    except FieldErrors as error:
+        raise click.ClickException("; ".join(" ".join(v) for v in error.errors.values()))
+    click.echo(f"Opprettet {email}.")
+
+
+@main.group()
+def token():
+    """Personal API tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--name", default="CLI")
+@with_appcontext
+def token_create(email, name):
+    """Print a new API token for the user with EMAIL (shown once)."""
+    from sqlalchemy import func, select
+
+    from saas.auth import create_api_token
+    from saas.tenancy import bind_tenant, platform_access
+    from saas.tenants.models import User
+
+    with _db().session_scope() as session:
+        with platform_access(session):
+            user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None or user.tenant_id is None:
+            raise click.ClickException(f"Fant ingen bruker i en tilbyder med e-post {email}.")
+        bind_tenant(session, user.tenant_id)
+        _, secret = create_api_token(session, user, name)
+    click.echo(secret)
+
+
+@main.group()
+def db():
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Migrate the database to REVISION (default: head)."""
+    from saas.migrate import upgrade
+
+    upgrade(_db().url, revision)
+    click.echo(f"Databasen er migrert til {revision}.")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@with_appcontext
+def worker(burst):
+    """Run an RQ worker (with the scheduler) for this application."""
+    from rq import Queue, Worker
+
+    from saas.jobs import redis_connection
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL er ikke satt; jobbene kjører i prosessen.")
+    import saas.jobs
+
+    saas.jobs._worker_app = app
+    connection = redis_connection(app)
+    Worker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
+
+
+def register_cli(app) -> None:
+    """Also expose the commands through ``flask --app saas.app``."""
+    for name, command in main.commands.items():
+        app.cli.add_command(command, name)

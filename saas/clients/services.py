@@ -1,0 +1,171 @@
+"""Client companies: listing, creating, editing, archiving; who may see which company."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from saas.audit.services import record
+from saas.clients.models import ClientCompany, ContactPerson, SubUnit
+from saas.db import utcnow
+from saas.schemas import FieldErrors
+from saas.tenants.models import Role, User
+
+SORTS = {
+    "name": ClientCompany.name,
+    "org_number": ClientCompany.org_number,
+    "city": ClientCompany.city,
+    "employees": ClientCompany.employee_count,
+    "created": ClientCompany.created_at,
+}
+PAGE_SIZE = 25
+
+
+class NotFound(LookupError):
+    """The object does not exist for this user (another tenant's, or not one of a client's companies)."""
+
+
+def visible_companies(user: User) -> Select:
+    """Companies the user may see: all of the tenant's for staff, only linked ones for client contacts."""
+    query = select(ClientCompany)
+    if not user.is_staff:
+        linked = select(ContactPerson.company_id).where(ContactPerson.user_id == user.id)
+        query = query.where(ClientCompany.id.in_(linked))
+    return query
+
+
+def get_company(session: Session, user: User, company_id: int, *, with_details: bool = False) -> ClientCompany:
+    """Return the company or raise NotFound."""
+    query = visible_companies(user).where(ClientCompany.id == company_id)
+    if with_details:
+        query = query.options(selectinload(ClientCompany.sub_units), selectinload(ClientCompany.contacts))
+    company = session.scalar(query)
+    if company is None:
+        raise NotFound(company_id)
+    return company
+
+
+@dataclass(frozen=True)
+class CompanyFilter:
+    q: str = ""
+    consultant_id: int | None = None
+    archived: bool = False
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
+    """One page of companies (two queries whatever the number of companies)."""
+    query = visible_companies(user).where(
+        ClientCompany.archived_at.is_not(None) if flt.archived else ClientCompany.archived_at.is_(None)
+    )
+    if flt.q:
+        term = f"%{flt.q.strip().lower()}%"
+        digits = "".join(ch for ch in flt.q if ch.isdigit())
+        conditions = [func.lower(ClientCompany.name).like(term), func.lower(ClientCompany.city).like(term)]
+        if digits:
+            conditions.append(ClientCompany.org_number.like(f"%{digits}%"))
+        query = query.where(or_(*conditions))
+    if flt.consultant_id:
+        query = query.where(ClientCompany.consultant_id == flt.consultant_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    column = SORTS.get(flt.sort, ClientCompany.name)
+    order = column.desc() if flt.descending else column.asc()
+    rows = session.execute(
+        query.with_only_columns(
+            ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city,
+            ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
+        )
+        .outerjoin(User, and_(User.id == ClientCompany.consultant_id))
+        .order_by(order, ClientCompany.id)
+        .limit(flt.per_page)
+        .offset((max(flt.page, 1) - 1) * flt.per_page)
+    ).all()
+    items = [
+        dict(id=r.id, name=r.name, org_number=r.org_number, city=r.city, employee_count=r.employee_count,
+             consultant_id=r.consultant_id, consultant_name=r.consultant_name, archived=r.archived_at is not None)
+        for r in rows
+    ]
+    return Page(items=items, total=total, page=max(flt.page, 1), per_page=flt.per_page)
+
+
+def consultants(session: Session) -> list[dict]:
+    from saas.tenants.models import UserRole
+
+    rows = session.execute(
+        select(User.id, User.name).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.CONSULTANT.value, User.active.is_(True)).order_by(User.name)
+    ).all()
+    return [dict(id=r.id, name=r.name) for r in rows]
+
+
+def _check(session: Session, data: dict, company_id: int | None = None) -> None:
+    errors: dict[str, str] = {}
+    query = select(ClientCompany.id).where(ClientCompany.org_number == data["org_number"])
+    if company_id:
+        query = query.where(ClientCompany.id != company_id)
+    if session.scalar(query) is not None:
+        errors["org_number"] = "En kunde med dette organisasjonsnummeret finnes allerede."
+    if data.get("consultant_id") and data["consultant_id"] not in {c["id"] for c in consultants(session)}:
+        errors["consultant_id"] = "Velg en HMS-rådgiver hos denne tilbyderen."
+    if data.get("follow_up_from") and data.get("follow_up_to") and data["follow_up_to"] < data["follow_up_from"]:
+        errors["follow_up_to"] = "Sluttdato kan ikke være før startdato."
+    if errors:
+        raise FieldErrors(errors)
+
+
+def create_company(session: Session, actor: User, data: dict) -> ClientCompany:
+    """Create a client company.  Raises FieldErrors (duplicate org number, unknown consultant)."""
+    _check(session, data)
+    company = ClientCompany(**data)
+    session.add(company)
+    session.flush()
+    record(session, actor, "company.created", company, company.name)
+    return company
+
+
+def update_company(session: Session, actor: User, company: ClientCompany, data: dict) -> ClientCompany:
+    _check(session, data, company.id)
+    changed = sorted(k for k, v in data.items() if getattr(company, k) != v)
+    for key, value in data.items():
+        setattr(company, key, value)
+    session.flush()
+    record(session, actor, "company.updated", company, company.name, fields=changed)
+    return company
+
+
+def set_archived(session: Session, actor: User, company: ClientCompany, archived: bool) -> None:
+    """Archive or restore.  Companies are never hard-deleted: their certification history stays."""
+    company.archived_at = utcnow() if archived else None
+    record(session, actor, "company.archived" if archived else "company.restored", company, company.name)
+
+
+def add_sub_unit(session: Session, actor: User, company: ClientCompany, data: dict) -> SubUnit:
+    unit = SubUnit(company_id=company.id, **data)
+    session.add(unit)
+    session.flush()
+    record(session, actor, "sub_unit.created", unit, f"{company.name}: {unit.name}")
+    return unit
+
+
+def add_contact(session: Session, actor: User, company: ClientCompany, data: dict) -> ContactPerson:
+    contact = ContactPerson(company_id=company.id, **data)
+    session.add(contact)
+    session.flush()
+    record(session, actor, "contact.created", contact, f"{company.name}: {contact.name}")
+    return contact

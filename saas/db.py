@@ -1,0 +1,179 @@
+"""Engine, sessions and the declarative base.  The only module where raw SQL may live.
+
+One session per request or job: the boundary commits once (``commit_boundary``) and rolls back on
+error.  Work that must wait for the commit (jobs, e-mail) is registered with ``after_commit``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use saas.db.utcnow()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """The engine and the session factory of one application.
+
+    Tests replace ``sessionmaker`` with one bound to an outer transaction (a savepoint per test).
+    """
+
+    def __init__(self, url: str, **engine_kwargs: Any):
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A session for a job or a CLI command: commits once at the end, rolls back on error."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+# -- after-commit work ------------------------------------------------------------------------------
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed; drop it on rollback."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop("after_commit", None)
+
+
+# -- PostgreSQL session settings used by row-level security ----------------------------------------
+
+def set_pg_tenant_settings(connection, tenant_id: int | None, platform: bool) -> None:
+    """Transaction-local settings that the RLS policies read (see migrations)."""
+    connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.platform', :platform, true)"),
+        {"tenant": "" if tenant_id is None else str(tenant_id), "platform": "on" if platform else "off"},
+    )
+
+
+def pg_role_bypasses_rls(connection) -> bool:
+    row = connection.execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    return bool(row)
+
+
+def truncate_all(connection, tables: list[str]) -> None:
+    """Empty the given tables (live-server and worker tests)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+# -- the request's session ---------------------------------------------------------------------------
+
+def current_session() -> Session:
+    """The session of the current request, created on first use and committed by ``commit_boundary``."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["saas.db"].sessionmaker()
+    return g.db_session
+
+
+def init_request_sessions(app) -> None:
+    """One commit per request: commit before the response leaves when it is a success, else roll back."""
+    from flask import g
+
+    @app.after_request
+    def commit_boundary(response):
+        session = g.get("db_session")
+        if session is None:
+            return response
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+        return response
+
+    @app.teardown_request
+    def close_session(exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()

@@ -1,0 +1,46 @@
+"""Language and display formats: bokmål first, English second; Europe/Oslo on screen."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from saas.norway import format_date, format_money, format_org_number
+
+LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
+OSLO = ZoneInfo("Europe/Oslo")
+babel = Babel()
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(["nb", "no", "en"], "nb").replace("no", "nb") if request else "nb"
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+
+
+def display_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(OSLO).date()
+    return format_date(value)
+
+
+def init_i18n(app) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.filters.update(
+        date=display_date, datetime=local_datetime, money=format_money, orgnr=format_org_number,
+    )
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -1,0 +1,132 @@
+"""Tenant isolation: THE one place it lives.
+
+* ``TenantOwned`` marks a model as belonging to one tenant (a provider).
+* Every ORM select, update and delete gets ``tenant_id = <bound tenant>`` added (loads, joins, lazy
+  loads, bulk statements), through a session event, so no view ever filters by tenant by hand.
+* The flush stamps new rows with the bound tenant and refuses writes to another tenant's rows.
+* With no tenant bound, a query that touches tenant data fails closed (``TenantNotBound``).
+* ``platform_access(session)`` is the one explicit, greppable bypass, for platform-level work
+  (login lookups, the operator's pages, jobs that fan out over tenants, migrations).
+* On PostgreSQL the same rule is enforced a second time by row-level security (FORCE), reading the
+  transaction-local settings ``app.tenant_id`` and ``app.platform`` kept in step here.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+from saas.db import Base, set_pg_tenant_settings
+
+
+class TenantNotBound(RuntimeError):
+    """A query touched tenant-owned data while no tenant was bound to the session."""
+
+
+class CrossTenantWrite(RuntimeError):
+    """A flush tried to write a row that belongs to another tenant than the bound one."""
+
+
+class TenantOwned:
+    """Mixin for every model that belongs to one tenant."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True, nullable=False)
+
+
+def tenant_models() -> list[type]:
+    """Every mapped tenant-owned model (the cross-tenant tests enumerate these)."""
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def tenant_tables() -> list[str]:
+    return [cls.__table__.name for cls in tenant_models()]
+
+
+def bound_tenant(session: Session) -> int | None:
+    return session.info.get("tenant_id")
+
+
+def is_platform(session: Session) -> bool:
+    return session.info.get("platform", 0) > 0
+
+
+def bind_tenant(session: Session, tenant_id: int | None) -> None:
+    """Bind the session to one tenant for the rest of its life (request or job)."""
+    session.info["tenant_id"] = tenant_id
+    _sync_database_settings(session)
+
+
+@contextmanager
+def platform_access(session: Session) -> Iterator[Session]:
+    """The one bypass of tenant scoping.  Use only for platform-level work."""
+    session.info["platform"] = session.info.get("platform", 0) + 1
+    _sync_database_settings(session)
+    try:
+        yield session
+    finally:
+        session.info["platform"] -= 1
+        _sync_database_settings(session)
+
+
+def _sync_database_settings(session: Session) -> None:
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        set_pg_tenant_settings(session.connection(), bound_tenant(session), is_platform(session))
+
+
+@event.listens_for(Session, "after_begin")
+def _settings_on_begin(session: Session, transaction, connection) -> None:
+    if connection.dialect.name == "postgresql":
+        set_pg_tenant_settings(connection, bound_tenant(session), is_platform(session))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state) -> None:
+    session = state.session
+    if is_platform(session) or state.is_column_load:
+        return
+    touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    if not touched:
+        return
+    if state.is_insert:
+        raise CrossTenantWrite("Bulk INSERT of tenant-owned rows is allowed only under platform_access().")
+    tenant_id = bound_tenant(session)
+    if tenant_id is None:
+        raise TenantNotBound("No tenant is bound to this session; refusing to query tenant-owned data.")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_flush(session: Session, flush_context, instances) -> None:
+    platform = is_platform(session)
+    tenant_id = bound_tenant(session)
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                if platform and _tenant_optional(obj):
+                    continue
+                raise TenantNotBound(f"Cannot add {type(obj).__name__} without a bound tenant.")
+            obj.tenant_id = tenant_id
+        elif not platform and obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant.")
+    if platform:
+        return
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantOwned) and obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant.")
+
+
+def _tenant_optional(obj) -> bool:
+    """Platform operators are users without a tenant."""
+    column = type(obj).__table__.columns.get("tenant_id")
+    return column is not None and column.nullable

@@ -1,0 +1,122 @@
+"""Tenants, users, roles, invitations and passwords."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from saas import auth
+from saas.audit.services import record
+from saas.db import utcnow
+from saas.mail import send_mail
+from saas.schemas import FieldErrors
+from saas.tenancy import bind_tenant, platform_access
+from saas.tenants.models import DEFAULT_TENANT_SETTINGS, Role, Tenant, User, UserRole
+
+INVITE_VALID = timedelta(days=7)
+RESET_VALID = timedelta(hours=2)
+
+
+def create_tenant(session: Session, data: dict, actor: User | None = None) -> Tenant:
+    """Create a provider.  Raises FieldErrors when the slug is taken."""
+    with platform_access(session):
+        if session.scalar(select(Tenant.id).where(Tenant.slug == data["slug"])):
+            raise FieldErrors({"slug": "Denne kortnavnet er allerede i bruk."})
+        tenant = Tenant(**{k: v for k, v in data.items() if hasattr(Tenant, k)}, settings=dict(DEFAULT_TENANT_SETTINGS))
+        session.add(tenant)
+        session.flush()
+    return tenant
+
+
+def email_taken(session: Session, email: str, except_id: int | None = None) -> bool:
+    with platform_access(session):
+        query = select(User.id).where(func.lower(User.email) == email.lower())
+        if except_id:
+            query = query.where(User.id != except_id)
+        return session.scalar(query) is not None
+
+
+def create_user(session: Session, tenant_id: int | None, email: str, name: str, roles, password: str | None = None,
+                is_operator: bool = False, phone: str = "") -> User:
+    """Create a user in the bound tenant (or a platform operator with ``tenant_id=None``)."""
+    email = email.strip().lower()
+    if email_taken(session, email):
+        raise FieldErrors({"email": "Det finnes allerede en bruker med denne e-postadressen."})
+    user = User(
+        tenant_id=tenant_id, email=email, name=name, phone=phone, is_operator=is_operator,
+        password_hash=auth.hash_password(password) if password else None,
+    )
+    user.role_rows = [UserRole(role=Role(r).value, tenant_id=tenant_id) for r in sorted(set(roles))]
+    if tenant_id is None:
+        with platform_access(session):
+            session.add(user)
+            session.flush()
+    else:
+        session.add(user)
+        session.flush()
+    return user
+
+
+def set_roles(session: Session, user: User, roles) -> None:
+    wanted = {Role(r).value for r in roles}
+    for row in list(user.role_rows):
+        if row.role not in wanted:
+            user.role_rows.remove(row)
+    have = {r.role for r in user.role_rows}
+    for role in sorted(wanted - have):
+        user.role_rows.append(UserRole(role=role, tenant_id=user.tenant_id))
+    session.flush()
+
+
+def invite_user(session: Session, tenant: Tenant, actor: User, data: dict) -> User:
+    """Create the user without a password and e-mail a link to choose one."""
+    user = create_user(session, tenant.id, data["email"], data["name"], data["roles"], phone=data.get("phone", ""))
+    send_invitation(session, tenant, user)
+    record(session, actor, "user.invited", user, f"Inviterte {user.email}", roles=sorted(data["roles"]))
+    return user
+
+
+def send_invitation(session: Session, tenant: Tenant, user: User) -> None:
+    token = auth.create_one_time_token(session, user, "invite", INVITE_VALID)
+    link = current_app.config["PUBLIC_BASE_URL"] + url_for("public.accept_invite", token=token)
+    send_mail(session, user.email, f"Invitasjon til {tenant.name}", "invite", tenant_id=tenant.id,
+              name=user.name, tenant_name=tenant.name, link=link, days=INVITE_VALID.days)
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """E-mail a reset link when the address belongs to an active user; silent otherwise."""
+    with platform_access(session):
+        user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None or not user.active:
+            return
+        token = auth.create_one_time_token(session, user, "reset", RESET_VALID)
+    link = current_app.config["PUBLIC_BASE_URL"] + url_for("public.reset_password", token=token)
+    send_mail(session, user.email, "Tilbakestill passordet ditt", "reset", tenant_id=user.tenant_id,
+              name=user.name, link=link, hours=int(RESET_VALID.total_seconds() // 3600))
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and end every existing session of the user."""
+    user.password_hash = auth.hash_password(password)
+    user.session_version += 1
+    if user.tenant_id is not None:
+        bind_tenant(session, user.tenant_id)
+        record(session, user, "user.password_changed", user, "Passord endret")
+    session.flush()
+
+
+def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise FieldErrors({"active": "Du kan ikke deaktivere deg selv."})
+    user.active = active
+    user.session_version += 1
+    record(session, actor, "user.enabled" if active else "user.disabled", user, user.email)
+    session.flush()
+
+
+def revoke_token(session: Session, actor: User, token) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record(session, actor, "token.revoked", token, token.name)
