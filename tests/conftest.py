@@ -1,0 +1,199 @@
+"""Test setup: a real database (PostgreSQL when reachable, else SQLite) migrated by Alembic once per run,
+and a savepoint transaction per test.
+
+SAAS_TEST_DB=postgres|sqlite forces a backend; TEST_PG_ADMIN_URL names a superuser connection used only
+to create the test role and database.  The application itself connects as a non-superuser role, so
+PostgreSQL row-level security applies to it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import sessionmaker
+
+from saas.app import create_app
+from saas.migrate import upgrade
+from saas.tenancy import bind_tenant, platform_access
+from tests import factories
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ROLE = "saas_test_app"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def backend() -> str:
+    forced = os.environ.get("SAAS_TEST_DB")
+    if forced:
+        return forced
+    return "postgres" if _reachable("127.0.0.1", 5432) else "sqlite"
+
+
+BACKEND = backend()
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and BACKEND != "postgres":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (SAAS_TEST_DB=postgres)"))
+        if "redis" in item.keywords and not REDIS_AVAILABLE:
+            item.add_marker(pytest.mark.skip(reason="needs Redis on 127.0.0.1:6379"))
+
+
+def pytest_report_header(config):
+    return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}"
+
+
+def create_database(name: str) -> str:
+    """A fresh, migrated database; returns the application's URL for it."""
+    if BACKEND == "postgres":
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PG_ROLE}).scalar():
+                conn.execute(text(f"CREATE ROLE {PG_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_ROLE}'))
+        admin.dispose()
+        url = re.sub(r"//[^@/]+@", f"//{PG_ROLE}@", PG_ADMIN_URL).rsplit("/", 1)[0] + f"/{name}"
+    else:
+        path = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"{name}-{os.getpid()}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+def app_config(url: str, tmp_path: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
+        "DATABASE_URL": url,
+        "JOBS_MODE": "sync",
+        "STORAGE_DIR": str(tmp_path / "files"),
+        "PUBLIC_BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WTF_CSRF_ENABLED": False,
+        "BRREG_URL": "http://127.0.0.1:9/enhetsregisteret/api",
+        "BRREG_TIMEOUT": 1.0,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    return create_database(f"saas_test_{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.setdefault("SAAS_ROOT", str(tmp_path_factory.mktemp("root")))
+    application = create_app(app_config(database_url, tmp_path_factory.mktemp("storage")))
+    from saas.app import limiter
+
+    limiter.enabled = True
+    yield application
+    application.extensions["saas.db"].engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session inside a transaction that is rolled back after the test (a savepoint per commit)."""
+    database = app.extensions["saas.db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    original = database.sessionmaker
+    database.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session = database.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.sessionmaker = original
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+        from saas.app import limiter
+
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@contextmanager
+def as_platform(session):
+    with platform_access(session):
+        yield session
+
+
+@pytest.fixture
+def two_tenants(db):
+    """Tenant A and tenant B, each with an admin, a consultant, a reviewer, a client contact and companies."""
+    world = {}
+    for key in ("a", "b"):
+        tenant = factories.make_tenant(db, slug=f"tenant-{key}", name=f"Tilbyder {key.upper()} AS")
+        admin = factories.make_user(db, tenant, roles=("admin",), email=f"admin-{key}@example.no")
+        consultant = factories.make_user(db, tenant, roles=("consultant",), email=f"consultant-{key}@example.no")
+        reviewer = factories.make_user(db, tenant, roles=("reviewer",), email=f"reviewer-{key}@example.no")
+        client_user = factories.make_user(db, tenant, roles=("client",), email=f"client-{key}@example.no")
+        company = factories.make_company(db, tenant, name=f"Kunde {key.upper()} Hemmelig AS", consultant_id=consultant.id)
+        other = factories.make_company(db, tenant, name=f"Annen kunde {key.upper()} AS")
+        factories.make_sub_unit(db, company, name=f"Avdeling {key.upper()} Hemmelig")
+        factories.make_contact(db, company, user=client_user, name=f"Kontakt {key.upper()} Hemmelig")
+        world[key] = dict(tenant=tenant, admin=admin, consultant=consultant, reviewer=reviewer, client=client_user,
+                          company=company, other_company=other)
+    bind_tenant(db, None)
+    db.commit()
+    return world
+
+
+def login(client, user, password: str = factories.PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run inside the block: ``with count_queries() as counter: ...; counter.count``."""
+
+    @contextmanager
+    def counting():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        counter = Counter()
+        engine = app.extensions["saas.db"].engine
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG")):
+                counter.count += 1
+                counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
