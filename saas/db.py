@@ -84,7 +84,13 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.sessionmaker = self.make_sessionmaker(self.engine)
+
+    @staticmethod
+    def make_sessionmaker(bind, **kwargs: Any) -> sessionmaker:
+        from saas.tenancy import TenantSession
+
+        return sessionmaker(bind=bind, class_=TenantSession, expire_on_commit=False, **kwargs)
 
     @property
     def is_postgres(self) -> bool:

@@ -37,6 +37,20 @@ class TenantOwned:
         return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True, nullable=False)
 
 
+class TenantSession(Session):
+    """A session whose ``get()`` also refuses identity-map hits of another tenant's rows."""
+
+    def get(self, entity, ident, **kwargs):
+        obj = super().get(entity, ident, **kwargs)
+        if isinstance(obj, TenantOwned) and not is_platform(self):
+            tenant_id = bound_tenant(self)
+            if tenant_id is None:
+                raise TenantNotBound("No tenant is bound to this session; refusing to load tenant-owned data.")
+            if obj.tenant_id != tenant_id:
+                return None
+        return obj
+
+
 def tenant_models() -> list[type]:
     """Every mapped tenant-owned model (the cross-tenant tests enumerate these)."""
     return sorted(

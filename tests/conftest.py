@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.orm import sessionmaker
 
 from saas.app import create_app
 from saas.migrate import upgrade
@@ -119,7 +118,7 @@ def db(app):
     connection = database.engine.connect()
     outer = connection.begin()
     original = database.sessionmaker
-    database.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    database.sessionmaker = database.make_sessionmaker(connection, join_transaction_mode="create_savepoint")
     session = database.sessionmaker()
     try:
         yield session
@@ -147,20 +146,14 @@ def as_platform(session):
 
 @pytest.fixture
 def two_tenants(db):
-    """Tenant A and tenant B, each with an admin, a consultant, a reviewer, a client contact and companies."""
+    """Tenant A and tenant B, each with one of every tenant-owned object (see tests/worlds/): users of
+    every role, companies with sub-units and contacts, tokens, ..."""
+    from tests.worlds import populate_all
+
     world = {}
     for key in ("a", "b"):
         tenant = factories.make_tenant(db, slug=f"tenant-{key}", name=f"Tilbyder {key.upper()} AS")
-        admin = factories.make_user(db, tenant, roles=("admin",), email=f"admin-{key}@example.no")
-        consultant = factories.make_user(db, tenant, roles=("consultant",), email=f"consultant-{key}@example.no")
-        reviewer = factories.make_user(db, tenant, roles=("reviewer",), email=f"reviewer-{key}@example.no")
-        client_user = factories.make_user(db, tenant, roles=("client",), email=f"client-{key}@example.no")
-        company = factories.make_company(db, tenant, name=f"Kunde {key.upper()} Hemmelig AS", consultant_id=consultant.id)
-        other = factories.make_company(db, tenant, name=f"Annen kunde {key.upper()} AS")
-        factories.make_sub_unit(db, company, name=f"Avdeling {key.upper()} Hemmelig")
-        factories.make_contact(db, company, user=client_user, name=f"Kontakt {key.upper()} Hemmelig")
-        world[key] = dict(tenant=tenant, admin=admin, consultant=consultant, reviewer=reviewer, client=client_user,
-                          company=company, other_company=other)
+        world[key] = populate_all(db, {"tenant": tenant, "key": key})
     bind_tenant(db, None)
     db.commit()
     return world

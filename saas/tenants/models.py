@@ -64,6 +64,7 @@ class User(TenantOwned, Base):
     """A person who logs in.  Platform operators have no tenant; everyone else has exactly one."""
 
     __tablename__ = "users"
+    __url_param__ = "user_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
