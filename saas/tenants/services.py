@@ -120,3 +120,21 @@ def revoke_token(session: Session, actor: User, token) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record(session, actor, "token.revoked", token, token.name)
+
+
+def branding(tenant: Tenant) -> dict:
+    """Plain data about the provider for PDFs and e-mails, with logo and signature as data: URIs."""
+    from saas import storage
+    from saas.pdf import data_uri
+
+    def image(key: str | None) -> str | None:
+        if not key or not storage.exists(key):
+            return None
+        return data_uri(storage.read(key), "image/png" if key.endswith(".png") else "image/jpeg")
+
+    return dict(
+        id=tenant.id, slug=tenant.slug, name=tenant.name, org_number=tenant.org_number, address=tenant.address,
+        postcode=tenant.postcode, city=tenant.city, contact_email=tenant.contact_email, vat_registered=tenant.vat_registered,
+        primary_color=tenant.primary_color, accent_color=tenant.accent_color, signatory_name=tenant.signatory_name,
+        signatory_title=tenant.signatory_title, logo_uri=image(tenant.logo_file), signature_uri=image(tenant.signature_file),
+    )

@@ -106,7 +106,12 @@ def live_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+            # Playwright turns the back-forward cache off; users' browsers have it on, and it is what would
+            # show a logged-out user the previous tenant page on "back".
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
         expect.set_options(timeout=TIMEOUT_MS)
         yield chromium
         chromium.close()

@@ -89,7 +89,7 @@ def test_after_logout_the_back_button_leads_to_the_login_page(live_server, page)
 
     page.get_by_role("button", name="Logg ut", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Du er logget ut.")
-    page.go_back()
+    page.go_back(wait_until="commit")  # a page restored from the back-forward cache fires no load event
 
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn")
