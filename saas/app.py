@@ -62,7 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
 
-    for blueprint in (public, platform, tenants, clients, audit):
+    from saas.hms.views import BLUEPRINTS as hms
+
+    for blueprint in (public, platform, tenants, clients, audit, *hms):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

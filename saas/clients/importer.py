@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from marshmallow import ValidationError
@@ -423,23 +423,14 @@ def _header(sheet: Sheet, name: str) -> str:
     return _BY_FIELD[name].header if name in _BY_FIELD else ""
 
 
-def _flat(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            flat.update(_flat(value, str(key) if not prefix else prefix))
-        return flat
-    return {prefix or "_schema": [str(m) for m in (messages if isinstance(messages, list) else [messages])]}
+def _flat(messages: object) -> dict[str, list[str]]:
+    """marshmallow's {"field": ["message"]} (CompanySchema loads no nested fields)."""
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
 
 
 # -- writing -------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One company as the export writes it: CompanySchema field names, plus the consultant's e-mail."""
-
-    values: Mapping[str, object] = field(default_factory=dict)
-
 
 def _export_cell(column: Column, value: object, for_csv: bool) -> object:
     if value is None or value == "":

@@ -1,0 +1,1 @@
+"""Jobs of the HMS work (reminders, report rendering)."""

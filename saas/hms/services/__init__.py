@@ -1,0 +1,1 @@
+"""Services of the HMS work, one module per area."""
