@@ -44,10 +44,10 @@ def _init_database(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from saas.auth import login_manager
+    from saas.auth import configure_password_hasher, login_manager
     from saas.i18n import init_i18n
 
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    configure_password_hasher(app.config.get("PASSWORD_HASHER_PARAMS"))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -62,9 +62,11 @@ def _register_blueprints(app: Flask) -> None:
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
 
+    from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
+    from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *surveys):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
@@ -105,6 +107,8 @@ def _register_error_handlers(app: Flask) -> None:
             from saas.auth import api_unauthorized
 
             return api_unauthorized()
+        if error.code == 429 and error.description and not error.description[0].isdigit():
+            return render_error(429, error.description)  # the limit's own message, e.g. for failed logins
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

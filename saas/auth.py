@@ -31,6 +31,14 @@ _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
+
+def configure_password_hasher(params: dict | None) -> None:
+    """Tests use cheap argon2 parameters; production keeps argon2-cffi's defaults."""
+    global _hasher, _DUMMY_HASH
+    if params:
+        _hasher = PasswordHasher(**params)
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
 TOKEN_PREFIX = "hms_"
 
 

@@ -84,6 +84,9 @@ def platform_access(session: Session) -> Iterator[Session]:
     _sync_database_settings(session)
     try:
         yield session
+        # Changes made with platform access are written while it lasts (RLS would hide them afterwards).
+        if session.new or session.dirty or session.deleted:
+            session.flush()
     finally:
         session.info["platform"] -= 1
         _sync_database_settings(session)

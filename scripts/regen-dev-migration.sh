@@ -5,11 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rev="$1"; message="$2"
 old=$(ls migrations/versions/*_"$rev"_*.py)
-rls=$(python3 - "$old" <<'PY'
-import re, sys
-print(" ".join(re.findall(r"op.create_table\('(\w+)'", open(sys.argv[1]).read())))
-PY
-)
 rm -f "$old"
 tmp=$(mktemp -d)
 .venv/bin/python - "$tmp" "$rev" "$message" <<'PY'
@@ -24,7 +19,9 @@ new=$(ls migrations/versions/*_"$rev"_*.py)
 .venv/bin/python - "$new" <<'PY'
 import re, sys
 p = sys.argv[1]; s = open(p).read()
-tables = re.findall(r"op.create_table\('(\w+)'", s)
+from saas import models  # noqa: F401
+from saas.tenancy import tenant_tables
+tables = [t for t in re.findall(r"op.create_table\('(\w+)'", s) if t in set(tenant_tables())]
 marker = "    # ### end Alembic commands ###\n"
 i = s.index(marker)
 s = s[:i] + marker + f"    for table in {tuple(tables)!r}:\n        enable_row_level_security(op, table)\n" + s[i + len(marker):]

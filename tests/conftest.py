@@ -90,6 +90,7 @@ def app_config(url: str, tmp_path: Path, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "BRREG_URL": "http://127.0.0.1:9/enhetsregisteret/api",
         "BRREG_TIMEOUT": 1.0,
+        "PASSWORD_HASHER_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }
     config.update(extra)
     return config

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 17:34:56.721025
+Create Date: 2026-11-22 17:38:30.923781
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,10 +24,12 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('default_key', sa.String(length=40), nullable=True),
     sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_checklist_templates_tenant_id_tenants'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_templates'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_templates')),
+    sa.UniqueConstraint('tenant_id', 'default_key', name=op.f('uq_checklist_templates_tenant_id_default_key'))
     )
     with op.batch_alter_table('checklist_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checklist_templates_tenant_id'), ['tenant_id'], unique=False)
@@ -106,7 +108,9 @@ def upgrade() -> None:
     sa.Column('filled_by_client', sa.Boolean(), nullable=False),
     sa.Column('submitted_at', saas.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('submitted_by', sa.Integer(), nullable=True),
+    sa.Column('previous_run_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['previous_run_id'], ['checklist_runs.id'], name=op.f('fk_checklist_runs_previous_run_id_checklist_runs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['submitted_by'], ['users.id'], name=op.f('fk_checklist_runs_submitted_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['template_version_id'], ['checklist_template_versions.id'], name=op.f('fk_checklist_runs_template_version_id_checklist_template_versions'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_checklist_runs_tenant_id_tenants'), ondelete='RESTRICT'),
@@ -231,6 +235,7 @@ def upgrade() -> None:
     sa.Column('participants', sa.Text(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=True),
     sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['checklist_runs.id'], name=op.f('fk_safety_rounds_run_id_checklist_runs'), ondelete='RESTRICT'),
@@ -272,6 +277,8 @@ def upgrade() -> None:
     sa.Column('finding_grade', sa.String(length=20), nullable=True),
     sa.Column('action_item_id', sa.Integer(), nullable=True),
     sa.Column('change_flag', sa.String(length=10), nullable=True),
+    sa.Column('previous_answer', sa.String(length=20), nullable=True),
+    sa.Column('previous_comment', sa.Text(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['action_item_id'], ['action_items.id'], name=op.f('fk_checklist_answers_action_item_id_action_items'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['run_id'], ['checklist_runs.id'], name=op.f('fk_checklist_answers_run_id_checklist_runs'), ondelete='CASCADE'),
@@ -319,6 +326,8 @@ def upgrade() -> None:
     sa.Column('completed_on', sa.Date(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('report_evidence_id', sa.Integer(), nullable=True),
+    sa.Column('report_version', sa.Integer(), nullable=False),
+    sa.Column('report_generated_version', sa.Integer(), nullable=True),
     sa.Column('reviewed_with_management_on', sa.Date(), nullable=True),
     sa.Column('verified_by', sa.Integer(), nullable=True),
     sa.Column('verified_at', saas.db.UTCDateTime(timezone=True), nullable=True),
@@ -350,6 +359,8 @@ def upgrade() -> None:
     sa.Column('no_significant_conditions', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('report_evidence_id', sa.Integer(), nullable=True),
+    sa.Column('report_version', sa.Integer(), nullable=False),
+    sa.Column('report_generated_version', sa.Integer(), nullable=True),
     sa.Column('reviewed_with_management_on', sa.Date(), nullable=True),
     sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),

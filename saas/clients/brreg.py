@@ -124,10 +124,11 @@ def company_values(payload: dict) -> tuple[dict, list[str]]:
     name = _string(payload, "navn", LIMITS["name"])
     if name:
         values["name"] = name
-    form_code = _string(payload.get("organisasjonsform"), "kode", 10)
+    # Codes are read whole (up to a sanity limit) and then checked: cutting first could make a wrong one fit.
+    form_code = _string(payload.get("organisasjonsform"), "kode", 20)
     if form_code and _ORG_FORM.fullmatch(form_code):
         values["org_form"] = form_code
-    industry = _string(payload.get("naeringskode1"), "kode", 6)
+    industry = _string(payload.get("naeringskode1"), "kode", 20)
     if industry and _INDUSTRY.fullmatch(industry):
         values["industry_code"] = industry
     business = _address(payload.get("forretningsadresse"))
@@ -161,7 +162,7 @@ def _address(obj: object) -> dict | None:
         return None
     lines = obj.get("adresse")
     street = ", ".join(" ".join(x.split())[:200] for x in lines[:5] if isinstance(x, str) and x.strip()) if isinstance(lines, list) else ""
-    postcode = _string(obj, "postnummer", 4)
+    postcode = _string(obj, "postnummer", 20)
     if not _POSTCODE.fullmatch(postcode or ""):
         postcode = ""
     city = _string(obj, "poststed", 100)

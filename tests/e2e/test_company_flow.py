@@ -64,10 +64,22 @@ def test_a_consultant_corrects_an_invalid_org_number_and_finds_the_new_company_i
     page.get_by_role("button", name="Vis", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]q=Vestfossen"))
     rows = page.get_by_role("table").locator("tbody tr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kunder (1)")
     expect(rows).to_have_count(1)  # also proves the refused attempt saved nothing
     expect(rows.first.get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(rows.first).to_contain_text(format_org_number(valid_org_number))
     expect(rows.first).to_contain_text("Kari Nordmann")
+
+
+def test_the_total_in_the_list_heading_counts_only_the_tenants_own_companies(live_server, page):
+    login(page, live_server, CONSULTANT, DEMO_PASSWORD)
+    open_companies_from_menu(page)
+    rows = page.get_by_role("table").locator("tbody tr")
+    expect(rows.first).to_be_visible()
+
+    shown = rows.count()  # the tenant has fewer companies than one page holds
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Kunder ({shown})")
+    expect(page.get_by_role("table")).not_to_contain_text("Bryggen Fiskemottak AS")  # the other tenant's client
 
 
 def test_a_user_of_another_tenant_gets_the_404_page(live_server, page):

@@ -13,6 +13,8 @@ from saas.tenancy import TenantOwned
 
 class ChecklistTemplate(TenantOwned, Base):
     __tablename__ = "checklist_templates"
+    # One seeded default per kind and tenant, even when two first requests race to seed it.
+    __table_args__ = (UniqueConstraint("tenant_id", "default_key"),)
     __url_param__ = "template_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,6 +22,8 @@ class ChecklistTemplate(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(200))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The shipped checklist it was seeded from ("physical_mapping" | "safety_round"); NULL for the tenant's own.
+    default_key: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list["ChecklistTemplateVersion"]] = relationship(
@@ -57,6 +61,8 @@ class ChecklistRun(TenantOwned, Base):
     filled_by_client: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "Start from last year": the run this one was copied from (its answers are the hints).
+    previous_run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_runs.id", ondelete="SET NULL"))
 
     template_version: Mapped[ChecklistTemplateVersion] = relationship()
     answers: Mapped[list["ChecklistAnswer"]] = relationship(back_populates="run", order_by="ChecklistAnswer.id",
@@ -81,5 +87,8 @@ class ChecklistAnswer(TenantOwned, Base):
     action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id", ondelete="SET NULL"))
     # "Start from last year": what changed against the previous year's answer
     change_flag: Mapped[str | None] = mapped_column(String(10))  # new | changed | removed
+    # Last year's answer and comment, shown as hints; the answer itself starts unanswered.
+    previous_answer: Mapped[str | None] = mapped_column(String(20))
+    previous_comment: Mapped[str] = mapped_column(Text, default="")
 
     run: Mapped[ChecklistRun] = relationship(back_populates="answers")

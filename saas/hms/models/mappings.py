@@ -27,6 +27,10 @@ class PhysicalMapping(TenantOwned, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     # The written report: a generated PDF or an upload (an Evidence row with target "physical_mapping_report")
     report_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    # Each request for a generated report bumps report_version; the job writes the version it rendered,
+    # so a repeated or stale job run changes nothing.
+    report_version: Mapped[int] = mapped_column(Integer, default=0)
+    report_generated_version: Mapped[int | None] = mapped_column(Integer)
     reviewed_with_management_on: Mapped[date | None]
     # For a mapping done by the company itself or a third party: a consultant verified the documentation.
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -54,6 +58,8 @@ class PsychosocialMapping(TenantOwned, Base):
     no_significant_conditions: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(12), default="draft")
     report_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    report_version: Mapped[int] = mapped_column(Integer, default=0)
+    report_generated_version: Mapped[int | None] = mapped_column(Integer)
     reviewed_with_management_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -71,7 +77,8 @@ class SafetyRound(TenantOwned, Base):
     location: Mapped[str] = mapped_column(String(300), default="")
     participants: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | completed
+    completed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[ChecklistRun] = relationship()

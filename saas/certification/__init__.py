@@ -1,0 +1,1 @@
+"""Class verdicts, certification decisions and certificates."""

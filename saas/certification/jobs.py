@@ -1,0 +1,1 @@
+"""Certification jobs (being built)."""

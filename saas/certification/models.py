@@ -1,0 +1,1 @@
+"""Certification models (being built)."""

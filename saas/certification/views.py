@@ -1,0 +1,2 @@
+"""Certification pages: blueprints are listed in BLUEPRINTS (being built)."""
+BLUEPRINTS: tuple = ()

@@ -1,0 +1,2 @@
+"""Survey pages: blueprints are listed in BLUEPRINTS (being built)."""
+BLUEPRINTS: tuple = ()
