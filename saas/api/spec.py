@@ -39,12 +39,11 @@ def build_spec() -> dict:
     spec.components.schema("Error", {"type": "object", "properties": {
         "error": {"type": "string"}, "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}})
-    seen: set[str] = set()
     paths: dict[str, dict] = {}
     for op in OPERATIONS:
         for schema in (op["request"], op["response"]):
-            if schema is not None and _schema_name(schema) not in seen:
-                seen.add(_schema_name(schema))
+            # Nested schemas register themselves under their own names when their parent is registered.
+            if schema is not None and _schema_name(schema) not in spec.components.schemas:
                 spec.components.schema(_schema_name(schema), schema=schema)
         parameters = [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}]
         parameters += [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in op["params"]]

@@ -1,1 +1,122 @@
-"""(being built)"""
+"""Evidence pages: upload a file to any piece of the year's work, download, replace, history, verify."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from saas import storage
+from saas.auth import staff_required
+from saas.db import current_session
+from saas.hms.services import evidence as services
+from saas.hms.views import evidence_bp as bp
+from saas.schemas import FieldErrors
+
+
+def safe_next(default: str) -> str:
+    """``next`` from the form or query when it is a page of this tenant, else ``default`` (no open redirects)."""
+    target = request.values.get("next", "")
+    if target.startswith(f"/t/{g.tenant.slug}/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def _target_from_args():
+    raw_id = request.values.get("target_id", "")
+    try:
+        return services.resolve_target(current_session(), request.values.get("target_type", ""),
+                                       int(raw_id) if raw_id.isdigit() else -1, current_user)
+    except services.NotFound:
+        abort(404)
+
+
+def _evidence_or_404(evidence_id: int):
+    try:
+        return services.get_evidence(current_session(), current_user, evidence_id)
+    except services.NotFound:
+        abort(404)
+
+
+def uploaded_file() -> tuple[bytes, str]:
+    """The bytes and name of the form's ``file`` field; FieldErrors when none was chosen."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise FieldErrors({"file": "Velg en fil å laste opp."})
+    # MAX_CONTENT_LENGTH already bounds the request; reading one byte past the limit lets storage say "too big".
+    return upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename
+
+
+def _new_page(target, errors: dict, status: int = 200):
+    files = services.files_for(current_session(), target.type, [target.id])[target.id]
+    return render_template("hms/evidence/new.html", target=target.as_dict(), files=files, errors=errors,
+                           values=dict(description=request.form.get("description", "")),
+                           next=request.values.get("next", "")), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    target = _target_from_args()
+    if request.method == "GET":
+        return _new_page(target, {})
+    try:
+        data, filename = uploaded_file()
+        services.upload(current_session(), current_user, target, data, filename, request.form.get("description", "").strip())
+    except FieldErrors as error:
+        return _new_page(target, error.errors, 422)
+    flash("Filen er lastet opp.", "success")
+    return redirect(safe_next(url_for("evidence.new", target_type=target.type, target_id=target.id)))
+
+
+@bp.get("/<int:evidence_id>/download")
+def download(evidence_id: int):
+    evidence, _target = _evidence_or_404(evidence_id)
+    if not storage.exists(evidence.file_key):
+        current_app.logger.error("evidence %s: stored file %s is missing", evidence.id, evidence.file_key)
+        abort(404)
+    return storage.download_response(evidence.file_key, evidence.original_name, evidence.content_type)
+
+
+def _history_page(evidence, target, errors: dict, status: int = 200):
+    versions = services.history(current_session(), evidence)
+    return render_template("hms/evidence/history.html", target=target.as_dict(), versions=versions,
+                           current=versions[0], shown_id=evidence.id, errors=errors,
+                           values=dict(request.form), next=request.values.get("next", "")), status
+
+
+@bp.get("/<int:evidence_id>")
+def history(evidence_id: int):
+    evidence, target = _evidence_or_404(evidence_id)
+    return _history_page(evidence, target, {})
+
+
+@bp.post("/<int:evidence_id>/replace")
+def replace(evidence_id: int):
+    evidence, target = _evidence_or_404(evidence_id)
+    try:
+        data, filename = uploaded_file()
+        new = services.replace(current_session(), current_user, evidence, target, data, filename,
+                               request.form.get("description", "").strip())
+    except FieldErrors as error:
+        return _history_page(evidence, target, error.errors, 422)
+    flash("Ny versjon er lastet opp. Den gamle ligger i historikken.", "success")
+    return redirect(safe_next(url_for("evidence.history", evidence_id=new.id)))
+
+
+@bp.post("/<int:evidence_id>/verify")
+@staff_required
+def verify(evidence_id: int):
+    evidence, target = _evidence_or_404(evidence_id)
+    try:
+        services.verify(current_session(), current_user, evidence, target, request.form.get("status", ""),
+                        request.form.get("note", ""))
+    except FieldErrors as error:
+        return _history_page(evidence, target, error.errors, 422)
+    flash("Filen er godkjent." if evidence.status == "verified" else "Filen er avvist. Kunden ser begrunnelsen.", "success")
+    return redirect(safe_next(url_for("evidence.history", evidence_id=evidence.id)))
+
+
+@bp.get("/")
+@staff_required
+def review():
+    everyone = request.args.get("alle") == "1"
+    items, total = services.pending_for_review(current_session(), None if everyone else current_user.id)
+    return render_template("hms/evidence/review.html", items=items, total=total, everyone=everyone)
