@@ -56,6 +56,10 @@ def serve(host: str, port: int):
             load_demo(session)
         click.echo("Opprettet database og demodata.")
     click.echo(f"HMS-sertifisering kjører på http://{host}:{port}")
+    if current_app.config["JOBS_MODE"] == "thread":
+        from saas.scheduler import start_in_background
+
+        start_in_background(current_app._get_current_object())
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
@@ -193,6 +197,28 @@ def worker(burst):
     saas.jobs._worker_app = app
     connection = redis_connection(app)
     Worker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
+
+
+@main.command()
+@click.option("--date", "on", default=None, help="the day to run for (YYYY-MM-DD), default today in Oslo")
+@with_appcontext
+def daily(on):
+    """Run the daily jobs once (reminders, expiry, retention).  Safe to run twice."""
+    from datetime import date
+
+    from saas.scheduler import run_daily
+
+    names = run_daily(current_app._get_current_object(), date.fromisoformat(on) if on else None)
+    click.echo("Startet: " + (", ".join(names) or "ingen daglige jobber"))
+
+
+@main.command()
+@with_appcontext
+def schedule():
+    """Run the daily jobs every day at 06:00 Europe/Oslo (the Procfile's clock process)."""
+    from saas.scheduler import run_forever
+
+    run_forever(current_app._get_current_object())
 
 
 def register_cli(app) -> None:
