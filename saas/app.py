@@ -121,6 +121,9 @@ def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if not request.path.startswith("/static/"):
+            # Pages carry tenant data: never from a cache (nor the back button after logout).
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(

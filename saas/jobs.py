@@ -159,8 +159,20 @@ def start_task(session: Session, kind: str, fn: Callable[..., Any], *args: Any, 
     task = BackgroundTask(kind=kind, created_by=user_id, total=total)
     session.add(task)
     session.flush()
-    enqueue(session, fn, task.id, *args, tenant_id=task.tenant_id, job_id=f"task-{task.id}")
+    enqueue(session, run_task, task.id, fn.job_name, *args, tenant_id=task.tenant_id, job_id=f"task-{task.id}")
     return task
+
+
+@job
+def run_task(session: Session, task_id: int, name: str, *args: Any) -> Any:
+    """Run a task's job; if it fails unexpectedly, its progress bar ends in "failed" instead of spinning."""
+    try:
+        return JOBS[name](session, task_id, *args)
+    except Exception:
+        session.rollback()
+        Progress(session, task_id)._write(status="failed", message="Jobben feilet uventet. Prøv igjen, eller kontakt oss.",
+                                          finished_at=utcnow())
+        raise
 
 
 class Progress:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
 _NB_MESSAGES = {
@@ -40,10 +42,22 @@ def color() -> validate.Regexp:
     return validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Bruk en fargekode som #1f4e79.")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+    @pre_load
+    def _refuse_control_characters(self, data, **kwargs):
+        """NUL and other control characters are never real input (and PostgreSQL refuses NUL)."""
+        if isinstance(data, dict):
+            bad = {k: ["Teksten inneholder ugyldige tegn."] for k, v in data.items() if isinstance(v, str) and _CONTROL.search(v)}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 class FieldErrors(Exception):
@@ -66,7 +80,13 @@ def form_to_dict(schema: Schema, form: MultiDict) -> dict[str, Any]:
             data[key] = [v for v in form.getlist(key) if v != ""]
         elif key in form:
             value = form.get(key, "").strip()
-            data[key] = value if value != "" else (None if not field.required else "")
+            if value != "":
+                data[key] = value
+            elif field.required:
+                data[key] = ""
+            elif field.allow_none:
+                data[key] = None
+            # else: left out, so the field's default applies
     return data
 
 

@@ -108,7 +108,7 @@ def _scope_statement(state) -> None:
     session = state.session
     if is_platform(session) or state.is_column_load:
         return
-    touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers) or _names_tenant_table(state.statement)
     if not touched:
         return
     if state.is_insert:
@@ -119,6 +119,25 @@ def _scope_statement(state) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
+
+
+def _names_tenant_table(statement) -> bool:
+    """Tenant tables used only inside a subquery or ``select_from`` carry no mapper of their own."""
+    from sqlalchemy.sql.util import find_tables
+
+    tables = {t.name for t in find_tables(statement, include_aliases=True, include_joins=True, include_selects=True)
+              if hasattr(t, "name")}
+    return bool(tables & _tenant_table_names())
+
+
+_TENANT_TABLES: frozenset[str] | None = None
+
+
+def _tenant_table_names() -> frozenset[str]:
+    global _TENANT_TABLES
+    if _TENANT_TABLES is None:
+        _TENANT_TABLES = frozenset(tenant_tables())
+    return _TENANT_TABLES
 
 
 @event.listens_for(Session, "before_flush")

@@ -77,6 +77,18 @@ def create_database(name: str) -> str:
     return url
 
 
+def drop_database(url: str) -> None:
+    """Remove a database made by ``create_database`` (connections of this process must be disposed)."""
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def app_config(url: str, tmp_path: Path, **extra) -> dict:
     config = {
         "TESTING": True,
@@ -98,7 +110,9 @@ def app_config(url: str, tmp_path: Path, **extra) -> dict:
 
 @pytest.fixture(scope="session")
 def database_url():
-    return create_database(f"saas_test_{os.getpid()}")
+    url = create_database(f"saas_test_{os.getpid()}")
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -212,21 +212,21 @@ def _xlsx_records(data: bytes) -> tuple[Records, list[RowError]]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            if not workbook.worksheets:
-                raise FileRejected("Excel-filen har ingen regneark.")
             rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
             for number, values in enumerate(rows, start=1):
                 cells = [_cell_text(v) for v in values]
-                if any(cells):
+                while cells and not cells[-1]:
+                    cells.pop()  # max_col pads every row to MAX_COLUMNS
+                if cells:
                     records.append((number, cells))
                     _check_row_count(records)
         finally:
             workbook.close()
-    # What openpyxl raises for a damaged or hand-made workbook; each means "this file can't be read".
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, SyntaxError, EOFError, OSError) as error:
-        if isinstance(error, FileRejected):
-            raise
+    except FileRejected:
+        raise
+    # What openpyxl raised for damaged workbooks when fuzzed (XML ParseError is a SyntaxError); each
+    # means "this file can't be read", never a fault of ours.
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError, OSError) as error:
         raise FileRejected("Excel-filen kan ikke leses. Åpne den i Excel og lagre den på nytt, eller bruk CSV.") from error
     return records, []
 
@@ -463,11 +463,12 @@ def write_xlsx(rows: Iterable[Mapping[str, object]], title: str = "Kunder") -> b
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    for letter_index, column in enumerate(COLUMNS):
-        sheet.column_dimensions[_letter(letter_index)].width = max(12, min(40, len(column.header) + 4))
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(column.header) + 4))
     header = []
     for name in HEADERS:
         cell = WriteOnlyCell(sheet, value=name)
@@ -490,12 +491,6 @@ def write_xlsx(rows: Iterable[Mapping[str, object]], title: str = "Kunder") -> b
     return out.getvalue()
 
 
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
 def example_rows() -> list[dict]:
     """Two made-up companies (numbers starting with 1 are never given to real ones)."""
     return [
@@ -515,7 +510,6 @@ def _example_value(column: Column, text: str) -> object:
     return text
 
 
-def iter_headers() -> Iterator[dict]:
-    """The columns for the instructions page."""
-    for column in COLUMNS:
-        yield {"field": column.field, "header": column.header, "required": column.required, "example": column.example}
+def column_guide() -> list[dict]:
+    """The columns as plain data for the instructions page."""
+    return [{"field": c.field, "header": c.header, "required": c.required, "example": c.example} for c in COLUMNS]

@@ -44,7 +44,7 @@ def _import_page(status: int = 200, **context):
     context.setdefault("task", None)
     context.setdefault("result", None)
     context.setdefault("file_error", "")
-    return render_template("clients/import.html", columns=list(importer.iter_headers()), max_rows=importer.MAX_ROWS,
+    return render_template("clients/import.html", columns=importer.column_guide(), max_rows=importer.MAX_ROWS,
                            max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024), **context), status
 
 
@@ -82,7 +82,8 @@ def import_companies():
 
 @bp.post("/prefill")
 @staff_required
-@limiter.limit("30 per minute", error_message="For mange oppslag i Enhetsregisteret. Vent litt og prøv igjen.")
+@limiter.limit("30 per minute", key_func=lambda: f"brreg-prefill:{current_user.id}",
+               error_message="For mange oppslag i Enhetsregisteret. Vent litt og prøv igjen.")
 def prefill():
     values = request.form.to_dict()
     consultants = services.consultants(current_session())

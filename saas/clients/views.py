@@ -24,7 +24,7 @@ def company_or_404(company_id: int, **kwargs):
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def filter_from_args(args) -> services.CompanyFilter:

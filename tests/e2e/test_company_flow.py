@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
-
 from saas.demo import DEMO_PASSWORD
 from saas.norway import format_org_number, generate_valid_org_numbers
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import expect, login, screenshot
 
 CONSULTANT = "kari@bedriftstjenesten.no"
 OTHER_TENANT_ADMIN = "admin@amp-vest.no"

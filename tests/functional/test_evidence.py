@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from saas.hms.models import Evidence
+from saas.tenancy import bind_tenant, bound_tenant
 from tests.conftest import login
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -17,18 +18,23 @@ def upload(client, target_type, target_id, data=PDF, name="rapport.pdf", **extra
                        data={"file": (io.BytesIO(data), name), **extra}, content_type="multipart/form-data")
 
 
+def fresh(db):
+    """See what the requests committed: re-send the tenant settings (requests on the shared test connection
+    changed them) and forget cached rows."""
+    bind_tenant(db, bound_tenant(db))
+    db.expire_all()
+
+
 def rows(db, **where):
+    fresh(db)
     query = select(Evidence)
     for key, value in where.items():
         query = query.where(getattr(Evidence, key) == value)
-    db.expire_all()
     return db.scalars(query.order_by(Evidence.id)).all()
 
 
 @pytest.fixture
 def a(two_tenants, db):
-    from saas.tenancy import bind_tenant
-
     bind_tenant(db, two_tenants["a"]["tenant"].id)
     return two_tenants["a"]
 
@@ -96,6 +102,7 @@ def test_an_uploaded_report_becomes_the_mappings_report(client, db, a):
     login(client, a["consultant"])
     upload(client, "physical_mapping_report", a["mapping"].id)
     [evidence] = rows(db, target_type="physical_mapping_report")
+    fresh(db)
     db.refresh(a["mapping"])
     assert a["mapping"].report_evidence_id == evidence.id
 
@@ -122,6 +129,7 @@ def test_replace_keeps_every_version_downloadable_in_the_history(client, db, a):
                            content_type="multipart/form-data")
     assert response.status_code == 302
     [second] = rows(db, original_name="v2.pdf")
+    fresh(db)
     db.refresh(first)
     assert second.replaces_id == first.id and first.superseded and not second.superseded
     history = client.get(f"/t/tenant-a/evidence/{first.id}").get_data(as_text=True)
@@ -138,13 +146,15 @@ def test_a_consultant_verifies_and_the_product_records_who_and_when(client, db, 
     login(client, a["client"])
     upload(client, "action_item", a["action"].id, name="bevis.pdf")
     [evidence] = rows(db, original_name="bevis.pdf")
-    assert client.post(f"/t/tenant-a/evidence/{evidence.id}/verify", data={"status": "verified"}).status_code == 403
+    evidence_id = evidence.id
+    assert client.post(f"/t/tenant-a/evidence/{evidence_id}/verify", data={"status": "verified"}).status_code == 403
     client.post("/logout")
+    fresh(db)
     login(client, a["consultant"])
-    assert f"bevis.pdf" in client.get("/t/tenant-a/evidence/").get_data(as_text=True)
-    response = client.post(f"/t/tenant-a/evidence/{evidence.id}/verify", data={"status": "verified", "note": "Ser bra ut"})
+    assert "bevis.pdf" in client.get("/t/tenant-a/evidence/").get_data(as_text=True)
+    response = client.post(f"/t/tenant-a/evidence/{evidence_id}/verify", data={"status": "verified", "note": "Ser bra ut"})
     assert response.status_code == 302
-    db.refresh(evidence)
+    fresh(db)
     assert evidence.status == "verified" and evidence.verified_by == a["consultant"].id
     assert evidence.verified_at is not None and evidence.review_note == "Ser bra ut"
     assert "bevis.pdf" not in client.get("/t/tenant-a/evidence/").get_data(as_text=True)
@@ -154,14 +164,16 @@ def test_a_rejection_needs_a_note(client, db, a):
     login(client, a["client"])
     upload(client, "action_item", a["action"].id, name="uklar.pdf")
     [evidence] = rows(db, original_name="uklar.pdf")
+    evidence_id = evidence.id
     client.post("/logout")
+    fresh(db)
     login(client, a["consultant"])
-    response = client.post(f"/t/tenant-a/evidence/{evidence.id}/verify", data={"status": "rejected", "note": ""})
+    response = client.post(f"/t/tenant-a/evidence/{evidence_id}/verify", data={"status": "rejected", "note": ""})
     assert response.status_code == 422 and "Skriv hvorfor" in response.get_data(as_text=True)
-    db.refresh(evidence)
+    fresh(db)
     assert evidence.status == "pending" and evidence.verified_by is None
-    client.post(f"/t/tenant-a/evidence/{evidence.id}/verify", data={"status": "rejected", "note": "Bildet er uskarpt"})
-    db.refresh(evidence)
+    client.post(f"/t/tenant-a/evidence/{evidence_id}/verify", data={"status": "rejected", "note": "Bildet er uskarpt"})
+    fresh(db)
     assert evidence.status == "rejected" and evidence.review_note == "Bildet er uskarpt"
 
 
@@ -186,3 +198,10 @@ def test_redirects_after_upload_stay_inside_the_tenant(client, db, a):
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
     response = upload(client, "action_item", a["action"].id, next="/t/tenant-a/work/mine")
     assert response.headers["Location"].endswith("/t/tenant-a/work/mine")
+
+
+def test_control_characters_in_the_description_are_refused_not_a_server_error(client, db, a):
+    login(client, a["client"])
+    response = upload(client, "action_item", a["action"].id, description="før\x00etter")
+    assert response.status_code == 422 and "ugyldige tegn" in response.get_data(as_text=True)
+    assert rows(db, original_name="rapport.pdf") == []

@@ -20,11 +20,13 @@ from saas.hms import rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
 from saas.i18n import OSLO
 from saas.schemas import FieldErrors
-from saas.tenants.models import Role, User, UserRole
+from saas.tenancy import platform_access
+from saas.tenants.models import Role, Tenant, User, UserRole
 
 __all__ = ["NotFound", "Forbidden", "STATUSES", "AREAS", "SOURCES", "ActionFilter", "oslo_today", "visible_year",
            "rule_item", "is_item_overdue", "responsible_choices", "create_action_item", "update_action_item",
-           "get_item", "can_update_progress", "record_progress", "list_items", "item_detail", "year_summary"]
+           "get_item", "can_update_progress", "record_progress", "save_reminder_days", "list_items", "apply_filter",
+           "summarize", "responsible_filter_options", "item_detail", "year_summary"]
 
 STATUSES = ("open", "in_progress", "done")
 STATUS_LABELS = {"open": "Åpen", "in_progress": "Pågår", "done": "Utført"}
@@ -197,6 +199,14 @@ def record_progress(session: Session, actor: User, item: ActionItem, status: str
     return note
 
 
+def save_reminder_days(session: Session, actor: User, tenant: Tenant, days: list[int]) -> None:
+    """The tenant's days-before-deadline reminders (``tenant.settings["action_reminder_days"]``)."""
+    with platform_access(session):
+        tenant.settings = {**(tenant.settings or {}), "action_reminder_days": list(days)}
+        session.flush()
+    record(session, actor, "tenant.settings_changed", None, "Påminnelser om frister endret", action_reminder_days=list(days))
+
+
 # -- reading -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -207,21 +217,14 @@ class ActionFilter:
     responsible: str = ""  # a user id, or a free-text name
 
 
-def _rows(session: Session, year_id: int, flt: ActionFilter = ActionFilter()):
-    query = (select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
-                    ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
-                    ActionItem.responsible_name, ActionItem.responsible_user_id, User.name.label("responsible_user_name"))
-             .outerjoin(User, User.id == ActionItem.responsible_user_id)
-             .where(ActionItem.year_id == year_id))
-    if flt.status in STATUSES:
-        query = query.where(ActionItem.status == flt.status)
-    if flt.area in AREAS:
-        query = query.where(ActionItem.area == flt.area)
-    if flt.responsible.isdigit():
-        query = query.where(ActionItem.responsible_user_id == int(flt.responsible))
-    elif flt.responsible:
-        query = query.where(ActionItem.responsible_name == flt.responsible)
-    return session.execute(query.order_by(ActionItem.id)).all()
+def _rows(session: Session, year_id: int):
+    return session.execute(
+        select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
+               ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
+               ActionItem.responsible_name, ActionItem.responsible_user_id, User.name.label("responsible_user_name"))
+        .outerjoin(User, User.id == ActionItem.responsible_user_id)
+        .where(ActionItem.year_id == year_id).order_by(ActionItem.id)
+    ).all()
 
 
 def _plain(row, today: date) -> dict:
@@ -242,10 +245,31 @@ def _overdue_first(item: dict):
 def list_items(session: Session, year_id: int, flt: ActionFilter = ActionFilter(), today: date | None = None) -> list[dict]:
     """The year's items as plain dicts, overdue first (one query whatever the number of items)."""
     today = today or oslo_today()
-    items = [_plain(row, today) for row in _rows(session, year_id, flt)]
-    if flt.overdue:
-        items = [i for i in items if i["overdue"]]
-    return sorted(items, key=_overdue_first)
+    return apply_filter(sorted((_plain(row, today) for row in _rows(session, year_id)), key=_overdue_first), flt)
+
+
+def apply_filter(items: list[dict], flt: ActionFilter) -> list[dict]:
+    """Narrow already loaded items, so a page shows the filtered list and the whole plan's counts from
+    one query."""
+    def keep(item: dict) -> bool:
+        if flt.status in STATUSES and item["status"] != flt.status:
+            return False
+        if flt.area in AREAS and item["area"] != flt.area:
+            return False
+        if flt.overdue and not item["overdue"]:
+            return False
+        if flt.responsible.isdigit():
+            return item["responsible_user_id"] == int(flt.responsible)
+        return not flt.responsible or (item["responsible_user_id"] is None and item["responsible"] == flt.responsible)
+
+    return [item for item in items if keep(item)]
+
+
+def summarize(items: list[dict]) -> dict:
+    """Counts by status, overdue and total, and the first items (overdue first) of a loaded plan."""
+    counts = {status: sum(1 for i in items if i["status"] == status) for status in STATUSES}
+    return dict(open=counts["open"], in_progress=counts["in_progress"], done=counts["done"],
+                overdue=sum(1 for i in items if i["overdue"]), total=len(items), items_preview=items[:PREVIEW_SIZE])
 
 
 def responsible_filter_options(items: list[dict]) -> list[tuple[str, str]]:
@@ -260,10 +284,7 @@ def responsible_filter_options(items: list[dict]) -> list[tuple[str, str]]:
 
 def year_summary(session: Session, year_id: int, today: date | None = None) -> dict:
     """Counts by status, overdue and total, and up to 10 items (overdue first) as plain dicts; one query."""
-    items = list_items(session, year_id, today=today)
-    counts = {status: sum(1 for i in items if i["status"] == status) for status in STATUSES}
-    return dict(open=counts["open"], in_progress=counts["in_progress"], done=counts["done"],
-                overdue=sum(1 for i in items if i["overdue"]), total=len(items), items_preview=items[:PREVIEW_SIZE])
+    return summarize(list_items(session, year_id, today=today))
 
 
 def item_detail(session: Session, item: ActionItem, today: date | None = None) -> dict:

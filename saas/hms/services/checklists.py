@@ -14,6 +14,7 @@ from saas.audit.services import record
 from saas.clients.services import NotFound
 from saas.hms import checklist_diff as diff
 from saas.hms.checklist_defaults import PHYSICAL_MAPPING_CHECKLIST, SAFETY_ROUND_CHECKLIST
+from saas.hms.services.actions import create_action_item
 from saas.hms.models import ActionItem, ChecklistAnswer, ChecklistRun, ChecklistTemplate, ChecklistTemplateVersion
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
@@ -220,12 +221,21 @@ def run_sections(session: Session, run: ChecklistRun) -> dict:
 
 def answer_dict(a: ChecklistAnswer) -> dict:
     return dict(id=a.id, section_key=a.section_key, item_key=a.item_key, item_text=a.item_text, answer=a.answer,
-                comment=a.comment, measured_value=a.measured_value, unit=a.unit, finding_grade=a.finding_grade,
+                comment=a.comment, measured_value=a.measured_value, measured_text=measured_text(a.measured_value),
+                unit=a.unit, finding_grade=a.finding_grade,
                 action_item_id=a.action_item_id, change_flag=a.change_flag, previous_answer=a.previous_answer,
                 previous_comment=a.previous_comment)
 
 
-def save_answers(session: Session, actor: User, run: ChecklistRun, entries: list[dict], *, year_id: int, area: str,
+def measured_text(value) -> str:
+    """500.000 → "500", 21.500 → "21,5" (the Norwegian decimal comma)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+    return text.replace(".", ",")
+
+
+def save_answers(session: Session, actor: User, run: ChecklistRun, entries: list[dict], *, year, area: str,
                  source_type: str, fill_unanswered_ok: bool = False) -> list[ActionItem]:
     """Save answers of ``run`` (each entry: id and any of answer, comment, measured_value, unit,
     finding_grade) and turn new findings into action items in the same transaction.
@@ -263,10 +273,10 @@ def save_answers(session: Session, actor: User, run: ChecklistRun, entries: list
     if not actor.is_staff:
         run.filled_by_client = True
     session.flush()
-    return _sync_findings(session, actor, answers.values(), year_id=year_id, area=area, source_type=source_type)
+    return _sync_findings(session, actor, answers.values(), year=year, area=area, source_type=source_type)
 
 
-def _sync_findings(session: Session, actor: User, answers, *, year_id: int, area: str, source_type: str) -> list[ActionItem]:
+def _sync_findings(session: Session, actor: User, answers, *, year, area: str, source_type: str) -> list[ActionItem]:
     """Give each graded finding its action item; keep an existing item's grade in step with the answer.
 
     An item whose answer is no longer a finding stays in the action plan: work may have started on it.
@@ -280,16 +290,12 @@ def _sync_findings(session: Session, actor: User, answers, *, year_id: int, area
         if item is not None:
             item.grade = answer.finding_grade
             continue
-        item = ActionItem(year_id=year_id, title=answer.item_text[:300], description=answer.comment or "", area=area,
-                          source_type=source_type, source_id=answer.id, grade=answer.finding_grade, created_by=actor.id)
-        session.add(item)
-        created.append((answer, item))
-    if created:
-        session.flush()
-        for answer, item in created:
-            answer.action_item_id = item.id
-        session.flush()
-    return [item for _, item in created]
+        item = create_action_item(session, actor, year, title=answer.item_text[:300], description=answer.comment or "",
+                                  area=area, source_type=source_type, source_id=answer.id, grade=answer.finding_grade)
+        answer.action_item_id = item.id
+        created.append(item)
+    session.flush()
+    return created
 
 
 def completion_errors(run_data: dict) -> list[str]:

@@ -1,1 +1,139 @@
-"""(being built)"""
+"""Action-plan pages: a year's plan with filters, one item with its notes and evidence, staff editing,
+progress updates (also by the client contact the item is assigned to), and the reminder settings."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from saas.auth import admin_required, staff_required
+from saas.db import current_session
+from saas.hms.reminders import DEFAULT_DAYS, reminder_days
+from saas.hms.schemas_actions import ActionItemSchema, ProgressSchema, ReminderSettingsSchema
+from saas.hms.services import actions as services
+from saas.hms.services import evidence as evidence_services
+from saas.hms.views import actions_bp as bp
+from saas.schemas import FieldErrors, load_form
+
+
+def year_or_404(year_id: int):
+    try:
+        return services.visible_year(current_session(), current_user, year_id)
+    except services.NotFound:
+        abort(404)
+
+
+def item_or_404(action_id: int):
+    try:
+        return services.get_item(current_session(), current_user, action_id)
+    except services.NotFound:
+        abort(404)
+
+
+def year_header(year) -> dict:
+    return dict(id=year.id, year=year.year, company_id=year.company_id, company_name=year.company.name, status=year.status)
+
+
+def filter_from_args(args) -> services.ActionFilter:
+    return services.ActionFilter(status=args.get("status", ""), area=args.get("area", ""),
+                                 overdue=args.get("overdue") == "1", responsible=args.get("responsible", "")[:200])
+
+
+@bp.get("/years/<int:year_id>")
+def plan(year_id: int):
+    year = year_or_404(year_id)
+    session = current_session()
+    flt = filter_from_args(request.args)
+    everything = services.list_items(session, year.id)
+    return render_template("hms/actions/plan.html", year=year_header(year), items=services.apply_filter(everything, flt),
+                           flt=flt, summary=services.summarize(everything),
+                           responsible_options=services.responsible_filter_options(everything),
+                           statuses=services.STATUS_LABELS, areas=services.AREA_LABELS)
+
+
+def _form(year, values: dict, errors: dict, item=None, status: int = 200):
+    choices = services.responsible_choices(current_session(), year.company_id)
+    return render_template("hms/actions/form.html", year=year_header(year), values=values, errors=errors, item=item,
+                           choices=choices, statuses=services.STATUS_LABELS, areas=services.AREA_LABELS), status
+
+
+@bp.route("/years/<int:year_id>/new", methods=["GET", "POST"])
+@staff_required
+def new(year_id: int):
+    year = year_or_404(year_id)
+    if request.method == "GET":
+        return _form(year, {"area": request.args.get("area", "physical"), "status": "open"}, {})
+    try:
+        data = load_form(ActionItemSchema(), request.form)
+        item = services.create_action_item(current_session(), current_user, year, source_type="manual", **data)
+    except FieldErrors as error:
+        return _form(year, dict(request.form), error.errors, status=422)
+    flash("Tiltaket er lagt til i handlingsplanen.", "success")
+    return redirect(url_for("actions.detail", action_id=item.id))
+
+
+def _detail(item, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    session = current_session()
+    data = services.item_detail(session, item)
+    year = services.visible_year(session, current_user, item.year_id)
+    files = evidence_services.files_for(session, "action_item", [item.id])[item.id]
+    return render_template("hms/actions/detail.html", item=data, year=year_header(year), files=files,
+                           can_update=services.can_update_progress(current_user, item), statuses=services.STATUS_LABELS,
+                           errors=errors or {}, values=values or {"status": item.status}), status
+
+
+@bp.get("/<int:action_id>")
+def detail(action_id: int):
+    return _detail(item_or_404(action_id))
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(action_id: int):
+    item = item_or_404(action_id)
+    year = year_or_404(item.year_id)
+    if request.method == "GET":
+        values = {k: getattr(item, k) for k in ("title", "description", "area", "grade", "responsible_user_id",
+                                                 "responsible_name", "deadline", "status")}
+        return _form(year, values, {}, item=item)
+    try:
+        data = load_form(ActionItemSchema(), request.form)
+        services.update_action_item(current_session(), current_user, item, data)
+    except FieldErrors as error:
+        return _form(year, dict(request.form), error.errors, item=item, status=422)
+    flash("Endringene er lagret.", "success")
+    return redirect(url_for("actions.detail", action_id=item.id))
+
+
+@bp.post("/<int:action_id>/progress")
+def progress(action_id: int):
+    """Status and a note: staff on any item, a client contact only on items assigned to them (403)."""
+    item = item_or_404(action_id)
+    if not services.can_update_progress(current_user, item):
+        abort(403)
+    try:
+        data = load_form(ProgressSchema(), request.form)
+        services.record_progress(current_session(), current_user, item, data["status"], data["text"])
+    except FieldErrors as error:
+        return _detail(item, error.errors, dict(request.form), status=422)
+    flash("Oppdateringen er lagret.", "success")
+    return redirect(url_for("actions.detail", action_id=item.id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    current = reminder_days(g.tenant.setting("action_reminder_days"))
+    if request.method == "GET":
+        return _settings_page({"action_reminder_days": ", ".join(map(str, current))}, {})
+    try:
+        data = load_form(ReminderSettingsSchema(), request.form)
+    except FieldErrors as error:
+        return _settings_page(dict(request.form), error.errors, 422)
+    services.save_reminder_days(current_session(), current_user, g.tenant, data["action_reminder_days"])
+    flash("Påminnelsene er lagret.", "success")
+    return redirect(url_for("actions.settings"))
+
+
+def _settings_page(values: dict, errors: dict, status: int = 200):
+    return render_template("hms/actions/settings.html", values=values, errors=errors,
+                           default=", ".join(map(str, DEFAULT_DAYS))), status

@@ -3,13 +3,25 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from marshmallow import fields
 
 from saas import storage
 from saas.auth import staff_required
 from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views import evidence_bp as bp
-from saas.schemas import FieldErrors
+from saas.schemas import BaseSchema, FieldErrors, length, load_form, one_of
+
+
+class DescriptionSchema(BaseSchema):
+    """The text fields that go with an upload (web form and API)."""
+
+    description = fields.String(load_default="", validate=length(services.MAX_NOTE))
+
+
+class VerifySchema(BaseSchema):
+    status = fields.String(required=True, validate=one_of(services.DECISIONS), metadata={"description": "verified | rejected"})
+    note = fields.String(load_default="", validate=length(services.MAX_NOTE), metadata={"description": "required when rejected"})
 
 
 def safe_next(default: str) -> str:
@@ -58,8 +70,9 @@ def new():
     if request.method == "GET":
         return _new_page(target, {})
     try:
+        description = load_form(DescriptionSchema(), request.form)["description"]
         data, filename = uploaded_file()
-        services.upload(current_session(), current_user, target, data, filename, request.form.get("description", "").strip())
+        services.upload(current_session(), current_user, target, data, filename, description)
     except FieldErrors as error:
         return _new_page(target, error.errors, 422)
     flash("Filen er lastet opp.", "success")
@@ -92,9 +105,9 @@ def history(evidence_id: int):
 def replace(evidence_id: int):
     evidence, target = _evidence_or_404(evidence_id)
     try:
+        description = load_form(DescriptionSchema(), request.form)["description"]
         data, filename = uploaded_file()
-        new = services.replace(current_session(), current_user, evidence, target, data, filename,
-                               request.form.get("description", "").strip())
+        new = services.replace(current_session(), current_user, evidence, target, data, filename, description)
     except FieldErrors as error:
         return _history_page(evidence, target, error.errors, 422)
     flash("Ny versjon er lastet opp. Den gamle ligger i historikken.", "success")
@@ -106,8 +119,8 @@ def replace(evidence_id: int):
 def verify(evidence_id: int):
     evidence, target = _evidence_or_404(evidence_id)
     try:
-        services.verify(current_session(), current_user, evidence, target, request.form.get("status", ""),
-                        request.form.get("note", ""))
+        decision = load_form(VerifySchema(), request.form)
+        services.verify(current_session(), current_user, evidence, target, decision["status"], decision["note"])
     except FieldErrors as error:
         return _history_page(evidence, target, error.errors, 422)
     flash("Filen er godkjent." if evidence.status == "verified" else "Filen er avvist. Kunden ser begrunnelsen.", "success")

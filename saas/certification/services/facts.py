@@ -1,0 +1,267 @@
+"""From a year's records to the rules' YearFacts, and the verdict as plain data for pages.
+
+What counts (documented here because the rules only see the result):
+* mappings, risk assessments and safety rounds count only when ``status == "completed"``: a draft,
+  even one with hazards or answers, is work in progress, not an assessment "carried out";
+* a mapping "has a report" when its ``report_evidence_id`` points at evidence that was not rejected;
+* a physical mapping by the company itself or a third party counts as verified once a consultant set
+  ``verified_by``; its finding count is the number of its checklist answers marked "finding";
+* a compliance check holds when its status is "verified";
+* the newest attestation of each kind (by date, then id) is the one the rules read;
+* "the previous cycle" is the same company's year ``year - 1``: its newest completed psychosocial
+  mapping gives the conclusion the A1 and A+3 waivers read (None when that year has none);
+* the previous certificate is the company's newest certificate for an earlier year ("withdrawn" only
+  when its state is withdrawn; a superseded or expired one still counts as held);
+* B-alt comes from the year's pending or approved proposal of "B for other reasons";
+* other safeguarding of off-site work (B5) is verified evidence uploaded with target type
+  ``"other_safeguarding"`` on the year.
+
+Every query takes a whole batch of years (``BATCH``), so gathering the facts of 10,000 years costs
+a constant number of queries per 500 years, never one per year or per table row.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
+
+from saas.certification import labels
+from saas.certification.models import Attestation, Certificate, CertificationProposal
+from saas.certification.services import NotFound
+from saas.clients.models import ClientCompany
+from saas.hms import rules
+from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence,
+                             PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
+from saas.hms.services.actions import rule_item
+
+BATCH = 500
+COMPLETED = "completed"
+OTHER_SAFEGUARDING = "other_safeguarding"
+
+
+def gather_facts(session: Session, year_id: int, as_of: date, *,
+                 b_alternative: rules.BAlternative | None = None) -> rules.YearFacts:
+    """The facts of one year as of ``as_of``.  Raises NotFound for an unknown (or another tenant's) year.
+
+    ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
+    """
+    found = gather_facts_bulk(session, [year_id], as_of, b_alternatives={year_id: b_alternative} if b_alternative else None)
+    if year_id not in found:
+        raise NotFound(year_id)
+    return found[year_id]
+
+
+def gather_facts_bulk(session: Session, year_ids, as_of: date, *,
+                      b_alternatives: dict[int, rules.BAlternative] | None = None) -> dict[int, rules.YearFacts]:
+    """Facts by year id for every known year among ``year_ids``, with 12 queries per batch of BATCH."""
+    ids = list(dict.fromkeys(year_ids))
+    result: dict[int, rules.YearFacts] = {}
+    for start in range(0, len(ids), BATCH):
+        result.update(_gather_batch(session, ids[start:start + BATCH], as_of, b_alternatives or {}))
+    return result
+
+
+def _group(rows, key=lambda r: r.year_id) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return grouped
+
+
+def _newest(rows, *attrs):
+    return max(rows, key=lambda r: tuple(getattr(r, a) for a in attrs)) if rows else None
+
+
+def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict) -> dict[int, rules.YearFacts]:
+    years = session.execute(
+        select(CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
+               ClientCompany.employee_count, ClientCompany.works_off_premises)
+        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
+        .where(CertificationYear.id.in_(batch))
+    ).all()
+    if not years:
+        return {}
+    company_ids = sorted({y.company_id for y in years})
+    physical = _group(_physical_mappings(session, batch))
+    items = _group(session.execute(
+        select(ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
+               ActionItem.deadline, ActionItem.started_at).where(ActionItem.year_id.in_(batch))).all())
+    risks = _group(session.execute(
+        select(RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on)
+        .where(RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED)).all())
+    rounds = _group(session.execute(
+        select(SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on)
+        .where(SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED)).all())
+    psychosocial = _group(_psychosocial_mappings(session, CertificationYear.id.in_(batch)))
+    checks = _group(session.execute(
+        select(ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status)
+        .where(ComplianceCheck.year_id.in_(batch))).all())
+    previous_psy = _group(_psychosocial_mappings(session, CertificationYear.company_id.in_(company_ids)),
+                          key=lambda r: (r.company_id, r.year))
+    attestations = _group(session.execute(
+        select(Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note, Attestation.by_user_id,
+               Attestation.on).where(Attestation.year_id.in_(batch))).all(), key=lambda r: (r.year_id, r.kind))
+    certificates = _group(session.execute(
+        select(Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class, Certificate.state)
+        .where(Certificate.company_id.in_(company_ids))).all(), key=lambda r: r.company_id)
+    b_alts = _group(session.execute(
+        select(CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
+               CertificationProposal.proposed_by)
+        .where(CertificationProposal.year_id.in_(batch), CertificationProposal.b_alternative.is_(True),
+               CertificationProposal.status.in_(("pending", "approved")))).all())
+    safeguarding = _group(session.execute(
+        select(Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name)
+        .where(Evidence.year_id.in_(batch), Evidence.target_type == OTHER_SAFEGUARDING,
+               Evidence.status == "verified", Evidence.superseded.is_(False))).all())
+
+    facts = {}
+    for y in years:
+        prev_psy = _newest(previous_psy.get((y.company_id, y.year - 1), []), "completed_on", "id")
+        earlier = [c for c in certificates.get(y.company_id, []) if c.year < y.year]
+        prev_cert = _newest(earlier, "year", "id")
+        b_alt = _newest(b_alts.get(y.id, []), "id")
+        guard = _newest(safeguarding.get(y.id, []), "id")
+        facts[y.id] = rules.YearFacts(
+            as_of=as_of,
+            year=y.year,
+            employee_count=y.employee_count,
+            works_off_premises=bool(y.works_off_premises),
+            physical_mappings=tuple(
+                rules.PhysicalMapping(id=m.id, completed_on=m.completed_on, method=rules.MappingMethod(m.method),
+                                      evidence_verified=m.verified_by is not None,
+                                      has_report=m.report_status is not None and m.report_status != "rejected",
+                                      finding_count=m.findings or 0)
+                for m in physical.get(y.id, [])),
+            action_items=tuple(rule_item(i) for i in items.get(y.id, [])),
+            risk_assessments=tuple(rules.RiskAssessment(r.id, r.assessed_on) for r in risks.get(y.id, [])),
+            safety_rounds=tuple(rules.SafetyRound(r.id, r.held_on) for r in rounds.get(y.id, [])),
+            other_safeguarding_ref=rules.Ref("evidence", guard.id, guard.description or guard.original_name) if guard else None,
+            psychosocial_mappings=tuple(_psy_fact(m) for m in psychosocial.get(y.id, [])),
+            previous_psychosocial_no_significant_conditions=prev_psy.no_significant_conditions if prev_psy else None,
+            compliance_checks=tuple(rules.ComplianceCheck(c.id, c.key, c.status == "verified")
+                                    for c in checks.get(y.id, []) if c.key in rules.COMPLIANCE_KEYS),
+            a4_attestation=_attestation(attestations.get((y.id, "a4"), [])),
+            a_plus_2_attestation=_attestation(attestations.get((y.id, "a_plus_2"), [])),
+            previous_certificate=rules.PreviousCertificate(
+                prev_cert.id, rules.CertClass(prev_cert.cert_class), prev_cert.state == "withdrawn", prev_cert.year,
+            ) if prev_cert else None,
+            b_alternative=overrides.get(y.id) or (rules.BAlternative(b_alt.justification, b_alt.proposed_by) if b_alt else None),
+        )
+    return facts
+
+
+def _physical_mappings(session: Session, batch: list[int]):
+    runs = select(PhysicalMapping.run_id).where(PhysicalMapping.year_id.in_(batch))
+    findings = (
+        select(ChecklistAnswer.run_id, func.count().label("findings"))
+        .where(ChecklistAnswer.run_id.in_(runs), ChecklistAnswer.answer == "finding")
+        .group_by(ChecklistAnswer.run_id).subquery()
+    )
+    return session.execute(
+        select(PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.completed_on, PhysicalMapping.method,
+               PhysicalMapping.verified_by, Evidence.status.label("report_status"), findings.c.findings)
+        .outerjoin(Evidence, Evidence.id == PhysicalMapping.report_evidence_id)
+        .outerjoin(findings, findings.c.run_id == PhysicalMapping.run_id)
+        .where(PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED)
+    ).all()
+
+
+def _psychosocial_mappings(session: Session, which):
+    """Completed psychosocial mappings of the years (or companies) ``which`` selects."""
+    return session.execute(
+        select(PsychosocialMapping.id, PsychosocialMapping.year_id, CertificationYear.company_id, CertificationYear.year,
+               PsychosocialMapping.completed_on, PsychosocialMapping.method_interviews, PsychosocialMapping.method_survey,
+               PsychosocialMapping.reviewed_with_management_on, PsychosocialMapping.no_significant_conditions,
+               PsychosocialMapping.done_by_provider, Evidence.status.label("report_status"))
+        .join(CertificationYear, CertificationYear.id == PsychosocialMapping.year_id)
+        .outerjoin(Evidence, Evidence.id == PsychosocialMapping.report_evidence_id)
+        .where(which, PsychosocialMapping.status == COMPLETED)
+    ).all()
+
+
+def _psy_fact(m) -> rules.PsychosocialMapping:
+    return rules.PsychosocialMapping(
+        id=m.id, completed_on=m.completed_on, method_interviews=m.method_interviews, method_survey=m.method_survey,
+        has_report=m.report_status is not None and m.report_status != "rejected",
+        reviewed_with_management_on=m.reviewed_with_management_on,
+        no_significant_conditions=m.no_significant_conditions, done_by_provider=m.done_by_provider,
+    )
+
+
+def _attestation(rows) -> rules.Attestation | None:
+    newest = _newest(rows, "on", "id")
+    return rules.Attestation(newest.by_user_id, newest.note, newest.on) if newest else None
+
+
+# -- the verdict as plain data ------------------------------------------------------------------------
+
+SECTIONS = {**{c: "B" for c in (*rules.B_CRITERIA, rules.B_ALT)}, **{c: "A" for c in rules.A_CRITERIA},
+            **{c: "A+" for c in rules.A_PLUS_CRITERIA}}
+# Where each kind of reference is shown: (endpoint, its id parameter).  A kind whose page does not
+# exist (yet) is shown without a link.
+REF_ENDPOINTS = {
+    "physical_mapping": ("years.physical_mapping", "mapping_id"),
+    "psychosocial_mapping": ("years.psychosocial_mapping", "psy_mapping_id"),
+    "safety_round": ("years.safety_round", "round_id"),
+    "risk_assessment": ("risks.assessment", "assessment_id"),
+    "action_item": ("actions.detail", "action_id"),
+    "compliance_check": ("years.compliance_check", "check_id"),
+    "evidence": ("evidence.history", "evidence_id"),
+    "certificate": ("certification.certificate", "certificate_id"),
+}
+
+
+def ref_url(kind: str, ref_id: int) -> str | None:
+    """The page of a referenced record, or None outside a request or when no page shows that kind."""
+    target = REF_ENDPOINTS.get(kind)
+    if target is None or not has_request_context() or target[0] not in current_app.view_functions:
+        return None
+    try:
+        return url_for(target[0], **{target[1]: ref_id})
+    except BuildError:
+        return None
+
+
+def _criterion(c: dict, *, links: bool) -> dict:
+    # B-alt "not met" only means nobody asked for it: shown neutral, not as a failure.
+    unused_b_alt = c["id"] == rules.B_ALT and c["outcome"] == rules.Outcome.NOT_MET.value
+    return {
+        **c,
+        "title": labels.CRITERION_TITLES[c["id"]],
+        "section": SECTIONS[c["id"]],
+        "outcome_label": "Ikke brukt" if unused_b_alt else labels.OUTCOME_LABELS[c["outcome"]],
+        "badge": "" if unused_b_alt else labels.OUTCOME_BADGES[c["outcome"]],
+        "client_step": labels.CLIENT_STEPS.get(c["id"], ""),
+        "refs": [{**r, "url": ref_url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
+    }
+
+
+def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
+    """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
+    data = verdict.to_dict()
+    return {
+        **data,
+        "eligible_label": labels.class_label(data["eligible"]),
+        "next_class_label": labels.class_label(data["next_class"]) if data["next_class"] else "",
+        "criteria": [_criterion(c, links=links) for c in data["criteria"]],
+        "missing_for_next": [_criterion(c, links=links) for c in data["missing_for_next"]],
+    }
+
+
+def verdict_for_year(session: Session, year_id: int, as_of: date) -> dict:
+    """The year's verdict as of ``as_of`` as plain data for a page or the API.  Raises NotFound.
+
+    Keys: year_id, year, company_id, company_name, as_of, and everything of ``Verdict.to_dict()``
+    (eligible, criteria, missing_for_next, next_class, ruleset_version, used_b_alternative) with labels.
+    """
+    facts = gather_facts(session, year_id, as_of)
+    row = session.execute(
+        select(CertificationYear.company_id, ClientCompany.name)
+        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
+    ).one()
+    return {"year_id": year_id, "year": facts.year, "company_id": row.company_id, "company_name": row.name,
+            "as_of": as_of, **verdict_dict(rules.evaluate(facts))}

@@ -1,0 +1,287 @@
+"""The certification year of a client company: opening it, "start from last year", and its overview.
+
+One year per company and year (a unique constraint backs the check).  The overview is the year page's
+data: a fixed number of queries whatever the number of action items, hazards or years of history.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from saas.audit.services import record
+from saas.clients.models import ClientCompany
+from saas.clients.services import NotFound, visible_companies
+from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Hazard, PhysicalMapping,
+                             PsychosocialMapping, RiskAssessment, SafetyRound)
+from saas.hms.services import checklists
+from saas.hms.services.compliance import ensure_compliance_checks, year_checks
+from saas.i18n import OSLO
+from saas.schemas import FieldErrors
+from saas.tenants.models import User
+
+STATUS_LABELS = {"open": "Åpent", "decided": "Besluttet", "closed": "Avsluttet"}
+METHOD_LABELS = {"provider": "Med tilbyderen", "self": "Av virksomheten selv", "third_party": "Av tredjepart"}
+
+
+def oslo_today() -> date:
+    return datetime.now(OSLO).date()
+
+
+def get_year(session: Session, user: User, year_id: int) -> CertificationYear:
+    """The year with its company, if ``user`` may see the company; raises NotFound."""
+    year = session.scalar(
+        select(CertificationYear)
+        .where(CertificationYear.id == year_id,
+               CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+        .options(joinedload(CertificationYear.company), joinedload(CertificationYear.consultant))
+    )
+    if year is None:
+        raise NotFound(year_id)
+    return year
+
+
+def check_open(year: CertificationYear) -> None:
+    """Work can change only while the year is open; a decided or closed year is the record of a decision."""
+    if year.status != "open":
+        raise FieldErrors({"_schema": "Sertifiseringsåret er avsluttet og kan ikke endres."})
+
+
+def company_years(session: Session, company_id: int) -> list[dict]:
+    """The company's years, newest first (one query)."""
+    rows = session.execute(
+        select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
+               User.name.label("consultant_name"))
+        .outerjoin(User, User.id == CertificationYear.consultant_id)
+        .where(CertificationYear.company_id == company_id).order_by(CertificationYear.year.desc())
+    ).all()
+    return [dict(id=r.id, year=r.year, status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
+                 consultant_name=r.consultant_name or "", carried_over=r.previous_year_id is not None) for r in rows]
+
+
+def open_year(session: Session, actor: User, company: ClientCompany, data: dict) -> CertificationYear:
+    """Open ``data["year"]`` for ``company`` (and start it from the previous year when asked).
+
+    Raises FieldErrors {"year"} when the company already has that year, {"start_from_previous"} when
+    there is no earlier year to start from.
+    """
+    duplicate = FieldErrors({"year": f"{company.name} har allerede et sertifiseringsår for {data['year']}."})
+    if session.scalar(select(CertificationYear.id).where(CertificationYear.company_id == company.id,
+                                                         CertificationYear.year == data["year"])) is not None:
+        raise duplicate
+    year = CertificationYear(company_id=company.id, year=data["year"], consultant_id=company.consultant_id or actor.id,
+                             opened_by=actor.id, self_mapping=data.get("self_mapping", False))
+    try:
+        with session.begin_nested():  # a parallel open of the same year loses here, not with a 500
+            session.add(year)
+            session.flush()
+    except IntegrityError:
+        raise duplicate from None
+    year.company = company
+    ensure_compliance_checks(session, year)
+    record(session, actor, "year.opened", year, f"{company.name}: {year.year}")
+    if data.get("start_from_previous"):
+        start_from_previous(session, actor, year)
+    return year
+
+
+def previous_year(session: Session, year: CertificationYear) -> CertificationYear | None:
+    return session.scalar(select(CertificationYear).where(CertificationYear.company_id == year.company_id,
+                                                          CertificationYear.year < year.year)
+                          .order_by(CertificationYear.year.desc()).limit(1))
+
+
+def start_from_previous(session: Session, actor: User, year: CertificationYear) -> dict:
+    """Copy last year's checklists, risk register and open action items into ``year``.
+
+    Checklists get a new run on the template's current version: unanswered, with last year's answers and
+    comments as hints and items flagged new / changed / removed.  Assessments become drafts with the same
+    hazards on a snapshot of the current matrix.  Open items start again as open, pointing back with
+    ``carried_from_id``.  Returns counts of what was copied.  Raises FieldErrors when the year was already
+    started from last year or has no earlier year.
+    """
+    check_open(year)
+    if year.previous_year_id is not None:
+        raise FieldErrors({"start_from_previous": "Året er allerede startet fra fjorårets arbeid."})
+    previous = previous_year(session, year)
+    if previous is None:
+        raise FieldErrors({"start_from_previous": "Det finnes ikke noe tidligere år for denne kunden å starte fra."})
+    year.previous_year_id = previous.id
+    carried = _carry_actions(session, actor, previous, year)
+    counts = dict(actions=len(carried), **_carry_checklists(session, previous, year, carried), **_carry_risks(session, previous, year))
+    session.flush()
+    record(session, actor, "year.started_from_previous", year, f"{year.company.name}: {previous.year} → {year.year}", **counts)
+    return counts
+
+
+def _carry_actions(session: Session, actor: User, previous: CertificationYear, year: CertificationYear) -> dict[int, int]:
+    """Open items of last year as new open items; returns {old id: new id}."""
+    old_items = session.scalars(select(ActionItem).where(ActionItem.year_id == previous.id, ActionItem.status != "done")
+                                .order_by(ActionItem.id)).all()
+    pairs = []
+    for old in old_items:
+        new = ActionItem(year_id=year.id, title=old.title, description=old.description, area=old.area,
+                         source_type=old.source_type, source_id=old.source_id, grade=old.grade,
+                         responsible_name=old.responsible_name, responsible_user_id=old.responsible_user_id,
+                         deadline=old.deadline, status="open", carried_from_id=old.id, created_by=actor.id)
+        session.add(new)
+        pairs.append((old, new))
+    session.flush()
+    return {old.id: new.id for old, new in pairs}
+
+
+def _carry_checklists(session: Session, previous: CertificationYear, year: CertificationYear, carried: dict[int, int]) -> dict:
+    run_options = selectinload(PhysicalMapping.run).options(
+        selectinload(ChecklistRun.answers), joinedload(ChecklistRun.template_version))
+    mappings = session.scalars(select(PhysicalMapping).where(PhysicalMapping.year_id == previous.id)
+                               .order_by(PhysicalMapping.id).options(run_options)).all()
+    last_round = session.scalar(select(SafetyRound).where(SafetyRound.year_id == previous.id)
+                                .order_by(SafetyRound.held_on.desc().nulls_last(), SafetyRound.id.desc()).limit(1)
+                                .options(selectinload(SafetyRound.run).options(selectinload(ChecklistRun.answers),
+                                                                              joinedload(ChecklistRun.template_version))))
+    for mapping in mappings:
+        run = _copy_run(session, mapping.run, carried)
+        session.add(PhysicalMapping(year_id=year.id, run_id=run.id, method=mapping.method, performed_by=mapping.performed_by,
+                                    participants=mapping.participants))
+    if last_round is not None:
+        run = _copy_run(session, last_round.run, carried)
+        session.add(SafetyRound(year_id=year.id, run_id=run.id, location=last_round.location, participants=last_round.participants))
+    session.flush()
+    return dict(mappings=len(mappings), rounds=int(last_round is not None))
+
+
+def _copy_run(session: Session, old_run: ChecklistRun, carried: dict[int, int]) -> ChecklistRun:
+    version = checklists.current_version(session, old_run.template_version.template_id)
+    run = checklists.new_run(session, version, previous=old_run)
+    # A finding whose action item was carried over keeps pointing at it, so answering "finding" again
+    # this year updates that item instead of adding a duplicate to the plan.
+    links = {a.item_key: carried[a.action_item_id] for a in old_run.answers if a.action_item_id in carried}
+    if links:
+        for answer in session.scalars(select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id,
+                                                                    ChecklistAnswer.item_key.in_(links))):
+            if answer.change_flag != "removed":
+                answer.action_item_id = links[answer.item_key]
+    return run
+
+
+def _carry_risks(session: Session, previous: CertificationYear, year: CertificationYear) -> dict:
+    assessments = session.scalars(select(RiskAssessment).where(RiskAssessment.year_id == previous.id)
+                                  .order_by(RiskAssessment.id).options(selectinload(RiskAssessment.hazards))).all()
+    if not assessments:
+        return dict(assessments=0, hazards=0)
+    from saas.hms.services.risks import current_matrix
+
+    snapshot = dict(current_matrix(session).data)
+    # The tenant may have moved to a smaller matrix since: keep each level inside the current one.
+    n_p, n_c = len(snapshot["probability_labels"]), len(snapshot["consequence_labels"])
+
+    def fit(level: int | None, n: int) -> int | None:
+        return None if level is None else max(1, min(level, n))
+
+    hazards = 0
+    for old in assessments:
+        new = RiskAssessment(year_id=year.id, title=old.title, responsible=old.responsible, matrix_snapshot=snapshot, status="draft")
+        session.add(new)
+        session.flush()
+        for h in old.hazards:
+            session.add(Hazard(assessment_id=new.id, description=h.description, location=h.location, area=h.area,
+                               probability=fit(h.probability, n_p), consequence=fit(h.consequence, n_c),
+                               probability_after=fit(h.probability_after, n_p), consequence_after=fit(h.consequence_after, n_c),
+                               measures=h.measures, responsible=h.responsible, source=h.source, source_id=h.source_id))
+            hazards += 1
+    return dict(assessments=len(assessments), hazards=hazards)
+
+
+# -- the year page -------------------------------------------------------------------------------------
+
+def year_overview(session: Session, year: CertificationYear) -> dict:
+    """Everything the year page shows, as plain data, in a fixed number of queries."""
+    from saas.hms.services import actions, evidence, risks
+
+    company = year.company
+    history = company_years(session, company.id)
+    safety_rounds = round_rows(session, year.id)
+    return dict(
+        year=dict(id=year.id, year=year.year, status=year.status, status_label=STATUS_LABELS.get(year.status, year.status),
+                  open=year.status == "open", self_mapping=year.self_mapping, previous_year_id=year.previous_year_id,
+                  opened_at=year.opened_at, consultant_name=year.consultant.name if year.consultant else ""),
+        company=dict(id=company.id, name=company.name, org_number=company.org_number, employee_count=company.employee_count,
+                     works_off_premises=company.works_off_premises),
+        history=history,
+        can_start_from_previous=year.previous_year_id is None and year.status == "open" and any(h["year"] < year.year for h in history),
+        physical_mappings=physical_rows(session, year.id),
+        psychosocial_mappings=psychosocial_rows(session, year.id),
+        safety_rounds=safety_rounds,
+        show_safety_rounds=company.works_off_premises or bool(safety_rounds),
+        compliance=year_checks(session, year),
+        risks=risks.year_summary(session, year.id),
+        actions=actions.year_summary(session, year.id),
+        evidence=evidence.year_summary(session, year.id),
+    )
+
+
+_NO_STATS = dict(total=0, answered=0, findings=0, new=0, changed=0, removed=0)
+
+
+def physical_rows(session: Session, year_id: int) -> list[dict]:
+    """The year's physical mappings with their checklist counts (two queries)."""
+    rows = session.scalars(select(PhysicalMapping).where(PhysicalMapping.year_id == year_id)
+                           .order_by(PhysicalMapping.performed_on.desc().nulls_first(), PhysicalMapping.id)).all()
+    stats = run_stats(session, [m.run_id for m in rows])
+    return [dict(physical_mapping_dict(m), **stats.get(m.run_id, _NO_STATS)) for m in rows]
+
+
+def round_rows(session: Session, year_id: int) -> list[dict]:
+    """The year's safety rounds with their checklist counts (two queries)."""
+    rows = session.scalars(select(SafetyRound).where(SafetyRound.year_id == year_id)
+                           .order_by(SafetyRound.held_on.desc().nulls_first(), SafetyRound.id)).all()
+    stats = run_stats(session, [r.run_id for r in rows])
+    return [dict(safety_round_dict(r), **stats.get(r.run_id, _NO_STATS)) for r in rows]
+
+
+def psychosocial_rows(session: Session, year_id: int) -> list[dict]:
+    return [psychosocial_dict(p) for p in session.scalars(select(PsychosocialMapping).where(PsychosocialMapping.year_id == year_id)
+                                                          .order_by(PsychosocialMapping.id))]
+
+
+def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
+    """Per run: items, answered, findings and change flags (one query for any number of runs)."""
+    if not run_ids:
+        return {}
+    live = ChecklistAnswer.change_flag.is_(None) | (ChecklistAnswer.change_flag != "removed")
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = session.execute(select(
+        ChecklistAnswer.run_id, count(live), count(live & ChecklistAnswer.answer.is_not(None)),
+        count(ChecklistAnswer.answer == "finding"), count(ChecklistAnswer.change_flag == "new"),
+        count(ChecklistAnswer.change_flag == "changed"), count(ChecklistAnswer.change_flag == "removed"),
+    ).where(ChecklistAnswer.run_id.in_(run_ids)).group_by(ChecklistAnswer.run_id)).all()
+    return {r[0]: dict(total=int(r[1]), answered=int(r[2]), findings=int(r[3]), new=int(r[4]), changed=int(r[5]),
+                       removed=int(r[6])) for r in rows}
+
+
+def physical_mapping_dict(m: PhysicalMapping) -> dict:
+    return dict(id=m.id, year_id=m.year_id, run_id=m.run_id, performed_on=m.performed_on, method=m.method,
+                method_label=METHOD_LABELS.get(m.method, m.method), performed_by=m.performed_by, participants=m.participants,
+                summary=m.summary, status=m.status, completed_on=m.completed_on, report_evidence_id=m.report_evidence_id,
+                report_pending=m.report_version > (m.report_generated_version or 0),
+                reviewed_with_management_on=m.reviewed_with_management_on, verified_by=m.verified_by, verified_at=m.verified_at,
+                needs_verification=m.method != "provider" and m.verified_at is None)
+
+
+def psychosocial_dict(p: PsychosocialMapping) -> dict:
+    return dict(id=p.id, year_id=p.year_id, method_interviews=p.method_interviews, method_survey=p.method_survey,
+                survey_id=p.survey_id, done_by_provider=p.done_by_provider, interviews_from=p.interviews_from,
+                completed_on=p.completed_on, conversation_count=p.conversation_count, themes=p.themes, findings=p.findings,
+                no_significant_conditions=p.no_significant_conditions, status=p.status, report_evidence_id=p.report_evidence_id,
+                report_pending=p.report_version > (p.report_generated_version or 0),
+                reviewed_with_management_on=p.reviewed_with_management_on)
+
+
+def safety_round_dict(r: SafetyRound) -> dict:
+    return dict(id=r.id, year_id=r.year_id, run_id=r.run_id, held_on=r.held_on, location=r.location,
+                participants=r.participants, notes=r.notes, status=r.status, completed_on=r.completed_on)

@@ -1,0 +1,15 @@
+"""Services of the psychosocial survey, one module per concern:
+
+questionnaires (built-in, tenant-made, imported, versioned) · surveys (create, edit, open, close, who
+may see which) · distribution (shared link, QR code, personal invitations and reminders) · answering
+(the public pages: resolving a link, storing one anonymous response) · results (the k-suppressed report,
+its views, the aggregate export) · work (from a weak dimension to an action item and a hazard; the
+psychosocial mapping's basis) · retention (deleting raw answers, keeping the aggregates).
+"""
+from datetime import date, datetime
+
+from saas.i18n import OSLO
+
+
+def oslo_today() -> date:
+    return datetime.now(OSLO).date()

@@ -1,2 +1,0 @@
-"""Survey pages: blueprints are listed in BLUEPRINTS (being built)."""
-BLUEPRINTS: tuple = ()

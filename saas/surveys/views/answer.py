@@ -1,0 +1,94 @@
+"""The public answering pages, /s/<token>: no login, no tenant in the session, nothing stored before the
+one submit.  Each page posts every answer given so far (the other pages' answers ride along as hidden
+fields), and static/js/survey.js keeps a copy in the browser's localStorage in case the page is closed."""
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, url_for
+
+from saas.db import current_session
+from saas.schemas import FieldErrors
+from saas.surveys import pages
+from saas.surveys.services import answering, oslo_today
+from saas.surveys.services.surveys import survey_k
+from saas.surveys.views import answer_bp
+
+MESSAGES = {
+    answering.CLOSED: ("Undersøkelsen er avsluttet", "Det er ikke lenger mulig å svare. Takk for interessen!"),
+    answering.NOT_YET: ("Undersøkelsen er ikke åpnet ennå", "Prøv igjen fra startdatoen."),
+    answering.USED: ("Lenken er allerede brukt", "Svaret ditt er registrert. Takk for at du svarte!"),
+}
+
+
+def _message(kind: str, survey=None, status: int = 200):
+    title, text = MESSAGES.get(kind, ("Lenken finnes ikke", "Sjekk at hele lenken ble med, eller spør den som sendte den."))
+    opens_on = survey.opens_on if survey is not None and kind == answering.NOT_YET else None
+    return render_template("surveys/answer_message.html", title=title, text=text, opens_on=opens_on), status
+
+
+def _page(link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str, nonce: str,
+          errors: dict | None = None, status: int = 200):
+    survey = link.survey
+    dims = {d["key"]: d for d in content["dimensions"]}
+    scales = {s["key"]: [pages.text(o) for o in s["options"]] for s in content["scales"]}
+    on_page = pages.items_on_page(content, layout[number - 1]) if number else []
+    shown = {item["key"] for item in on_page}
+    sections = [dict(name=pages.text(dims[key]["name"]),
+                     items=[dict(key=i["key"], field=pages.field_name(i["key"]), text=pages.text(i["text"]),
+                                 options=scales[i["scale"]], answer=answers.get(i["key"]))
+                            for i in on_page if i["dimension"] == key])
+                for key in (layout[number - 1] if number else [])]
+    hidden = [(pages.field_name(key), value) for key, value in answers.items() if key not in shown]
+    return render_template(
+        "surveys/answer_page.html", token=request.view_args["token"], number=number, total=len(layout),
+        sections=sections, hidden=hidden, group=group, nonce=nonce, errors=errors or {},
+        groups=[dict(id=str(x.id), name=x.name) for x in survey.groups], no_group=answering.NO_GROUP,
+        survey=dict(id=survey.id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
+                    company=survey.year.company.name, k=survey_k(link.tenant, survey), items=len(content["items"])),
+        answered=len(answers)), status
+
+
+@answer_bp.route("/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    session = current_session()
+    link = answering.resolve(session, token)
+    if link is None:
+        return _message("unknown", status=404)
+    g.tenant = link.tenant
+    today = oslo_today()
+    current = answering.state(link.survey, link.responded, today)
+    if current != answering.OPEN:
+        return _message(current, link.survey)
+    content = link.survey.questionnaire_version.content
+    layout = pages.paginate(content)
+    if request.method == "GET":
+        return _page(link, content, layout, 0, {}, "", answering.new_nonce())
+    form = request.form
+    answers = pages.parse_answers(form, content)
+    group = form.get("group", "")
+    nonce = form.get("nonce", "") if answering.NONCE.fullmatch(form.get("nonce", "")) else answering.new_nonce()
+    raw_page = form.get("page", "0")
+    number = min(int(raw_page), len(layout)) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 4 else 0
+    nav = form.get("nav", "next")
+    if nav == "submit":
+        try:
+            outcome = answering.submit(session, link, form, today)
+        except FieldErrors as error:
+            back_to = 0 if "group" in error.errors else max(number, 1)
+            return _page(link, content, layout, back_to, answers, group, nonce, error.errors, status=422)
+        if outcome in (answering.STORED, answering.DUPLICATE):
+            return redirect(url_for("survey_answer.thanks", token=token), 303)
+        return _message(outcome, link.survey)
+    if nav == "back":
+        return _page(link, content, layout, max(number - 1, 0), answers, group, nonce)
+    if number == 0 and not answering.choose_group(link.survey, group)[1]:
+        return _page(link, content, layout, 0, answers, group, nonce,
+                     {"group": ["Velg avdelingen din (eller «Vil ikke oppgi»)."]}, status=422)
+    return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce)
+
+
+@answer_bp.get("/<token>/takk")
+def thanks(token: str):
+    link = answering.resolve(current_session(), token)
+    if link is not None:
+        g.tenant = link.tenant
+    return render_template("surveys/answer_thanks.html", survey_id=link.survey.id if link else None)
