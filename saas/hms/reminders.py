@@ -23,6 +23,7 @@ from saas.hms.models import ActionItem, CertificationYear, SentReminder
 from saas.i18n import display_date
 from saas.jobs import job, run_job
 from saas.mail import send_mail
+from saas.scheduler import daily_job
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant, User
 
@@ -62,6 +63,7 @@ def overdue_week(deadline: date, today: date) -> int | None:
 
 # -- the job ---------------------------------------------------------------------------------------------
 
+@daily_job
 @job
 def send_action_reminders(session: Session, today_iso: str) -> dict:
     """Send every reminder due on ``today_iso`` for every active tenant; returns {"sent": n}."""
@@ -142,18 +144,13 @@ def _remind_tenant(session: Session, tenant: Tenant, today: date) -> int:
     return sent
 
 
-# -- entry points ----------------------------------------------------------------------------------------
+# -- entry point ---------------------------------------------------------------------------------------
 
 def run_daily(app: Flask, today: date | None = None) -> dict:
-    """Run today's reminders now, in this process (the ``saas reminders`` command); returns {"sent": n}."""
-    from saas.hms.services.actions import oslo_today
+    """Send today's reminders now, in this process (a ``saas reminders`` command); returns {"sent": n}.
 
-    return run_job(send_action_reminders.job_name, None, [(today or oslo_today()).isoformat()], app=app)
+    The clock process (``saas schedule``) starts the same job every morning through ``saas.scheduler``.
+    """
+    from saas.scheduler import today_in_oslo
 
-
-def daily_entry() -> dict:
-    """What the RQ cron schedule runs: "today" is read when the job runs, not when it was scheduled."""
-    from saas.hms.services.actions import oslo_today
-    from saas.jobs import rq_entry
-
-    return rq_entry(send_action_reminders.job_name, None, [oslo_today().isoformat()])
+    return run_job(send_action_reminders.job_name, None, [(today or today_in_oslo()).isoformat()], app=app)

@@ -36,6 +36,7 @@ def staff(app, world):
 
 
 def _open_survey(app, db, world, **fields) -> Survey:
+    bind_tenant(db, world["tenant"].id)  # a request in between reset the transaction's tenant setting (RLS)
     with app.test_request_context():
         data = survey_data(world, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=10), **fields)
         survey = surveys.create_survey(db, world["consultant"], world["tenant"], data)
@@ -196,6 +197,7 @@ def test_a_client_contact_sees_and_distributes_their_own_companys_survey_only(ap
 
 
 def test_one_click_turns_a_weak_dimension_into_an_action_and_a_hazard_and_links_the_mapping(app, db, world, staff):
+    bind_tenant(db, world["tenant"].id)
     with app.test_request_context():
         survey = surveys.create_survey(db, world["consultant"], world["tenant"], survey_data(world))
         surveys.open_survey(db, world["consultant"], survey, survey.opens_on)

@@ -160,3 +160,14 @@ def test_run_daily_goes_through_every_tenant(app, db, two_tenants):
     tenants = sorted(m.tenant_id for m in db.scalars(select(OutboxMessage)))
     assert tenants == sorted([two_tenants["a"]["tenant"].id, two_tenants["b"]["tenant"].id])
     assert run_daily(app, TODAY) == {"sent": 0}
+
+
+def test_the_clock_starts_the_reminders_with_the_other_daily_jobs(app, db, a, year):
+    from saas.scheduler import DAILY_JOBS, run_daily as run_all_daily
+
+    assert send_action_reminders.job_name in DAILY_JOBS
+    _item(db, year, 7)
+    db.commit()
+    run_all_daily(app, TODAY)  # JOBS_MODE=sync: runs right away
+    assert _keys(db, a) != [] and len(_outbox(db)) >= 1
+    assert run_daily(app, TODAY) == {"sent": 0}

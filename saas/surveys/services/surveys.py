@@ -116,6 +116,8 @@ def _check(tenant: Tenant, data: dict) -> None:
 
 
 def _set_groups(session: Session, survey: Survey, groups: list[dict]) -> None:
+    survey.groups = []
+    session.flush()  # the old rows go first: a kept name would otherwise collide with itself
     survey.groups = [SurveyGroup(name=g["name"].strip(), employee_count=g.get("employee_count"), position=i)
                      for i, g in enumerate(groups)]
     session.flush()
