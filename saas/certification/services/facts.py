@@ -57,7 +57,7 @@ def gather_facts(session: Session, year_id: int, as_of: date, *,
 
 def gather_facts_bulk(session: Session, year_ids, as_of: date, *,
                       b_alternatives: dict[int, rules.BAlternative] | None = None) -> dict[int, rules.YearFacts]:
-    """Facts by year id for every known year among ``year_ids``, with 12 queries per batch of BATCH."""
+    """Facts by year id for every known year among ``year_ids``, with at most 15 queries per batch of BATCH."""
     ids = list(dict.fromkeys(year_ids))
     result: dict[int, rules.YearFacts] = {}
     for start in range(0, len(ids), BATCH):
@@ -76,51 +76,65 @@ def _newest(rows, *attrs):
     return max(rows, key=lambda r: tuple(getattr(r, a) for a in attrs)) if rows else None
 
 
+def _rows(session: Session, *columns, where):
+    return session.execute(select(*columns).where(*where)).all()
+
+
 def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict) -> dict[int, rules.YearFacts]:
-    years = session.execute(
-        select(CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
-               ClientCompany.employee_count, ClientCompany.works_off_premises)
-        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
-        .where(CertificationYear.id.in_(batch))
-    ).all()
+    # Single-table queries keyed by id lists, joined here in Python: their plans stay index lookups even
+    # on tables the planner has no statistics for yet (a tenant that just imported 10,000 companies).
+    years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
+                  where=[CertificationYear.id.in_(batch)])
     if not years:
         return {}
     company_ids = sorted({y.company_id for y in years})
-    physical = _group(_physical_mappings(session, batch))
-    items = _group(session.execute(
-        select(ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
-               ActionItem.deadline, ActionItem.started_at).where(ActionItem.year_id.in_(batch))).all())
-    risks = _group(session.execute(
-        select(RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on)
-        .where(RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED)).all())
-    rounds = _group(session.execute(
-        select(SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on)
-        .where(SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED)).all())
-    psychosocial = _group(_psychosocial_mappings(session, CertificationYear.id.in_(batch)))
-    checks = _group(session.execute(
-        select(ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status)
-        .where(ComplianceCheck.year_id.in_(batch))).all())
-    previous_psy = _group(_psychosocial_mappings(session, CertificationYear.company_id.in_(company_ids)),
-                          key=lambda r: (r.company_id, r.year))
-    attestations = _group(session.execute(
-        select(Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note, Attestation.by_user_id,
-               Attestation.on).where(Attestation.year_id.in_(batch))).all(), key=lambda r: (r.year_id, r.kind))
-    certificates = _group(session.execute(
-        select(Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class, Certificate.state)
-        .where(Certificate.company_id.in_(company_ids))).all(), key=lambda r: r.company_id)
-    b_alts = _group(session.execute(
-        select(CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
-               CertificationProposal.proposed_by)
-        .where(CertificationProposal.year_id.in_(batch), CertificationProposal.b_alternative.is_(True),
-               CertificationProposal.status.in_(("pending", "approved")))).all())
-    safeguarding = _group(session.execute(
-        select(Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name)
-        .where(Evidence.year_id.in_(batch), Evidence.target_type == OTHER_SAFEGUARDING,
-               Evidence.status == "verified", Evidence.superseded.is_(False))).all())
+    companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
+                                        ClientCompany.works_off_premises, where=[ClientCompany.id.in_(company_ids)])}
+    previous_years = {(y.company_id, y.year): y.id for y in _rows(
+        session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
+        where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
+    physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.completed_on,
+                     PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
+                     where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
+    psychosocial = _rows(session, *PSY_COLUMNS, where=[
+        PsychosocialMapping.year_id.in_([*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
+    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[Evidence.id.in_(
+        sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None}))])}
+    findings = dict(session.execute(
+        select(ChecklistAnswer.run_id, func.count())
+        .where(ChecklistAnswer.run_id.in_(sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
+        .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
+    items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
+                         ActionItem.deadline, ActionItem.started_at, where=[ActionItem.year_id.in_(batch)]))
+    risks = _group(_rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
+                         where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED]))
+    rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
+                          where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
+    checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
+                          where=[ComplianceCheck.year_id.in_(batch)]))
+    attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
+                                Attestation.by_user_id, Attestation.on, where=[Attestation.year_id.in_(batch)]),
+                          key=lambda r: (r.year_id, r.kind))
+    certificates = _group(_rows(session, Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class,
+                                Certificate.state, where=[Certificate.company_id.in_(company_ids)]), key=lambda r: r.company_id)
+    b_alts = _group(_rows(session, CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
+                          CertificationProposal.proposed_by, where=[
+                              CertificationProposal.year_id.in_(batch), CertificationProposal.b_alternative.is_(True),
+                              CertificationProposal.status.in_(("pending", "approved"))]))
+    safeguarding = _group(_rows(session, Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name, where=[
+        Evidence.year_id.in_(batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
+        Evidence.superseded.is_(False)]))
+    physical, psychosocial = _group(physical), _group(psychosocial)
+
+    def has_report(mapping) -> bool:
+        status = reports.get(mapping.report_evidence_id)
+        return status is not None and status != "rejected"
 
     facts = {}
     for y in years:
-        prev_psy = _newest(previous_psy.get((y.company_id, y.year - 1), []), "completed_on", "id")
+        company = companies[y.company_id]
+        prev_year = previous_years.get((y.company_id, y.year - 1))
+        prev_psy = _newest(psychosocial.get(prev_year, []), "completed_on", "id") if prev_year else None
         earlier = [c for c in certificates.get(y.company_id, []) if c.year < y.year]
         prev_cert = _newest(earlier, "year", "id")
         b_alt = _newest(b_alts.get(y.id, []), "id")
@@ -128,19 +142,18 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
         facts[y.id] = rules.YearFacts(
             as_of=as_of,
             year=y.year,
-            employee_count=y.employee_count,
-            works_off_premises=bool(y.works_off_premises),
+            employee_count=company.employee_count,
+            works_off_premises=bool(company.works_off_premises),
             physical_mappings=tuple(
                 rules.PhysicalMapping(id=m.id, completed_on=m.completed_on, method=rules.MappingMethod(m.method),
-                                      evidence_verified=m.verified_by is not None,
-                                      has_report=m.report_status is not None and m.report_status != "rejected",
-                                      finding_count=m.findings or 0)
+                                      evidence_verified=m.verified_by is not None, has_report=has_report(m),
+                                      finding_count=findings.get(m.run_id, 0))
                 for m in physical.get(y.id, [])),
             action_items=tuple(rule_item(i) for i in items.get(y.id, [])),
             risk_assessments=tuple(rules.RiskAssessment(r.id, r.assessed_on) for r in risks.get(y.id, [])),
             safety_rounds=tuple(rules.SafetyRound(r.id, r.held_on) for r in rounds.get(y.id, [])),
             other_safeguarding_ref=rules.Ref("evidence", guard.id, guard.description or guard.original_name) if guard else None,
-            psychosocial_mappings=tuple(_psy_fact(m) for m in psychosocial.get(y.id, [])),
+            psychosocial_mappings=tuple(_psy_fact(m, has_report(m)) for m in psychosocial.get(y.id, [])),
             previous_psychosocial_no_significant_conditions=prev_psy.no_significant_conditions if prev_psy else None,
             compliance_checks=tuple(rules.ComplianceCheck(c.id, c.key, c.status == "verified")
                                     for c in checks.get(y.id, []) if c.key in rules.COMPLIANCE_KEYS),
@@ -154,39 +167,16 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
     return facts
 
 
-def _physical_mappings(session: Session, batch: list[int]):
-    runs = select(PhysicalMapping.run_id).where(PhysicalMapping.year_id.in_(batch))
-    findings = (
-        select(ChecklistAnswer.run_id, func.count().label("findings"))
-        .where(ChecklistAnswer.run_id.in_(runs), ChecklistAnswer.answer == "finding")
-        .group_by(ChecklistAnswer.run_id).subquery()
-    )
-    return session.execute(
-        select(PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.completed_on, PhysicalMapping.method,
-               PhysicalMapping.verified_by, Evidence.status.label("report_status"), findings.c.findings)
-        .outerjoin(Evidence, Evidence.id == PhysicalMapping.report_evidence_id)
-        .outerjoin(findings, findings.c.run_id == PhysicalMapping.run_id)
-        .where(PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED)
-    ).all()
-
-
-def _psychosocial_mappings(session: Session, which):
-    """Completed psychosocial mappings of the years (or companies) ``which`` selects."""
-    return session.execute(
-        select(PsychosocialMapping.id, PsychosocialMapping.year_id, CertificationYear.company_id, CertificationYear.year,
-               PsychosocialMapping.completed_on, PsychosocialMapping.method_interviews, PsychosocialMapping.method_survey,
+PSY_COLUMNS = (PsychosocialMapping.id, PsychosocialMapping.year_id, PsychosocialMapping.completed_on,
+               PsychosocialMapping.method_interviews, PsychosocialMapping.method_survey,
                PsychosocialMapping.reviewed_with_management_on, PsychosocialMapping.no_significant_conditions,
-               PsychosocialMapping.done_by_provider, Evidence.status.label("report_status"))
-        .join(CertificationYear, CertificationYear.id == PsychosocialMapping.year_id)
-        .outerjoin(Evidence, Evidence.id == PsychosocialMapping.report_evidence_id)
-        .where(which, PsychosocialMapping.status == COMPLETED)
-    ).all()
+               PsychosocialMapping.done_by_provider, PsychosocialMapping.report_evidence_id)
 
 
-def _psy_fact(m) -> rules.PsychosocialMapping:
+def _psy_fact(m, has_report: bool) -> rules.PsychosocialMapping:
     return rules.PsychosocialMapping(
         id=m.id, completed_on=m.completed_on, method_interviews=m.method_interviews, method_survey=m.method_survey,
-        has_report=m.report_status is not None and m.report_status != "rejected",
+        has_report=has_report,
         reviewed_with_management_on=m.reviewed_with_management_on,
         no_significant_conditions=m.no_significant_conditions, done_by_provider=m.done_by_provider,
     )

@@ -1,0 +1,81 @@
+"""A consultant publishes a survey in the browser; an employee answers it on a phone through the shared
+link, with no login, and the answers given so far survive leaving the page."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from saas.demo import DEMO_PASSWORD
+from tests.e2e.conftest import login, screenshot
+
+CONSULTANT = "kari@bedriftstjenesten.no"
+COMPANY = "Kongsberg Mek. Verksted AS"
+
+
+def publish_survey(page, base_url: str) -> str:
+    """Create and publish a survey with two departments; returns its shared link."""
+    login(page, base_url, CONSULTANT, DEMO_PASSWORD)
+    page.goto(f"{base_url}/t/bedriftstjenesten/surveys/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ny spørreundersøkelse")
+    page.locator("#f-company_id").select_option(label=COMPANY)
+    page.get_by_role("textbox", name="Tittel").fill("Trivsel på verkstedet")
+    page.get_by_role("textbox", name="Grupper (avdelinger), én per linje").fill("Verksted; 24\nKontor; 9")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="opprettet som utkast")).to_be_visible()
+    page.get_by_role("button", name="Publiser", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="er publisert")).to_be_visible()
+    link = page.get_by_role("textbox", name="Lenke til undersøkelsen").input_value()
+    assert re.fullmatch(rf"{re.escape(base_url)}/s/[A-Za-z0-9_-]{{43}}", link)
+    expect(page.locator(".qr svg")).to_be_visible()
+    return link
+
+
+def answer_current_page(phone, option: str) -> None:
+    for fieldset in phone.locator("fieldset").all():
+        fieldset.get_by_role("radio", name=option, exact=True).check()
+
+
+def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_server, page, phone_page):
+    link = publish_survey(page, live_server)
+    phone = phone_page
+
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Trivsel på verkstedet")
+    expect(phone.get_by_text("Undersøkelsen er anonym.")).to_be_visible()
+    expect(phone.get_by_role("button", name="Logg ut")).to_have_count(0)  # nobody is logged in here
+    phone.get_by_label("Hvilken avdeling jobber du i?").select_option(label="Verksted")
+    phone.get_by_role("button", name="Start").click()
+
+    progress = phone.locator(".steps")
+    expect(progress).to_contain_text(re.compile(r"Side 1 av (\d+)"))
+    total = int(re.search(r"Side 1 av (\d+)", progress.inner_text()).group(1))
+    answer_current_page(phone, "Ofte")
+    first_question = phone.locator("fieldset").first.locator("legend").inner_text()
+    phone.get_by_role("button", name="Neste").click()
+    expect(progress).to_contain_text(f"Side 2 av {total}")
+    screenshot(phone, "survey-phone-page-2")
+
+    # Leaving the page and opening the link again keeps what was answered (in this browser only).
+    phone.goto(link)
+    expect(phone.get_by_text("Svar du har begynt på, er hentet fram igjen")).to_be_visible()
+    phone.get_by_role("button", name="Start").click()
+    restored = phone.locator("fieldset", has=phone.get_by_text(first_question, exact=True))
+    expect(restored.get_by_role("radio", name="Ofte", exact=True)).to_be_checked()
+
+    for number in range(1, total + 1):
+        expect(progress).to_contain_text(f"Side {number} av {total}")
+        answer_current_page(phone, "Ofte" if number < 3 else "Av og til")
+        if number < total:
+            phone.get_by_role("button", name="Neste").click()
+    expect(phone.get_by_role("button", name="Neste")).to_have_count(0)
+    phone.get_by_role("button", name="Send inn").click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Takk for svaret!")
+    assert phone.evaluate("Object.keys(window.localStorage).filter(k => k.startsWith('hms-survey-')).length") == 0
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    screenshot(phone, "survey-phone-thanks")
+
+    # The consultant sees one answer counted only as "fewer than k" while the survey is open.
+    page.reload()
+    expect(page.locator("dl.facts")).to_contain_text("Færre enn 5")
