@@ -62,11 +62,13 @@ def _register_blueprints(app: Flask) -> None:
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
 
+    from saas.billing.views import BLUEPRINTS as billing
+    from saas.certification.publication import BLUEPRINTS as publication
     from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
     from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *surveys):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

@@ -6,3 +6,5 @@ from saas.jobs import BackgroundTask  # noqa: F401
 from saas.hms.models import *  # noqa: F401,F403
 from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
+from saas.certification.document_models import *  # noqa: F401,F403
+from saas.billing.models import *  # noqa: F401,F403

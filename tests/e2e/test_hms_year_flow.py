@@ -127,8 +127,9 @@ def assign_the_finding_to_the_client(page, year_url: str) -> str:
     page.goto(year_url)
     page.locator("#handlingsplan").get_by_role("link", name="Åpne").click()
     expect(page.locator("tr[data-action-id]")).to_have_count(3)  # two findings and the hazard's measure
-    page.locator("tr[data-action-id]").filter(has_text="Alvorlig avvik").get_by_role("link").first.click()
-    title = page.get_by_role("heading", level=1).inner_text().split("\n")[0].strip()
+    link = page.locator("tr[data-action-id]").filter(has_text="Alvorlig avvik").get_by_role("link").first
+    title = link.inner_text().strip()
+    link.click()
     page.get_by_role("link", name="Rediger", exact=True).click()
     page.get_by_role("combobox", name="Ansvarlig bruker").select_option(label=f"{CLIENT_NAME} (kontaktperson)")
     page.get_by_label("Frist").fill((today() + timedelta(days=14)).isoformat())

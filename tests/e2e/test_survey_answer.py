@@ -45,7 +45,7 @@ def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_se
     expect(phone.get_by_text("Undersøkelsen er anonym.")).to_be_visible()
     expect(phone.get_by_role("button", name="Logg ut")).to_have_count(0)  # nobody is logged in here
     phone.get_by_label("Hvilken avdeling jobber du i?").select_option(label="Verksted")
-    phone.get_by_role("button", name="Start").click()
+    phone.get_by_role("button", name="Start", exact=True).click()
 
     progress = phone.locator(".steps")
     expect(progress).to_contain_text(re.compile(r"Side 1 av (\d+)"))
@@ -59,7 +59,7 @@ def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_se
     # Leaving the page and opening the link again keeps what was answered (in this browser only).
     phone.goto(link)
     expect(phone.get_by_text("Svar du har begynt på, er hentet fram igjen")).to_be_visible()
-    phone.get_by_role("button", name="Start").click()
+    phone.get_by_role("button", name="Start", exact=True).click()
     restored = phone.locator("fieldset", has=phone.get_by_text(first_question, exact=True))
     expect(restored.get_by_role("radio", name="Ofte", exact=True)).to_be_checked()
 

@@ -1,0 +1,1 @@
+"""Billing jobs (being built)."""

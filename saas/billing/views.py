@@ -1,0 +1,2 @@
+"""Billing pages (being built)."""
+BLUEPRINTS: tuple = ()

@@ -1,0 +1,1 @@
+"""Certificate document jobs (being built)."""

@@ -1,0 +1,2 @@
+"""Public verification and register (being built)."""
+BLUEPRINTS: tuple = ()
