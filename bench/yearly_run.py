@@ -47,7 +47,7 @@ def seed(session, tenant_id: int, consultant_id: int, reviewer_id: int, n: int) 
     companies = bulk(session, ClientCompany, [
         dict(t, name=f"Bedrift {i:05d} AS", org_number=org, org_form="AS", city="Kongsberg", employee_count=5 + i % 60,
              works_off_premises=False, consultant_id=consultant_id)
-        for i, org in enumerate(generate_valid_org_numbers(7101, n))])
+        for i, org in enumerate(generate_valid_org_numbers(710, n))])
     (template,) = bulk(session, ChecklistTemplate, [dict(t, kind="physical", name="Fysisk", is_default=True)])
     (version,) = bulk(session, ChecklistTemplateVersion, [dict(t, template_id=template, version=1, content={"sections": []})])
     years = bulk(session, CertificationYear, [dict(t, company_id=c, year=2026, consultant_id=consultant_id, status="open")

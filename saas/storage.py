@@ -32,6 +32,8 @@ EXTENSIONS = {"pdf": "pdf", "png": "png", "jpeg": "jpg", "docx": "docx", "xlsx":
 _NAME_EXT = {"pdf": {"pdf"}, "png": {"png"}, "jpeg": {"jpg", "jpeg"}, "docx": {"docx"}, "xlsx": {"xlsx"}}
 # Markers of active content that make a "PDF" a polyglot (HTML or script riding along).
 _POLYGLOT_MARKERS = (b"<html", b"<script", b"<!doctype", b"<svg", b"<body", b"<iframe")
+# What a re-encoded image keeps of what Pillow read (see _strip_image_metadata).
+_KEPT_IMAGE_INFO = ("transparency", "icc_profile")
 
 
 class UploadRejected(ValueError):
@@ -111,6 +113,9 @@ def _strip_image_metadata(data: bytes, kind: str) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for
+            # Pillow writes some of what it read back out (a JPEG's comment, a PNG's ICC profile): keep only
+            # what the picture needs to look the same; comments and XMP can carry a position or a name.
+            image.info = {key: value for key, value in image.info.items() if key in _KEPT_IMAGE_INFO}
             if kind == "jpeg" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             out = io.BytesIO()

@@ -54,8 +54,7 @@ def year_verdict(year_id: int):
 @documented("/years/{year_id}/proposals", "get", "The year's proposals (newest first) with their decisions",
             response=ProposalOutSchema, many=True, tag=TAG, params=("year_id",))
 def year_proposals(year_id: int):
-    page = overview.year_page(current_session(), g.tenant, current_user, _year_id(year_id), today_in_oslo())
-    items = ProposalOutSchema(many=True).dump(page["proposals"])
+    items = ProposalOutSchema(many=True).dump(overview.year_proposals(current_session(), _year_id(year_id)))
     return page_body(items, len(items), 1, max(len(items), 1))
 
 
@@ -67,8 +66,7 @@ def year_proposals(year_id: int):
 def propose(year_id: int):
     session = current_session()
     proposal = decisions.propose(session, current_user, _year_id(year_id), json_body(ProposalSchema()), today_in_oslo())
-    page = overview.year_page(session, g.tenant, current_user, year_id, today_in_oslo())
-    return ProposalOutSchema().dump(next(p for p in page["proposals"] if p["id"] == proposal.id)), 201
+    return ProposalOutSchema().dump(next(p for p in overview.year_proposals(session, year_id) if p["id"] == proposal.id)), 201
 
 
 @tenant_api.post("/years/<int:year_id>/attestations")

@@ -1,1 +1,20 @@
-"""Certificate document jobs (being built)."""
+"""The job that renders a certificate's framed PDF, and the subscriber that enqueues it when a
+certificate is issued (registered by saas.certification.publication at application start)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from saas.certification import documents
+from saas.jobs import job
+
+
+@job
+def render_certificate_document(session: Session, certificate_id: int) -> int | None:
+    """Render and store the certificate's PDF once; returns the document id (None: no such certificate)."""
+    return documents.render_and_store(session, certificate_id)
+
+
+def enqueue_on_issue(session: Session, certificate) -> None:
+    """hooks subscriber: render the new certificate after the deciding transaction commits, under the
+    deterministic job id ``certificate-pdf-<id>`` (a repeated enqueue is a no-op)."""
+    documents.request_render(session, certificate.id, certificate.tenant_id)

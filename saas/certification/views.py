@@ -2,6 +2,8 @@
 states; the yearly run.  Blueprints are listed in BLUEPRINTS (registered by saas.app)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -192,6 +194,10 @@ def yearly_run_start():
     return redirect(url_for("certification.yearly_run_result", task_id=task.id))
 
 
+def _iso_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def _run_result_page(task_id: int, outcome: dict | None = None, errors: dict | None = None, status: int = 200):
     task = yearly_run.yearly_task(current_session(), task_id)
     if task is None:
@@ -199,7 +205,10 @@ def _run_result_page(task_id: int, outcome: dict | None = None, errors: dict | N
     rows = task["result"].get("rows", [])
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
-    shown = rows[(page - 1) * RUN_PAGE_SIZE: page * RUN_PAGE_SIZE]
+    # The task's JSON keeps dates as ISO strings; the page shows them as dates.
+    shown = [dict(r, current_valid_until=_iso_date(r["current_valid_until"]))
+             for r in rows[(page - 1) * RUN_PAGE_SIZE: page * RUN_PAGE_SIZE]]
+    task["result"] = dict(task["result"], as_of=_iso_date(task["result"].get("as_of")))
     return render_template("certification/yearly_run_result.html", task=task, rows=shown, total=len(rows), page=page,
                            pages=max(1, -(-len(rows) // RUN_PAGE_SIZE)), outcome=outcome, errors=errors or {},
                            labels=labels, can_propose=current_user.has_role(*decisions.PROPOSERS)), status

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,9 @@ def render_report_pdf(session: Session, survey_id: int) -> str | None:
     if survey is None or survey.status != "closed" or survey.report is None or survey.pdf_key is not None:
         return None
     tenant = session.get(Tenant, bound_tenant(session))
-    pdf = render_pdf("survey_report.html", **report_pdf_context(session, tenant, survey))
+    # A worker has no request to choose a language from: the report for the client company is in bokmål.
+    with force_locale("nb"):
+        pdf = render_pdf("survey_report.html", **report_pdf_context(session, tenant, survey))
     stored = storage.save_bytes(pdf, "pdf", f"sporreundersokelse-{survey.id}.pdf", "application/pdf")
     storage.remove_on_rollback(session, stored)
     survey.pdf_key, survey.pdf_built_at = stored.key, utcnow()

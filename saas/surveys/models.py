@@ -9,6 +9,8 @@ Anonymity is designed into the tables (DOMAIN.md, "Psychosocial survey"):
   an invitation flipped to "responded".  At closing every invitation is rewritten in one statement: the
   address is erased and all are marked answered, so nothing that could be lined up outlives the answering
   (not even the database's own row versions written by the submit's transaction).
+* Someone watching the live database as answers arrive could still line them up with invitations; no
+  table design prevents that, which is why results (and even counts below k) are shown only after closing.
 * Raw answers are deleted ``raw_answer_retention_days`` after the report is final; the k-suppressed
   report (``Survey.report``) stays and is what every page, PDF, export and API answer is made from.
 """

@@ -91,14 +91,15 @@ def distribution_bar(counts: Sequence[int] | None, options: Sequence[str], hidde
     return "".join(parts)
 
 
-def option_legend(options: Sequence[str]) -> str:
-    """The shade of each answer option, for the distributions."""
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 22" width="100%" '
-             'font-family="DejaVu Sans, Arial, sans-serif" font-size="10">']
-    step = 640 / max(len(options), 1)
-    for i, option in enumerate(options):
-        x = i * step
-        parts.append(f'<rect x="{x:.1f}" y="5" width="12" height="12" fill="{OPTION_SHADES[i % len(OPTION_SHADES)]}" stroke="{MUTED}" stroke-width="0.5"/>')
-        parts.append(f'<text x="{x + 16:.1f}" y="15" fill="{INK}">{escape(option[:22])}</text>')
+def option_legend(labels: Sequence[str]) -> str:
+    """The shade of each answer position, first to last; ``labels[i]`` names the options at position i
+    (scales differ, so one label may list several, e.g. "Alltid / I svært stor grad")."""
+    height = 20 * len(labels) + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 {height}" width="100%" '
+             f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">']
+    for i, label in enumerate(labels):
+        y = 4 + i * 20
+        parts.append(f'<rect x="0" y="{y}" width="14" height="14" fill="{OPTION_SHADES[i % len(OPTION_SHADES)]}" stroke="{MUTED}" stroke-width="0.5"/>')
+        parts.append(f'<text x="22" y="{y + 11}" fill="{INK}">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

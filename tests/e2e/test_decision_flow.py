@@ -68,6 +68,7 @@ def open_year_from_the_yearly_run(page, base_url: str, company: str) -> str:
     page.get_by_role("button", name="Start gjennomgangen").click()
     table = page.get_by_role("table")
     expect(table).to_contain_text(company)
+    screenshot(page, "certification-yearly-run")
     page.get_by_role("link", name=company, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(company)
     return page.url

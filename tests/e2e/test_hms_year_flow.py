@@ -20,6 +20,7 @@ TENANT = "/t/bedriftstjenesten"
 CONSULTANT, CONSULTANT_NAME = "kari@bedriftstjenesten.no", "Kari Nordmann"
 CLIENT, CLIENT_NAME = "kunde3@bedriftstjenesten.no", "Kontakt Sølvbyen"
 COMPANY = "Sølvbyen Regnskap AS"
+OTHER_COMPANY = "Fjellheim Barnehage SA"  # another of Kari's demo clients, for the upload checks
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 REPORT_WAIT_MS = 60_000  # a report is a WeasyPrint job; the live server runs jobs right after the commit
 
@@ -203,8 +204,43 @@ def test_a_consultant_completes_a_year_and_the_client_closes_an_item_that_the_co
     page.get_by_label("Merknad (påkrevd ved avvisning)").fill("Bekreftet: nødutgangen er fri.")
     page.get_by_role("button", name="Lagre vurdering").click()
     flash(page, "Filen er godkjent.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dette trenger oppmerksomhet")  # back where the work started
+    expect(page.locator("#filer")).not_to_contain_text("ryddet-nodutgang.pdf")
+    page.go_back()
+    page.reload()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Godkjent")
     expect(page.get_by_role("table")).to_contain_text(CONSULTANT_NAME)
     expect(page.get_by_role("table")).to_contain_text(today().strftime("%d.%m.%Y"))
-    page.goto(f"{live_server}{TENANT}/work/")
-    expect(page.locator("#filer")).not_to_contain_text("ryddet-nodutgang.pdf")
+    screenshot(page, "hms-evidence-verified")
+
+
+def test_a_too_large_file_gets_a_clear_norwegian_message_in_the_browser(live_server, page, tmp_path):
+    login(page, live_server, CONSULTANT, DEMO_PASSWORD)
+    page.goto(f"{live_server}{TENANT}/companies/")
+    page.get_by_role("link", name=OTHER_COMPANY, exact=True).click()
+    page.get_by_role("link", name="Åpne nytt år").click()
+    page.get_by_role("spinbutton", name="År").fill(str(today().year))
+    page.get_by_role("checkbox", name=re.compile("Start fra fjorårets arbeid")).uncheck()
+    page.get_by_role("button", name="Åpne året").click()
+    page.locator("#fysisk").get_by_role("link", name="Ny kartlegging").click()
+    page.get_by_role("button", name="Opprett").click()
+    page.get_by_role("link", name="Last opp rapport i stedet").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rapport fra fysisk kartlegging")
+    upload_url = page.url
+
+    big = tmp_path / "stor-rapport.pdf"
+    big.write_bytes(PDF + b"0" * (25 * 1024 * 1024))
+    page.get_by_label(re.compile(r"^Fil\b")).set_input_files(str(big))
+    page.get_by_role("button", name="Last opp", exact=True).click()
+    expect(page.get_by_text("Filen er for stor. Største tillatte størrelse er 20 MB.")).to_be_visible()
+    page.goto(upload_url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rapport fra fysisk kartlegging")
+
+    script = tmp_path / "rapport.pdf"
+    script.write_bytes(b"#!/bin/sh\necho hei\n")
+    page.get_by_label(re.compile(r"^Fil\b")).set_input_files(str(script))
+    page.get_by_role("button", name="Last opp", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text("Skjemaet har feil.")
+    expect(page.locator("#e-file")).to_contain_text("Filtypen er ikke tillatt")
+    expect(page.get_by_label(re.compile(r"^Fil\b"))).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Ingen filer ennå.")).to_be_visible()

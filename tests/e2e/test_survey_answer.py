@@ -28,12 +28,14 @@ def publish_survey(page, base_url: str) -> str:
     link = page.get_by_role("textbox", name="Lenke til undersøkelsen").input_value()
     assert re.fullmatch(rf"{re.escape(base_url)}/s/[A-Za-z0-9_-]{{43}}", link)
     expect(page.locator(".qr svg")).to_be_visible()
+    screenshot(page, "survey-detail")
     return link
 
 
-def answer_current_page(phone, option: str) -> None:
+def answer_current_page(phone, position: int) -> None:
+    """Tick the option at ``position`` (0 = first) of every question on the page (scales differ)."""
     for fieldset in phone.locator("fieldset").all():
-        fieldset.get_by_role("radio", name=option, exact=True).check()
+        fieldset.get_by_role("radio").nth(position).check()
 
 
 def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_server, page, phone_page):
@@ -50,7 +52,7 @@ def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_se
     progress = phone.locator(".steps")
     expect(progress).to_contain_text(re.compile(r"Side 1 av (\d+)"))
     total = int(re.search(r"Side 1 av (\d+)", progress.inner_text()).group(1))
-    answer_current_page(phone, "Ofte")
+    answer_current_page(phone, 1)
     first_question = phone.locator("fieldset").first.locator("legend").inner_text()
     phone.get_by_role("button", name="Neste").click()
     expect(progress).to_contain_text(f"Side 2 av {total}")
@@ -61,21 +63,33 @@ def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_se
     expect(phone.get_by_text("Svar du har begynt på, er hentet fram igjen")).to_be_visible()
     phone.get_by_role("button", name="Start", exact=True).click()
     restored = phone.locator("fieldset", has=phone.get_by_text(first_question, exact=True))
-    expect(restored.get_by_role("radio", name="Ofte", exact=True)).to_be_checked()
+    expect(restored.get_by_role("radio").nth(1)).to_be_checked()
 
     for number in range(1, total + 1):
         expect(progress).to_contain_text(f"Side {number} av {total}")
-        answer_current_page(phone, "Ofte" if number < 3 else "Av og til")
+        answer_current_page(phone, 1 if number < 3 else 2)
         if number < total:
             phone.get_by_role("button", name="Neste").click()
     expect(phone.get_by_role("button", name="Neste")).to_have_count(0)
     phone.get_by_role("button", name="Send inn").click()
 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Takk for svaret!")
-    assert phone.evaluate("Object.keys(window.localStorage).filter(k => k.startsWith('hms-survey-')).length") == 0
+    # The thank-you page throws away the browser's copy of the answers (its script runs deferred).
+    phone.wait_for_function("Object.keys(window.localStorage).filter(k => k.startsWith('hms-survey-')).length === 0")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
     screenshot(phone, "survey-phone-thanks")
 
-    # The consultant sees one answer counted only as "fewer than k" while the survey is open.
+    # The consultant sees one answer counted only as "fewer than k" while the survey is open ...
     page.reload()
     expect(page.locator("dl.facts")).to_contain_text("Færre enn 5")
+    # ... and after closing, a single answer shows no result anywhere, while the PDF report is ready.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Avslutt og vis resultater").click()
+    expect(page.get_by_role("status").filter(has_text="er avsluttet")).to_be_visible()
+    expect(page.get_by_role("link", name="Last ned rapport (PDF)")).to_be_visible()
+    page.get_by_role("link", name="Se resultatene").click()
+    expect(page.locator("section.scope").first).to_contain_text("Skjult (færre enn 5 svar)")
+    expect(page.locator("section.scope svg")).to_have_count(0)
+    screenshot(page, "survey-results-hidden")
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Undersøkelsen er avsluttet")

@@ -178,7 +178,6 @@ def test_a_rejection_needs_a_note(client, db, a):
 
 
 def test_the_review_list_shows_only_my_companies_unless_everyone_is_asked_for(client, db, a):
-    from tests import factories
     from saas.hms.models import CertificationYear
 
     other_year = CertificationYear(company_id=a["other_company"].id, year=2026)

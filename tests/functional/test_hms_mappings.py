@@ -210,3 +210,22 @@ def test_an_admin_edits_the_template_and_each_save_is_a_version(client, db, worl
     first = db.scalar(select(ChecklistTemplateVersion).where(ChecklistTemplateVersion.template_id == template.id,
                                                             ChecklistTemplateVersion.version == 1))
     assert "Gulv, trapper" in client.get(f"/t/bht/checklists/versions/{first.id}").get_data(as_text=True)
+
+
+def test_a_client_contact_reads_the_psychosocial_mapping_and_safety_round_without_forms(client, db, world):
+    login(client, world["consultant"])
+    assert client.get(f"/t/bht/years/companies/{world['company'].id}/open").status_code == 200
+    psy_url = client.post(f"/t/bht/years/{world['year'].id}/psychosocial/new", data={
+        "method_interviews": "1", "conversation_count": "5", "themes": "Støtte fra leder"}).headers["Location"]
+    round_url = client.post(f"/t/bht/years/{world['year'].id}/rounds/new", data={"location": "Hytte på Jondal"}).headers["Location"]
+    client.post("/logout")
+    login(client, world["client"])
+    psy_page = client.get(psy_url)
+    assert psy_page.status_code == 200 and "Støtte fra leder" in psy_page.get_data(as_text=True)
+    assert "<form" not in psy_page.get_data(as_text=True).split("<main>")[1]
+    round_page = client.get(round_url)
+    assert round_page.status_code == 200 and "Hytte på Jondal" in round_page.get_data(as_text=True)
+    assert "Lagre svar" not in round_page.get_data(as_text=True)
+    assert client.post(psy_url, data={"themes": "Endret"}).status_code == 403
+    assert client.post(psy_url + "/findings", data={"title": "X"}).status_code == 403
+    assert client.post(round_url + "/answers", data={}).status_code == 403

@@ -178,3 +178,33 @@ def test_a_failing_database_insert_leaves_no_file_on_disk(app, client, db, a):
     assert status == 500
     assert stored_files(app) == files_before
     assert evidence_count(db) == 1  # only the world's own row
+
+
+def test_a_photos_comment_and_xmp_are_gone_too(app, client, db, a):
+    out = io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>59,39.55N</exif:GPSLatitude></x:xmpmeta>'
+    Image.new("RGB", (16, 16), (10, 200, 10)).save(out, format="JPEG", comment=b"Tatt hjemme hos Hemmelig Person", xmp=xmp)
+    assert b"Hemmelig Person" in out.getvalue() and b"GPSLatitude" in out.getvalue()
+    login(client, a["client"])
+    url = f"/t/tenant-a/evidence/new?target_type=action_item&target_id={a['action'].id}"
+    assert post_file(client, url, out.getvalue(), "kommentar.jpg").status_code == 302
+    bind_tenant(db, bound_tenant(db))
+    evidence = db.scalar(select(Evidence).where(Evidence.original_name == "kommentar.jpg"))
+    data = client.get(f"/t/tenant-a/evidence/{evidence.id}/download").data
+    assert b"Hemmelig Person" not in data and b"GPSLatitude" not in data
+    with Image.open(io.BytesIO(data)) as photo:
+        assert "comment" not in photo.info and "xmp" not in photo.info
+
+
+def test_a_transparent_png_stays_transparent(app, client, db, a):
+    out = io.BytesIO()
+    image = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    image.putpixel((1, 1), (255, 0, 0, 255))
+    image.save(out, format="PNG")
+    login(client, a["client"])
+    url = f"/t/tenant-a/evidence/new?target_type=action_item&target_id={a['action'].id}"
+    assert post_file(client, url, out.getvalue(), "logo.png").status_code == 302
+    bind_tenant(db, bound_tenant(db))
+    evidence = db.scalar(select(Evidence).where(Evidence.original_name == "logo.png"))
+    with Image.open(io.BytesIO(client.get(f"/t/tenant-a/evidence/{evidence.id}/download").data)) as png:
+        assert png.convert("RGBA").getpixel((0, 0))[3] == 0 and png.convert("RGBA").getpixel((1, 1)) == (255, 0, 0, 255)

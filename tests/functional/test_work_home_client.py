@@ -62,6 +62,13 @@ def test_the_client_home_lists_what_evidence_is_missing(client, db, a):
     login(client, a["client"])
     body = client.get("/t/tenant-a/work/mine").get_data(as_text=True)
     section = body[body.index("Dette mangler dokumentasjon"):]
+    # the world's mapping is done with the provider, so A2's compliance documentation is not asked for
+    assert "Skriftlige arbeidsavtaler med alle ansatte" not in section
+    fresh(db, a)
+    a["mapping"].method = "third_party"
+    db.commit()
+    body = client.get("/t/tenant-a/work/mine").get_data(as_text=True)
+    section = body[body.index("Dette mangler dokumentasjon"):]
     assert "Skriftlige arbeidsavtaler med alle ansatte" in section  # the pending compliance check
     assert "Rapport fra fysisk kartlegging" in section and "Rapport fra psykososial kartlegging" in section
     # the world's item has a file already (pending), so it is not missing
@@ -93,7 +100,7 @@ def test_a_client_closes_an_item_with_a_note_and_a_file_and_the_consultant_verif
 
     relogin(client, db, a, a["client"])
     body = client.get("/t/tenant-a/work/mine").get_data(as_text=True)
-    assert re.search(r"faktura\.pdf</a>.*?Godkjent", body, re.S)
+    assert re.search(r"faktura\.pdf</a>.*?Godkjent", body, re.S) and a["consultant"].name in body  # who verified
 
 
 def test_a_refused_file_saves_nothing_of_the_update(client, db, a):

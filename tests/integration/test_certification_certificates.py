@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from saas.certification import jobs
 from saas.certification.demo import complete_year, previous_certificate
-from saas.certification.models import Certificate, CertificateEvent, CertificationProposal
+from saas.certification.models import CertificateEvent, CertificationProposal
 from saas.certification.services import Refused, certificates, yearly_run
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany

@@ -1,7 +1,7 @@
 """Facts from the records, proposals, decisions and the certificate they issue (services on a real database)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select

@@ -208,7 +208,9 @@ def test_a_personal_link_is_stored_hashed_works_once_and_is_not_linked_to_the_an
 
     link = answering.resolve(db, token)
     assert link.invitation_id == invitation.id
-    assert answering.submit(db, link, form_for(survey), TODAY) == answering.STORED
+    form = form_for(survey)
+    assert answering.submit(db, link, form, TODAY) == answering.STORED
+    assert answering.submit(db, answering.resolve(db, token), form, TODAY) == answering.DUPLICATE  # a double click
     assert answering.submit(db, answering.resolve(db, token), form_for(survey), TODAY) == answering.USED
     assert answering.state(survey, answering.resolve(db, token).responded, TODAY) == answering.USED
     db.refresh(invitation)
@@ -328,3 +330,24 @@ def test_only_a_draft_can_be_deleted(db, world):
     surveys.delete_survey(db, world["consultant"], draft)
     assert db.get(Survey, draft.id) is None
     assert db.scalar(select(func.count(SurveyGroup.id)).where(SurveyGroup.survey_id == draft.id)) == 0
+
+
+def test_the_pdf_report_is_rendered_by_a_job_without_a_request_and_only_once(app, db):
+    from saas import storage
+    from saas.jobs import run_job
+    from saas.surveys import jobs
+
+    with app.test_request_context():
+        world = make_world(db)
+        survey = make_survey(db, world, groups=[("Lager", 9)])
+        add_responses(db, survey, 6, group="Lager")
+        close(db, world, survey)
+    with app.app_context():
+        db.commit()  # JOBS_MODE=sync: the job runs now, in an application context with no request
+        bind_tenant(db, world["tenant"].id)
+        db.expire_all()
+        key = db.get(Survey, survey.id).pdf_key
+        assert key is not None and storage.read(key).startswith(b"%PDF")
+        assert run_job(jobs.render_report_pdf.job_name, world["tenant"].id, [survey.id], app=app) is None  # done already
+        bind_tenant(db, world["tenant"].id)
+        assert db.get(Survey, survey.id).pdf_key == key

@@ -6,7 +6,9 @@ bokmål for the person who tried.
 """
 from __future__ import annotations
 
-from saas.clients.services import NotFound  # noqa: F401  (one NotFound for every feature's views)
+from saas.clients.services import NotFound  # one NotFound for every feature's views
+
+__all__ = ["NotFound", "Refused", "Conflict"]
 
 
 class Refused(Exception):

@@ -19,6 +19,7 @@ from saas.certification import hooks, labels
 from saas.certification.models import (Certificate, CertificateCounter, CertificateEvent, CertificateState,
                                        CertificationDecision)
 from saas.certification.services import Conflict, NotFound, Refused
+from saas.certification.services.facts import ref_url
 from saas.clients.models import ClientCompany
 from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
@@ -242,7 +243,9 @@ def company_filter_clause(cert_class: str | None, expiring_within_days: int | No
 
 def expiring(session: Session, consultant_id: int | None, within_days: int, today: date) -> list[dict]:
     """Certificates valid today that end within ``within_days`` (soonest first), for the consultant's
-    companies when ``consultant_id`` is given.  Plain dicts with certificate and company fields."""
+    companies when ``consultant_id`` is given.  Plain dicts: id, number, company_id, company_name,
+    cert_class, valid_until, days_left, state, ... and ``url`` (the certificate's page; None outside a
+    request)."""
     query = (select(Certificate, ClientCompany.name)
              .join(ClientCompany, ClientCompany.id == Certificate.company_id)
              .where(_current(today), Certificate.valid_until <= today + timedelta(days=within_days),
@@ -250,13 +253,6 @@ def expiring(session: Session, consultant_id: int | None, within_days: int, toda
              .order_by(Certificate.valid_until, Certificate.id))
     if consultant_id is not None:
         query = query.where(ClientCompany.consultant_id == consultant_id)
-    return [certificate_dict(c, today, name) for c, name in session.execute(query).all()]
+    return [certificate_dict(c, today, name) | {"url": ref_url("certificate", c.id)}
+            for c, name in session.execute(query).all()]
 
-
-def current_certificates(session: Session, company_ids, today: date) -> dict[int, dict]:
-    """Each company's newest certificate that is not withdrawn or superseded, by company id."""
-    rows = session.scalars(select(Certificate).where(
-        Certificate.company_id.in_(list(company_ids)), Certificate.state.not_in((WITHDRAWN, SUPERSEDED)))
-        .order_by(Certificate.year, Certificate.id)).all()
-    return {c.company_id: dict(id=c.id, number=c.number, cert_class=c.cert_class, valid_until=c.valid_until,
-                               state=effective_state(c.state, c.valid_until, today)) for c in rows}

@@ -194,12 +194,11 @@ SECTIONS = {**{c: "B" for c in (*rules.B_CRITERIA, rules.B_ALT)}, **{c: "A" for 
 # Where each kind of reference is shown: (endpoint, its id parameter).  A kind whose page does not
 # exist (yet) is shown without a link.
 REF_ENDPOINTS = {
-    "physical_mapping": ("years.physical_mapping", "mapping_id"),
-    "psychosocial_mapping": ("years.psychosocial_mapping", "psy_mapping_id"),
+    "physical_mapping": ("years.mapping", "mapping_id"),
+    "psychosocial_mapping": ("years.psychosocial", "psy_mapping_id"),
     "safety_round": ("years.safety_round", "round_id"),
     "risk_assessment": ("risks.assessment", "assessment_id"),
     "action_item": ("actions.detail", "action_id"),
-    "compliance_check": ("years.compliance_check", "check_id"),
     "evidence": ("evidence.history", "evidence_id"),
     "certificate": ("certification.certificate", "certificate_id"),
 }

@@ -45,13 +45,9 @@ def year_page(session: Session, tenant: Tenant, user: User, year_id: int, today:
 
     attestations = session.scalars(select(Attestation).where(Attestation.year_id == year.id)
                                    .order_by(Attestation.on.desc(), Attestation.id.desc())).all()
-    proposals = session.scalars(select(CertificationProposal).where(CertificationProposal.year_id == year.id)
-                                .order_by(CertificationProposal.id.desc())).all()
-    decisions = {d.proposal_id: d for d in session.scalars(
-        select(CertificationDecision).where(CertificationDecision.year_id == year.id))}
-    names = _names(session, [a.by_user_id for a in attestations] + [p.proposed_by for p in proposals]
-                   + [p.closed_by for p in proposals] + [d.decided_by for d in decisions.values()])
-    pending = next((p for p in proposals if p.status == PENDING), None)
+    names = _names(session, [a.by_user_id for a in attestations])
+    proposals = year_proposals(session, year.id)
+    pending = next((p for p in proposals if p["status"] == PENDING), None)
     undecided = certificate is None and year.status != "closed"
     eligible_rank = CertClass(verdict["eligible"]).rank if verdict["eligible"] else 0
     return page | dict(
@@ -59,8 +55,8 @@ def year_page(session: Session, tenant: Tenant, user: User, year_id: int, today:
         impartial=bool(tenant.setting("impartial_decisions")),
         attestations=[dict(id=a.id, kind=a.kind, kind_label=labels.ATTESTATION_LABELS[a.kind], note=a.note, on=a.on,
                            by=names.get(a.by_user_id, ""), by_user_id=a.by_user_id) for a in attestations],
-        proposals=[_proposal(p, decisions.get(p.id), names) for p in proposals],
-        pending=_proposal(pending, None, names) if pending else None,
+        proposals=proposals,
+        pending=pending,
         can_propose=undecided and pending is None and user.has_role(*PROPOSERS),
         # (value, label), the highest first: the form offers nothing above what the rules allow today.
         proposable_classes=[(c.value, labels.class_label(c.value)) for c in reversed(CertClass) if c.rank <= eligible_rank],
@@ -68,6 +64,17 @@ def year_page(session: Session, tenant: Tenant, user: User, year_id: int, today:
                            (("a4", PROPOSERS), ("a_plus_2", (Role.REVIEWER,))) if undecided and user.has_role(*roles)],
         decide=_decide_box(session, tenant, user, year, pending, verdict) if pending else None,
     )
+
+
+def year_proposals(session: Session, year_id: int) -> list[dict]:
+    """The year's proposals, newest first, each with its decision (None while it waits) as plain data."""
+    proposals = session.scalars(select(CertificationProposal).where(CertificationProposal.year_id == year_id)
+                                .order_by(CertificationProposal.id.desc())).all()
+    decisions = {d.proposal_id: d for d in session.scalars(
+        select(CertificationDecision).where(CertificationDecision.year_id == year_id))}
+    names = _names(session, [p.proposed_by for p in proposals] + [p.closed_by for p in proposals]
+                   + [d.decided_by for d in decisions.values()])
+    return [_proposal(p, decisions.get(p.id), names) for p in proposals]
 
 
 def _proposal(p: CertificationProposal, decision: CertificationDecision | None, names: dict) -> dict:
@@ -83,7 +90,7 @@ def _proposal(p: CertificationProposal, decision: CertificationDecision | None, 
     )
 
 
-def _decide_box(session: Session, tenant: Tenant, user: User, year, pending: CertificationProposal, verdict: dict) -> dict:
+def _decide_box(session: Session, tenant: Tenant, user: User, year, pending: dict, verdict: dict) -> dict:
     """Whether this user may decide the waiting proposal, and if not, why (shown instead of the form)."""
     if not user.has_role(Role.REVIEWER):
         return dict(allowed=False, reason="Forslaget venter på beslutning av en sertifiseringsansvarlig.")
@@ -94,9 +101,9 @@ def _decide_box(session: Session, tenant: Tenant, user: User, year, pending: Cer
                         + "; ".join(involved) + "). Tilbyderen krever upartiske beslutninger.")
     warnings = []
     eligible_rank = CertClass(verdict["eligible"]).rank if verdict["eligible"] else 0
-    if not pending.b_alternative and CertClass(pending.cert_class).rank > eligible_rank:
-        warnings.append(f"Reglene gir i dag {verdict['eligible_label'].lower()}: klasse {pending.cert_class} kan ikke godkjennes nå.")
-    if pending.cert_class == CertClass.A_PLUS.value:
+    if not pending["b_alternative"] and CertClass(pending["cert_class"]).rank > eligible_rank:
+        warnings.append(f"Reglene gir i dag {verdict['eligible_label'].lower()}: klasse {pending['cert_class']} kan ikke godkjennes nå.")
+    if pending["cert_class"] == CertClass.A_PLUS.value:
         a_plus_2 = next((c for c in verdict["criteria"] if c["id"] == "A+2"), None)
         mine = any(r["kind"] == "user" and r["id"] == user.id for r in (a_plus_2 or {}).get("refs", []))
         if not mine:

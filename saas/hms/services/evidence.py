@@ -17,8 +17,10 @@ from saas.audit.services import record
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
+from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
+from saas.i18n import display_date
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
@@ -93,9 +95,6 @@ def _target_row(target_type: str, target_id: int) -> Select:
 
 
 def _label(target_type: str, raw) -> str:
-    from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
-    from saas.i18n import display_date
-
     if target_type == "compliance_check":
         return next((c["title_nb"] for c in COMPLIANCE_CHECKS if c["key"] == raw), str(raw))
     if raw is None:

@@ -18,13 +18,17 @@ from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
+from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, ComplianceCheck,
                              PhysicalMapping, PsychosocialMapping)
-from saas.hms.services import evidence
+from saas.hms.services import actions, evidence, mappings
+from saas.hms.services.years import get_year
+from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
 __all__ = ["NotFound", "SECTION_LIMIT", "consultant_home", "expiring_certificates", "overdue_actions",
-           "companies_without_mapping", "mappings_to_verify", "client_home"]
+           "companies_without_mapping", "mappings_to_verify", "client_home", "assigned_item", "update_assigned_action",
+           "self_mapping", "self_mapping_year", "start_self_mapping", "save_self_mapping"]
 
 SECTION_LIMIT = 25
 # Years whose work still matters: a closed year's open items were carried into the next year.
@@ -161,12 +165,14 @@ def _assigned_actions(session: Session, user: User, year_ids: list[int]) -> list
 
 def _missing(session: Session, year_ids: list[int]) -> dict[int, list[dict]]:
     """Per year, what evidence is still missing (four queries for any number of years)."""
-    from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
-
     titles = {c["key"]: c["title_nb"] for c in COMPLIANCE_CHECKS}
     missing: dict[int, list[dict]] = {i: [] for i in year_ids}
-    for row in session.execute(select(ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key).where(
-            ComplianceCheck.year_id.in_(year_ids), ComplianceCheck.status == "pending",
+    # A2 asks for these only where a mapping is done by others than the provider.
+    by_others = (CertificationYear.self_mapping.is_(True)) | select(literal(1)).where(
+        PhysicalMapping.year_id == CertificationYear.id, PhysicalMapping.method != "provider").exists()
+    for row in session.execute(select(ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key)
+                               .join(CertificationYear, CertificationYear.id == ComplianceCheck.year_id).where(
+            ComplianceCheck.year_id.in_(year_ids), ComplianceCheck.status == "pending", by_others,
             evidence.missing_file_filter("compliance_check", ComplianceCheck.id)).order_by(ComplianceCheck.id)):
         missing[row.year_id].append(dict(kind="compliance_check", target_type="compliance_check", target_id=row.id,
                                          text=f"Dokumentasjon: {titles.get(row.key, row.key)}"))
@@ -218,14 +224,19 @@ def client_home(session: Session, user: User, today: date) -> list[dict]:
 
 # -- what a client contact does there ----------------------------------------------------------------
 
+def assigned_item(session: Session, user: User, action_id: int) -> ActionItem:
+    """The action item if it is assigned to ``user`` (and its company visible to them); NotFound otherwise."""
+    item = actions.get_item(session, user, action_id)
+    if item.responsible_user_id != user.id:
+        raise NotFound(action_id)
+    return item
+
+
 def update_assigned_action(session: Session, user: User, item: ActionItem, status: str | None, text: str,
                            upload: tuple[bytes, str] | None = None) -> None:
     """A client contact's update of an item assigned to them: a status and/or a note and/or a file, all
     together or nothing (the caller's transaction).  Raises NotFound for an item not assigned to the user,
     FieldErrors for an empty update or a refused file."""
-    from saas.hms.services import actions
-    from saas.schemas import FieldErrors
-
     if item.responsible_user_id != user.id:
         raise NotFound(item.id)
     changes_status = bool(status) and status != item.status
@@ -241,27 +252,23 @@ def update_assigned_action(session: Session, user: User, item: ActionItem, statu
 def self_mapping(session: Session, user: User, mapping_id: int):
     """A physical mapping the company does itself, with its year: (mapping, year).  NotFound for another
     company's mapping or one the provider does (the client fills in only its own checklists)."""
-    from saas.hms.services import mappings
-
     mapping, year = mappings.get_physical(session, user, mapping_id)
     if mapping.method != "self":
         raise NotFound(mapping_id)
     return mapping, year
 
 
-def start_self_mapping(session: Session, user: User, year_id: int) -> PhysicalMapping:
-    """Start the checklist of a year the company maps itself (CertificationYear.self_mapping).
-
-    Raises NotFound for a year the user may not see or that is not a self-mapping year, FieldErrors when
-    the year is closed or already has a self-mapping.
-    """
-    from saas.hms.services import mappings
-    from saas.hms.services.years import get_year
-    from saas.schemas import FieldErrors
-
+def self_mapping_year(session: Session, user: User, year_id: int) -> CertificationYear:
+    """A year the user may see whose company maps itself (CertificationYear.self_mapping); NotFound otherwise."""
     year = get_year(session, user, year_id)
     if not year.self_mapping:
         raise NotFound(year_id)
+    return year
+
+
+def start_self_mapping(session: Session, user: User, year: CertificationYear) -> PhysicalMapping:
+    """Start the checklist of a self-mapping year (from ``self_mapping_year``).  FieldErrors when the year is
+    closed or its self-mapping is already started."""
     exists = session.scalar(select(PhysicalMapping.id).where(PhysicalMapping.year_id == year.id, PhysicalMapping.method == "self"))
     if exists is not None:
         raise FieldErrors({"_schema": "Egenkartleggingen for dette året er allerede startet."})
@@ -272,9 +279,6 @@ def save_self_mapping(session: Session, user: User, mapping: PhysicalMapping, ye
                       details: dict, submit: bool, today: date) -> None:
     """Save the client's answers and the mapping's date and participants; with ``submit``, hand the mapping
     in (every item answered, a date given) for the consultant to verify.  Raises FieldErrors."""
-    from saas.hms.services import mappings
-    from saas.schemas import FieldErrors
-
     if mapping.run.submitted_at is not None or mapping.status == "completed":
         raise FieldErrors({"_schema": "Kartleggingen er sendt inn. Kontakt rådgiveren hvis noe må endres."})
     mappings.save_physical_answers(session, user, year, mapping, entries)

@@ -32,6 +32,27 @@ def safe_next(default: str) -> str:
     return default
 
 
+# Where each kind of work is shown, for a link back from its files: (endpoint, URL parameter, staff only).
+_TARGET_PAGES = {
+    "action_item": ("actions.detail", "action_id", False),
+    "physical_mapping": ("years.mapping", "mapping_id", False),
+    "physical_mapping_report": ("years.mapping", "mapping_id", False),
+    "psychosocial_mapping": ("years.psychosocial", "psy_mapping_id", False),
+    "psychosocial_mapping_report": ("years.psychosocial", "psy_mapping_id", False),
+    "safety_round": ("years.safety_round", "round_id", False),
+    "risk_assessment": ("risks.assessment", "assessment_id", True),
+    "hazard": ("risks.edit_hazard", "hazard_id", True),
+}
+
+
+def target_url(target) -> str:
+    """The page of the work a file documents; the year's page when that work has no page of its own."""
+    endpoint, param, staff_only = _TARGET_PAGES.get(target.type, (None, None, False))
+    if endpoint is None or (staff_only and not current_user.is_staff):
+        return url_for("years.detail", year_id=target.year_id)
+    return url_for(endpoint, **{param: target.id})
+
+
 def _target_from_args():
     raw_id = request.values.get("target_id", "")
     try:
@@ -48,18 +69,20 @@ def _evidence_or_404(evidence_id: int):
         abort(404)
 
 
-def uploaded_file() -> tuple[bytes, str]:
-    """The bytes and name of the form's ``file`` field; FieldErrors when none was chosen."""
+def uploaded_file(required: bool = True) -> tuple[bytes, str] | None:
+    """The bytes and name of the form's ``file`` field.  When none was chosen: FieldErrors if ``required``,
+    else None.  MAX_CONTENT_LENGTH bounds what is read; storage refuses anything over MAX_UPLOAD_BYTES."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise FieldErrors({"file": "Velg en fil å laste opp."})
-    # MAX_CONTENT_LENGTH already bounds the request; reading one byte past the limit lets storage say "too big".
-    return upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename
+        if required:
+            raise FieldErrors({"file": "Velg en fil å laste opp."})
+        return None
+    return upload.stream.read(), upload.filename
 
 
 def _new_page(target, errors: dict, status: int = 200):
     files = services.files_for(current_session(), target.type, [target.id])[target.id]
-    return render_template("hms/evidence/new.html", target=target.as_dict(), files=files, errors=errors,
+    return render_template("hms/evidence/new.html", target=target.as_dict(), target_url=target_url(target), files=files, errors=errors,
                            values=dict(description=request.form.get("description", "")),
                            next=request.values.get("next", "")), status
 
@@ -90,7 +113,7 @@ def download(evidence_id: int):
 
 def _history_page(evidence, target, errors: dict, status: int = 200):
     versions = services.history(current_session(), evidence)
-    return render_template("hms/evidence/history.html", target=target.as_dict(), versions=versions,
+    return render_template("hms/evidence/history.html", target=target.as_dict(), target_url=target_url(target), versions=versions,
                            current=versions[0], shown_id=evidence.id, errors=errors,
                            values=dict(request.form), next=request.values.get("next", "")), status
 

@@ -1,7 +1,7 @@
 """Home pages of the year's work: the consultant's "what needs attention" and a client contact's own work."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.auth import require_roles, staff_required
@@ -10,6 +10,7 @@ from saas.hms.services import actions as action_services
 from saas.hms.services import checklists as checklist_services
 from saas.hms.services import work as services
 from saas.hms.views import work_bp as bp
+from saas.hms.views.evidence import uploaded_file
 from saas.hms.views.years import answers_from_form  # one parser for the checklist's fields, wherever it is filled in
 from saas.hms.schemas_actions import ProgressSchema
 from saas.hms.schemas_work import PhysicalMappingSchema
@@ -25,7 +26,6 @@ tenant_user_required = require_roles(*Role)
 def _clients_only() -> None:
     if not current_user.has_role(Role.CLIENT):
         abort(403)
-ACTION_STATUSES = {"open": "Åpen", "in_progress": "Pågår", "done": "Utført"}
 
 
 @bp.get("/")
@@ -41,7 +41,7 @@ def home():
 def _mine_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     companies = services.client_home(current_session(), current_user, action_services.oslo_today())
     return render_template("hms/work/mine.html", companies=companies, errors=errors or {}, values=values or {},
-                           statuses=ACTION_STATUSES), status
+                           statuses=action_services.STATUS_LABELS), status
 
 
 @bp.get("/mine")
@@ -50,26 +50,19 @@ def mine():
     return _mine_page()
 
 
-def _optional_file():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return None
-    return upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1), upload.filename
-
-
 @bp.post("/mine/actions/<int:action_id>")
 @tenant_user_required
 def update_action(action_id: int):
     session = current_session()
     try:
-        item = action_services.get_item(session, current_user, action_id)
-        if item.responsible_user_id != current_user.id:
-            raise services.NotFound(action_id)
-        _clients_only()
-        progress = load_form(ProgressSchema(), request.form)
-        services.update_assigned_action(session, current_user, item, progress["status"], progress["text"], _optional_file())
+        item = services.assigned_item(session, current_user, action_id)
     except services.NotFound:
         abort(404)
+    _clients_only()
+    try:
+        progress = load_form(ProgressSchema(), request.form)
+        services.update_assigned_action(session, current_user, item, progress["status"], progress["text"],
+                                        uploaded_file(required=False))
     except FieldErrors as error:
         # The page holds one form per item; the errors belong to this item's form.
         return _mine_page({action_id: error.errors}, {action_id: dict(request.form)}, 422)
@@ -80,17 +73,13 @@ def update_action(action_id: int):
 @bp.post("/mine/years/<int:year_id>/mapping")
 @tenant_user_required
 def start_mapping(year_id: int):
-    from saas.hms.services.years import get_year
-
     try:
-        get_year(current_session(), current_user, year_id)
+        year = services.self_mapping_year(current_session(), current_user, year_id)
     except services.NotFound:
         abort(404)
     _clients_only()
     try:
-        mapping = services.start_self_mapping(current_session(), current_user, year_id)
-    except services.NotFound:
-        abort(404)
+        mapping = services.start_self_mapping(current_session(), current_user, year)
     except FieldErrors as error:
         flash(" ".join(sum(error.errors.values(), [])), "error")
         return redirect(url_for("work.mine"))

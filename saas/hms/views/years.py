@@ -67,7 +67,9 @@ def _open_page(company, values: dict, errors: dict, status: int = 200):
 def open_year(company_id: int):
     company = company_or_404(company_id)
     if request.method == "GET":
-        return _open_page(company, {"year": years.oslo_today().year, "start_from_previous": True}, {})
+        # Starting from last year is the usual choice, but a company's first year has nothing to copy.
+        has_history = bool(years.company_years(current_session(), company.id))
+        return _open_page(company, {"year": years.oslo_today().year, "start_from_previous": has_history}, {})
     try:
         year = years.open_year(current_session(), current_user, company, load_form(YearOpenSchema(), request.form))
     except FieldErrors as error:

@@ -85,7 +85,7 @@ def choose_group(survey: Survey, raw: str | None) -> tuple[int | None, bool]:
     return None, False
 
 
-def check_submission(survey: Survey, answers: dict, group_ok: bool, nonce: str) -> None:
+def check_submission(answers: dict, group_ok: bool, nonce: str) -> None:
     errors = {}
     if not group_ok:
         errors["group"] = "Velg avdelingen din (eller «Vil ikke oppgi»)."
@@ -111,7 +111,7 @@ def submit(session: Session, link: Link, form, today: date) -> str:
     answers = pages.parse_answers(form, version)
     group_id, group_ok = choose_group(survey, form.get("group"))
     nonce = form.get("nonce", "")
-    check_submission(survey, answers, group_ok, nonce)
+    check_submission(answers, group_ok, nonce)
     current = state(survey, False, today)
     if current != OPEN:
         return current
@@ -121,7 +121,9 @@ def submit(session: Session, link: Link, form, today: date) -> str:
             .values(responded=True).execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
-            return USED
+            # A double click on a personal link: the first click's answers are stored under this nonce.
+            stored = session.scalar(select(SurveyResponse.id).where(SurveyResponse.submit_nonce == nonce))
+            return DUPLICATE if stored is not None else USED
     try:
         with session.begin_nested():
             session.add(SurveyResponse(survey_id=survey.id, group_id=group_id, submitted_on=today, answers=answers,

@@ -115,9 +115,10 @@ def results_view(survey: Survey, with_charts: bool = True) -> dict | None:
     company = {d["key"]: d["score"] for d in total["dimensions"] if not d["suppressed"]}
     groups = [_scope_view(g["key"] if g["key"] is not None else NO_GROUP_NAME, g["key"], g, content, k, company, with_charts)
               for g in data["groups"]]
-    options = _options(content)
+    scales = list(_options(content).values())
+    legend = [" / ".join(dict.fromkeys(scale[i] for scale in scales if i < len(scale))) for i in range(max(map(len, scales)))]
     return dict(k=k, built_on=stored["built_on"], reference=stored.get("reference"), total=total, groups=groups,
-                legend=svg.option_legend(next(iter(options.values()), [])) if with_charts else "",
+                legend=svg.option_legend(legend) if with_charts else "",
                 weak=[dict(key=d["key"], name=d["name"], score=d["score"], colour_label=d["colour_label"])
                       for d in total["dimensions"] if not d["suppressed"] and d["colour"] in ("bad", "medium")],
                 hidden_label=HIDDEN.format(k=k))

@@ -216,7 +216,7 @@ def close_survey(session: Session, actor: User | None, tenant: Tenant, survey: S
     # Erase the addresses and mark every invitation answered, all in this one statement: afterwards no
     # invitation says who answered, and none still carries the row version its submit wrote.
     session.execute(update(SurveyInvitation).where(SurveyInvitation.survey_id == survey.id)
-                    .values(email=None, responded=True).execution_options(synchronize_session=False))
+                    .values(email=None, responded=True, reminded_on=None).execution_options(synchronize_session=False))
     session.flush()
     record(session, actor, "survey.closed", survey, survey.title)
     enqueue(session, jobs.render_report_pdf, survey.id, tenant_id=survey.tenant_id, job_id=f"survey-pdf-{survey.id}")
@@ -246,8 +246,9 @@ def summary(session: Session, tenant: Tenant, survey: Survey, today: date | None
                            label=version.label),
         groups=[dict(id=g.id, name=g.name, employee_count=g.employee_count) for g in survey.groups],
         invited_count=survey.invited_count,
-        answered=answered if answered is not None and answered >= k else None,
-        answered_below_k=answered is not None and answered < k,
+        # A count of respondents is itself an aggregate: shown from k on (0 tells nothing about anyone).
+        answered=answered if answered is not None and (answered == 0 or answered >= k) else None,
+        answered_below_k=answered is not None and 0 < answered < k,
         results_available=survey.status == "closed" and survey.report is not None,
         pdf_ready=survey.pdf_key is not None, raw_deleted_on=survey.raw_deleted_on,
         accepting=survey.status == "open" and survey.opens_on <= (today or oslo_today()) <= survey.closes_on,

@@ -56,7 +56,9 @@ def answer(token: str):
     g.tenant = link.tenant
     today = oslo_today()
     current = answering.state(link.survey, link.responded, today)
-    if current != answering.OPEN:
+    # A used personal link may still be posting its own answers again (a double click): submit tells.
+    resubmit = current == answering.USED and request.method == "POST" and request.form.get("nav") == "submit"
+    if current != answering.OPEN and not resubmit:
         return _message(current, link.survey)
     content = link.survey.questionnaire_version.content
     layout = pages.paginate(content)

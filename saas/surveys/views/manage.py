@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies

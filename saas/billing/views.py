@@ -1,2 +1,0 @@
-"""Billing pages (being built)."""
-BLUEPRINTS: tuple = ()
