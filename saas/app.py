@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -116,6 +116,9 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error):
         app.logger.exception("unhandled error")
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()  # the error page reads the user; a broken transaction must not break it too
         return render_error(500)
 
 

@@ -43,4 +43,5 @@ def init_i18n(app) -> None:
     app.jinja_env.filters.update(
         date=display_date, datetime=local_datetime, money=format_money, orgnr=format_org_number,
     )
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale,
+                                 has_endpoint=lambda name: name in app.view_functions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,11 @@ def _tenant_of_account(session: Session, account: str) -> int | None:
 
 def process(session: Session, event_id: str) -> str | None:
     """Apply one stored event (platform-level job); returns its outcome, None when already processed."""
-    row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == event_id).with_for_update())
+    # A no-op UPDATE first: it locks the row until the transaction ends (PostgreSQL) and takes the write lock
+    # before anything is read (SQLite), so two jobs for one event queue here and the second sees processed_at.
+    session.execute(update(StripeEvent).where(StripeEvent.event_id == event_id).values(outcome=StripeEvent.outcome)
+                    .execution_options(synchronize_session=False))
+    row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == event_id))
     if row is None or row.processed_at is not None:
         return None
     tenant_id = row.tenant_id

@@ -21,8 +21,8 @@ ROLE_LABELS = {"admin": "Administrator", "consultant": "HMS-rådgiver", "reviewe
 @bp.get("/")
 def home():
     if not current_user.is_staff:
-        return redirect(url_for("clients.my_companies"))
-    return redirect(url_for("clients.index"))
+        return redirect(url_for("work.mine"))
+    return redirect(url_for("work.home"))
 
 
 # -- users -------------------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ def test_a_decision_over_http_issues_a_certificate_whose_pdf_is_there_right_afte
         year = complete_year(db, company, d["consultant"], d["today"])
         proposal = decisions.propose(db, d["consultant"], year.id, {"cert_class": "A", "b_alternative": False,
                                                                      "justification": ""}, d["today"])
+        db.flush()
         bind_tenant(db, None)
         db.commit()
     login(client, d["reviewer"])

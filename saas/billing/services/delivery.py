@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from saas import storage
@@ -137,8 +137,10 @@ def _send(session: Session, invoice: Invoice) -> int:
 def deliver(session: Session, invoice_id: int) -> int:
     """Render the PDF and e-mail the invoice to the company's contact persons, once; the state goes from
     issued to sent.  Returns the number of e-mails sent (0 when already sent or nobody to send to)."""
-    invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
-                             .with_for_update())
+    # Lock before reading (a row lock on PostgreSQL, the write lock on SQLite): two runs queue here.
+    session.execute(update(Invoice).where(Invoice.id == invoice_id).values(state=Invoice.state)
+                    .execution_options(synchronize_session=False))
+    invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines)))
     if invoice is None:
         return 0
     ensure_pdf(session, invoice)

@@ -23,7 +23,11 @@ def _receive(secret: str, source: str, tenant_id: int | None):
         event = gateway.verify_event(payload, request.headers.get("Stripe-Signature"), secret)
     except gateway.InvalidSignature:
         return jsonify(error="invalid_signature"), 400
-    new = webhooks.receive(current_session(), event, source, tenant_id)
+    session = current_session()
+    # Only reads happened so far: begin the write afresh (SQLite cannot turn a reader whose snapshot is old into
+    # a writer, and concurrent deliveries make it old).
+    session.rollback()
+    new = webhooks.receive(session, event, source, tenant_id)
     return jsonify(received=True, duplicate=not new), 200
 
 
