@@ -4,8 +4,9 @@ The application runs under gunicorn exactly as the Procfile starts it (sync work
 127.0.0.1 with a fresh migrated database.  Each respondent first opens the answering page (session cookie,
 CSRF token, one-time nonce), then all of them wait at a barrier and submit at once.  240 use the shared
 link and 60 personal links from the invitation e-mails; 30 of them double-click (the same form posted
-twice at the same time).  Afterwards the responses are counted in the database: there must be exactly one
-per respondent, none lost and none duplicated, and the report built at closing must count the same.
+twice at the same time).  Before the burst, 20 more submit one at a time, for the service time without a
+crowd.  Afterwards the responses are counted in the database: there must be exactly one per respondent,
+none lost and none duplicated, and the report built at closing must count the same.
 
 Run: .venv/bin/python bench/survey_load.py [--workers 3] [--worker-class sync] [--respondents 300]
 Bounded: every request has a timeout, the whole run a deadline; the server is stopped at the end.
@@ -40,6 +41,7 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAL = 60
 DOUBLE_CLICKS = 30
+BASELINE = 20  # extra respondents who submit one at a time first: the service time without a crowd
 REQUEST_TIMEOUT = 60.0
 DEADLINE = 300.0
 
@@ -66,7 +68,7 @@ def prepare(app, respondents: int) -> dict:
             company_id=company.id, year=today.year, questionnaire_id=None, title="Lasttest", intro="",
             opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=7), min_group=None, shared_link=True,
             groups=[{"name": "Verksted", "employee_count": respondents // 2}, {"name": "Kontor", "employee_count": respondents // 2}]))
-        surveys.open_survey(session, consultant, survey, today)
+        surveys.open_survey(session, consultant, tenant, survey, today)
         distribution.invite(session, consultant, tenant, survey, [f"ansatt{i}@bench.example.no" for i in range(PERSONAL)], today)
         bodies = session.scalars(select(OutboxMessage.body).where(OutboxMessage.tenant_id == tenant.id)).all()
         tokens = [re.search(r"/s/([A-Za-z0-9_-]{43})", body).group(1) for body in bodies]
@@ -141,6 +143,19 @@ class Respondent:
         self.seconds = time.perf_counter() - started
 
 
+def baseline(port: int, prepared: dict) -> list[float]:
+    """Submit times of BASELINE shared-link respondents one after another (nobody else on the server)."""
+    times = []
+    for i in range(BASELINE):
+        person = Respondent(port, prepared["shared"], prepared["groups"][i % 2], prepared["items"], i)
+        person.open_page()
+        person.submit()
+        if person.status != 303:
+            raise SystemExit(f"baseline submit answered {person.status} {person.error}")
+        times.append(person.seconds)
+    return sorted(times)
+
+
 def run(port: int, prepared: dict, respondents: int) -> tuple[list[Respondent], list[Respondent]]:
     tokens = prepared["personal"] + [prepared["shared"]] * (respondents - len(prepared["personal"]))
     people = [Respondent(port, token, prepared["groups"][i % 2], prepared["items"], i) for i, token in enumerate(tokens)]
@@ -207,6 +222,7 @@ def main() -> None:
     port, tmp = free_port(), Path(tempfile.mkdtemp(prefix="saas-survey-load-"))
     server = start_server(app, port, args.workers, args.worker_class, tmp)
     try:
+        alone = baseline(port, prepared)
         started = time.perf_counter()
         people, clicks = run(port, prepared, args.respondents)
         wall = time.perf_counter() - started
@@ -224,12 +240,13 @@ def main() -> None:
           f"+{len(clicks)} simultaneous double clicks; all {len(people) + len(clicks)} submits released at once")
     print(f"submit answers: {len(ok)} × 303 for respondents, {sum(1 for c in clicks if c.status == 303)} × 303 for double clicks, "
           f"{len(failed)} failed {sorted({(p.status, p.error) for p in failed})[:5]}")
+    print(f"submit time alone ({BASELINE} one at a time): median {statistics.median(alone) * 1000:.0f} ms, max {alone[-1] * 1000:.0f} ms")
     print(f"submit time: median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
           f"max {times[-1] * 1000:.0f} ms; all done in {wall:.1f} s")
-    print(f"responses stored: {rows} (expected {len(people)}): lost {len(people) - rows if rows < len(people) else 0}, "
-          f"duplicated {rows - len(people) if rows > len(people) else 0}; personal links claimed: {claimed}/{len(prepared['personal'])}; "
-          f"report at closing counts {reported}")
-    if rows != len(people) or claimed != len(prepared["personal"]) or reported != len(people) or failed:
+    expected = len(people) + BASELINE
+    print(f"responses stored: {rows} (expected {expected}): lost {max(0, expected - rows)}, duplicated {max(0, rows - expected)}; "
+          f"personal links claimed: {claimed}/{len(prepared['personal'])}; report at closing counts {reported}")
+    if rows != expected or claimed != len(prepared["personal"]) or reported != expected or failed:
         raise SystemExit("FAILED: responses lost, duplicated or refused")
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from saas.certification.demo import load_demo_work
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
 from saas.norway import generate_valid_org_numbers
 from saas.tenancy import bind_tenant, platform_access
@@ -105,3 +106,4 @@ def _load_provider(session: Session, provider: dict) -> None:
             login = services.create_user(session, tenant.id, email, company.contacts[0].name, ["client"], password=DEMO_PASSWORD)
             company.contacts[0].user_id, company.contacts[0].email = login.id, email
     session.flush()
+    load_demo_work(session, tenant)

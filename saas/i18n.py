@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # jobs render PDFs and e-mails in bokmål
+        return "nb"
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -1,6 +1,8 @@
 """/api/v1/t/<slug>/companies"""
 from __future__ import annotations
 
+import dataclasses
+
 from flask import abort, g
 from flask_login import current_user
 
@@ -23,14 +25,13 @@ def _company(company_id: int, **kwargs):
 
 
 @tenant_api.get("/companies")
-@documented("/companies", "get", "List client companies (search q, consultant, archived=1, sort=name|-name|city|employees|created)",
+@documented("/companies", "get", "List client companies (search q, consultant, archived=1, class=A+|A|B|none, expiring=<days>, "
+            "sort=name|-name|city|employees|created)",
             response=CompanyListItemSchema, many=True, tag="companies")
 def list_companies():
     page, per_page = pagination()
     flt = filter_from_args(request.args)
-    result = services.list_companies(current_session(), current_user, services.CompanyFilter(
-        q=flt.q, consultant_id=flt.consultant_id, archived=flt.archived, sort=flt.sort, descending=flt.descending,
-        page=page, per_page=per_page))
+    result = services.list_companies(current_session(), current_user, dataclasses.replace(flt, page=page, per_page=per_page))
     return page_body(result.items, result.total, page, per_page)
 
 

@@ -90,7 +90,7 @@ def delete_survey(survey_id: int):
 def open_survey(survey_id: int):
     session = current_session()
     survey = _survey(survey_id)
-    surveys.open_survey(session, current_user, survey, oslo_today())
+    surveys.open_survey(session, current_user, g.tenant, survey, oslo_today())
     return surveys.api_dump(session, g.tenant, survey)
 
 

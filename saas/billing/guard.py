@@ -13,8 +13,10 @@ from saas.billing.services.subscriptions import is_lapsed
 from saas.db import current_session
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# What a lapsed tenant may still do: pay again, and leave.
+# What a lapsed tenant may still do: pay again, keep its accounts safe (password, API tokens for exporting
+# through the API), and leave.
 ALLOWED_ENDPOINTS = frozenset({"billing.subscription", "billing.subscription_start", "billing.subscription_confirm",
+                               "tenants.account", "tenants.create_token", "tenants.revoke_token",
                                "public.logout", "public.set_language"})
 
 

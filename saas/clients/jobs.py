@@ -6,6 +6,8 @@ row errors show at once; larger ones are stored and run as a background task.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 
 from flask import current_app
@@ -136,9 +138,7 @@ def import_task(session: Session, task_id: int) -> dict | None:
 
 def export_companies(session: Session, user: User, flt: services.CompanyFilter, fmt: str) -> bytes:
     """Every company the list shows with ``flt`` (all pages), as CSV or XLSX with the import's columns."""
-    page = services.list_companies(session, user, services.CompanyFilter(
-        q=flt.q, consultant_id=flt.consultant_id, archived=flt.archived, sort=flt.sort,
-        descending=flt.descending, page=1, per_page=10_000_000))
+    page = services.list_companies(session, user, dataclasses.replace(flt, page=1, per_page=10_000_000))
     ids = [item["id"] for item in page.items]
     rows: list[dict] = []
     for start in range(0, len(ids), EXPORT_CHUNK):

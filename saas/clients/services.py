@@ -51,6 +51,8 @@ class CompanyFilter:
     q: str = ""
     consultant_id: int | None = None
     archived: bool = False
+    cert_class: str = ""  # "A+", "A", "B" or "none" (no valid certificate)
+    expiring_days: int | None = None  # certificate valid today but ending within this many days
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -83,6 +85,11 @@ def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
         query = query.where(or_(*conditions))
     if flt.consultant_id:
         query = query.where(ClientCompany.consultant_id == flt.consultant_id)
+    if flt.cert_class or flt.expiring_days is not None:
+        from saas.certification.services.certificates import company_filter_clause
+        from saas.scheduler import today_in_oslo
+
+        query = query.where(company_filter_clause(flt.cert_class or None, flt.expiring_days, today_in_oslo()))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     column = SORTS.get(flt.sort, ClientCompany.name)
     order = column.desc() if flt.descending else column.asc()

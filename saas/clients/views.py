@@ -27,10 +27,15 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
+CLASS_FILTERS = {"A+": "A+", "A": "A", "B": "B", "none": "Uten gyldig sertifikat"}
+EXPIRY_FILTERS = (30, 60, 90, 180)
+
+
 def filter_from_args(args) -> services.CompanyFilter:
     sort = args.get("sort", "name")
     return services.CompanyFilter(
         q=args.get("q", "")[:100], consultant_id=_int_arg("consultant"), archived=args.get("archived") == "1",
+        cert_class=args.get("class") if args.get("class") in CLASS_FILTERS else "", expiring_days=_int_arg("expiring"),
         sort=sort.lstrip("-") if sort.lstrip("-") in services.SORTS else "name", descending=sort.startswith("-"),
         page=_int_arg("page") or 1,
     )
@@ -42,7 +47,8 @@ def index():
     session = current_session()
     flt = filter_from_args(request.args)
     page = services.list_companies(session, current_user, flt)
-    return render_template("clients/index.html", page=page, flt=flt, consultants=services.consultants(session), args=request.args)
+    return render_template("clients/index.html", page=page, flt=flt, consultants=services.consultants(session), args=request.args,
+                           class_filters=CLASS_FILTERS, expiry_filters=EXPIRY_FILTERS)
 
 
 @bp.get("/mine")

@@ -111,9 +111,13 @@ def reinvite(user_id: int):
 
 # -- settings ------------------------------------------------------------------------------------------
 
+# Kept in Tenant.settings (JSON) rather than columns.
+SETTING_KEYS = ("impartial_decisions", "certificate_prefix", "survey_min_group", "raw_answer_retention_days",
+                "renewal_reminder_days")
+
 def _tenant_values(tenant) -> dict:
     values = {c: getattr(tenant, c) for c in TenantSettingsSchema().load_fields if hasattr(tenant, c)}
-    values.update({k: tenant.setting(k) for k in ("impartial_decisions", "certificate_prefix", "survey_min_group")})
+    values.update({k: tenant.setting(k) for k in SETTING_KEYS})
     return values
 
 
@@ -132,7 +136,7 @@ def settings():
 
         with platform_access(session):
             tenant = session.merge(tenant)
-            for key in ("impartial_decisions", "certificate_prefix", "survey_min_group"):
+            for key in SETTING_KEYS:
                 tenant.settings = {**tenant.settings, key: data.pop(key)}
             for key, value in data.items():
                 setattr(tenant, key, value)

@@ -103,4 +103,4 @@ def test_the_year_page_query_count_does_not_grow_with_items_hazards_or_history(c
     assert "Alle 301 tiltak" in body and "100 farer" in body  # 300 added + the mapping's finding
     assert body.count('href="/t/bht/years/') >= 5  # the five years of history are linked
     assert big_count.count == small_count.count, "\n".join(big_count.statements)
-    assert big_count.count <= 20
+    assert big_count.count <= 35  # the page, its summaries and the live class verdict (a fixed set of queries)

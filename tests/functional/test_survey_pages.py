@@ -40,7 +40,7 @@ def _open_survey(app, db, world, **fields) -> Survey:
     with app.test_request_context():
         data = survey_data(world, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=10), **fields)
         survey = surveys.create_survey(db, world["consultant"], world["tenant"], data)
-        surveys.open_survey(db, world["consultant"], survey, TODAY)
+        surveys.open_survey(db, world["consultant"], world["tenant"], survey, TODAY)
     db.commit()
     return survey
 
@@ -58,6 +58,7 @@ def _answer_all(client, url: str, group: str | None, position: str = "1") -> tup
     """Walk the public pages like a respondent: start, answer each page, submit; returns the last response."""
     start = client.get(url)
     assert start.status_code == 200 and "Start" in start.get_data(as_text=True)
+    assert start.headers["Cache-Control"] == "no-store"  # no answers from the back button on a shared device
     form = _hidden_fields(start.get_data(as_text=True))
     form.update(nav="next", **({"group": group} if group else {}))
     response = client.post(url, data=form)
@@ -200,7 +201,7 @@ def test_one_click_turns_a_weak_dimension_into_an_action_and_a_hazard_and_links_
     bind_tenant(db, world["tenant"].id)
     with app.test_request_context():
         survey = surveys.create_survey(db, world["consultant"], world["tenant"], survey_data(world))
-        surveys.open_survey(db, world["consultant"], survey, survey.opens_on)
+        surveys.open_survey(db, world["consultant"], world["tenant"], survey, survey.opens_on)
         add_responses(db, survey, 6, position=3)
         close(db, world, survey)
         mapping = PsychosocialMapping(year_id=survey.year_id)

@@ -288,3 +288,16 @@ def test_a_client_contact_sees_only_invoices_of_their_own_companies(ctx):
     assert [i["id"] for i in items] == [mine.id] and total == 1
     with pytest.raises(invoices.NotFound):
         invoices.get_invoice(db, client, other.id)
+
+
+def test_issuing_a_certificate_enqueues_its_invoice_job_under_a_deterministic_id(ctx):
+    from saas.billing import invoice_new_certificate
+    from saas.certification import hooks
+
+    certificate = _certificate(ctx)
+    assert invoice_new_certificate in hooks.SUBSCRIBERS
+    hooks.certificate_issued(ctx["db"], certificate)
+    mine = [call for call in ctx["enqueued"] if call[0].startswith("saas.billing.")]  # other features subscribe too
+    assert mine == [("saas.billing.jobs.invoice_certificate", (certificate.id,), f"invoice-certificate-{certificate.id}")]
+    invoice = jobs.invoice_certificate(ctx["db"], certificate.id)
+    assert ctx["enqueued"][-1] == ("saas.billing.jobs.deliver_invoice", (invoice,), f"invoice-deliver-{invoice}")

@@ -25,9 +25,12 @@ from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate
 from saas.tenancy import bind_tenant
 from tests import factories
-from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+from tests.conftest import REDIS_URL as TEST_REDIS_URL
+from tests.conftest import app_config, create_database, drop_database
 
 pytestmark = [pytest.mark.redis]
+# A Redis database of its own: the other worker test empties the shared one when it starts.
+REDIS_URL = TEST_REDIS_URL.rsplit("/", 1)[0] + "/14"
 
 # Runs `rq worker` with the render paused (PAUSE_AT=render: inside WeasyPrint's part; PAUSE_AT=stored:
 # after the file is written, before the transaction commits) and a marker file written at the pause.

@@ -255,3 +255,14 @@ def test_a_payment_page_for_a_tenant_without_stripe_says_to_pay_by_bank_transfer
         token = invoice.public_token
     response = stripe_app.test_client().post(f"/faktura/{token}/betal")
     assert response.status_code == 422 and "kontonummeret med KID" in response.get_data(as_text=True)
+
+
+def test_pressing_pay_after_a_payment_whose_webhook_is_late_marks_it_paid_from_stripe(stripe_app, quiet_localstripe):
+    world = _tenant_with_invoice(stripe_app, "own_key")
+    _pay_by_card(stripe_app, world, _start_payment(stripe_app, world))
+    assert _invoice(stripe_app, world).state == "sent"  # no webhook has come
+
+    response = stripe_app.test_client().post(f"/faktura/{world['token']}/betal")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/faktura/{world['token']}/kvittering")
+    assert _invoice(stripe_app, world).state == "paid"
+    assert _count(stripe_app, Payment, world["tenant"]) == 1

@@ -45,7 +45,7 @@ def make_survey(db, world: dict, groups=(), open_=True, **fields) -> Survey:
     data = survey_data(world, groups=[{"name": name, "employee_count": count} for name, count in groups], **fields)
     survey = surveys.create_survey(db, world["consultant"], world["tenant"], data)
     if open_:
-        surveys.open_survey(db, world["consultant"], survey, TODAY)
+        surveys.open_survey(db, world["consultant"], world["tenant"], survey, TODAY)
     return survey
 
 
@@ -138,7 +138,7 @@ def test_a_draft_is_pinned_to_the_newest_version_when_it_is_published(db, world)
     questionnaire, _ = questionnaires.create_questionnaire(db, world["consultant"], content)
     draft = make_survey(db, world, open_=False, questionnaire_id=questionnaire.id)
     version, _ = questionnaires.new_version(db, world["consultant"], questionnaire, dict(content, version="2", items=content["items"][:-2]))
-    surveys.open_survey(db, world["consultant"], draft, TODAY)
+    surveys.open_survey(db, world["consultant"], world["tenant"], draft, TODAY)
     assert draft.questionnaire_version_id == version.id
 
 
@@ -164,13 +164,23 @@ def test_k_may_be_raised_but_never_below_the_tenants(db, world):
     assert surveys.survey_k(world["tenant"], raised) == 8
 
 
+def test_a_published_survey_keeps_the_k_it_was_sent_with_when_the_tenant_lowers_its_setting(db, world):
+    world["tenant"].settings = {**world["tenant"].settings, "survey_min_group": 8}
+    survey = make_survey(db, world)
+    world["tenant"].settings = {**world["tenant"].settings, "survey_min_group": 5}
+    assert surveys.survey_k(world["tenant"], survey) == 8
+    add_responses(db, survey, 7)
+    close(db, world, survey)
+    assert survey.report["k"] == 8 and survey.report["data"]["total"] == {"suppressed": True}
+
+
 def test_an_open_survey_only_changes_title_intro_and_closing_date(db, world):
     survey = make_survey(db, world, groups=[("Lager", 9)])
     data = survey_data(world, title="Ny tittel", min_group=9, closes_on=TODAY + timedelta(days=30),
                        groups=[{"name": "Noe annet", "employee_count": 3}])
     surveys.update_survey(db, world["consultant"], world["tenant"], survey, data, TODAY)
     assert survey.title == "Ny tittel" and survey.closes_on == TODAY + timedelta(days=30)
-    assert survey.min_group is None and [g.name for g in survey.groups] == ["Lager"]
+    assert survey.min_group == 5 and [g.name for g in survey.groups] == ["Lager"]
 
 
 # -- answering --------------------------------------------------------------------------------------------
@@ -270,7 +280,7 @@ def test_closing_builds_the_report_once_and_erases_who_was_invited(db, world):
     with pytest.raises(FieldErrors):
         close(db, world, survey)
     with pytest.raises(FieldErrors):
-        surveys.open_survey(db, world["consultant"], survey, TODAY)
+        surveys.open_survey(db, world["consultant"], world["tenant"], survey, TODAY)
 
 
 def test_last_years_survey_of_the_company_is_the_reference(db, world):
@@ -303,7 +313,7 @@ def test_the_daily_job_closes_expired_surveys_and_purges_due_answers(app, db, wo
     from saas.surveys import jobs
 
     expired = make_survey(db, world, open_=False, closes_on=TODAY - timedelta(days=1))
-    surveys.open_survey(db, world["consultant"], expired, TODAY - timedelta(days=3))
+    surveys.open_survey(db, world["consultant"], world["tenant"], expired, TODAY - timedelta(days=3))
     add_responses(db, expired, 5)
     old = make_survey(db, world, title="Gammel")
     add_responses(db, old, 5)

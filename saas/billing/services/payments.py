@@ -43,8 +43,9 @@ def ensure_customer(session: Session, creds: gateway.Credentials, ref: str, comp
 
 def start_payment(session: Session, invoice: Invoice, email: str = "") -> dict:
     """A PaymentIntent for the invoice's total (reused while it can still be paid), with what Stripe.js
-    needs.  Raises Refused when the invoice is not payable or the tenant has not connected Stripe, and
-    gateway.GatewayError when Stripe fails."""
+    needs; ``{"paid": True}`` when Stripe says the last one already succeeded (and the invoice is now
+    marked paid).  Raises Refused when the invoice is not payable or the tenant has not connected Stripe,
+    and gateway.GatewayError when Stripe fails."""
     if not payable(invoice):
         raise Refused("Fakturaen har ikke noe å betale.")
     connection = tenant_credentials(session)
@@ -53,9 +54,9 @@ def start_payment(session: Session, invoice: Invoice, email: str = "") -> dict:
     creds, ref = connection
     if invoice.payment_intent_id:
         current = gateway.retrieve_payment_intent(creds, invoice.payment_intent_id)
-        if current["status"] == "succeeded":
+        if current["status"] == "succeeded":  # its webhook is late: the re-fetched object is enough
             apply_payment_intent(session, current)
-            raise Refused("Fakturaen er allerede betalt.")
+            return dict(paid=True)
         if current["status"] in REUSABLE and current["amount"] == invoice.gross_total:
             return _checkout(creds, invoice, current)
     customer = ensure_customer(session, creds, ref, invoice.company, email)

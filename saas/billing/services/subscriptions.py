@@ -128,6 +128,8 @@ def sync(session: Session, subscription_id: str) -> str:
             row = session.scalar(select(TenantSubscription).where(TenantSubscription.customer_id == sub["customer"]))
             if row is None:
                 return f"subscription {sub['id']}: no tenant"
+            if row.subscription_id is not None:  # an earlier, replaced subscription of the tenant
+                return f"subscription {sub['id']}: not the tenant's current one"
             row.subscription_id = sub["id"]
         _copy(row, sub)
     return f"subscription {sub['id']}: {row.status}"

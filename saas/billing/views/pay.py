@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, g, render_template
+from flask import abort, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from saas import storage
@@ -61,11 +61,13 @@ def pdf(token: str):
 def pay(token: str):
     found = _resolve(token)
     try:
-        checkout = payments.start_payment(current_session(), found, found.buyer.get("email", ""))
+        checkout = payments.start_payment(current_session(), found)
     except Refused as error:
         return _page(found, str(error), 422)
     except gateway.GatewayError as error:
         return _page(found, str(error), 502)
+    if checkout.get("paid"):
+        return redirect(url_for("billing_public.receipt", token=token))
     return render_with_stripe("billing/pay.html", invoice=invoices.invoice_dict(found), token=token, checkout=checkout)
 
 

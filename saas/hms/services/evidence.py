@@ -38,6 +38,8 @@ TARGET_LABELS = {
     "risk_assessment": "Risikovurdering",
     "safety_round": "Vernerunde",
     "compliance_check": "Dokumentasjon av lovkrav",
+    # B5: documented safeguarding of HMS for work outside the company's premises, other than safety rounds
+    "other_safeguarding": "Annen sikring av HMS utenfor egne lokaler",
 }
 # Reports point their mapping at the newest version of the report file.
 _REPORT_OWNERS = {"physical_mapping_report": PhysicalMapping, "psychosocial_mapping_report": PsychosocialMapping}
@@ -91,6 +93,8 @@ def _target_row(target_type: str, target_id: int) -> Select:
         return select(SafetyRound.year_id, SafetyRound.held_on).where(SafetyRound.id == target_id)
     if target_type == "compliance_check":
         return select(ComplianceCheck.year_id, ComplianceCheck.key).where(ComplianceCheck.id == target_id)
+    if target_type == "other_safeguarding":  # documents the year itself
+        return select(CertificationYear.id, literal(None)).where(CertificationYear.id == target_id)
     raise NotFound(target_type)
 
 

@@ -47,14 +47,12 @@ def _mine(query, consultant_id: int | None):
 # -- the consultant's home ---------------------------------------------------------------------------
 
 def expiring_certificates(session: Session, user: User, within_days: int = 90) -> list:
-    """Certificates of the user's companies that expire within ``within_days`` (for the home page).
+    """Active certificates of the user's companies that expire within ``within_days`` (for the home page).
+    Each entry: dict(id, company_id, company_name, number, cert_class, valid_until, url)."""
+    from saas.certification.services.certificates import expiring
+    from saas.scheduler import today_in_oslo
 
-    Certificates are their own feature (the certificates issue): until it lands there is nothing to list
-    and this returns [].  That issue fills in the query here (active certificates whose ``valid_until`` is
-    within the window, of the consultant's companies) and the home page's section shows them as they come.
-    Each entry: dict(id, company_id, company_name, number, cert_class, valid_until, url).
-    """
-    return []
+    return expiring(session, user.id, within_days, today_in_oslo())
 
 
 def overdue_actions(session: Session, consultant_id: int | None, today: date, limit: int = SECTION_LIMIT) -> dict:

@@ -105,8 +105,8 @@ def submit(session: Session, link: Link, form, today: date) -> str:
     one-time nonce under a unique constraint, both in the transaction that inserts the response.  The
     survey row is share-locked, so a response is either in the report built at closing or refused.
     """
-    survey = session.scalar(select(Survey).where(Survey.id == link.survey.id)
-                            .with_for_update(read=True).execution_options(populate_existing=True))
+    survey = link.survey
+    session.refresh(survey, ["status", "opens_on", "closes_on"], with_for_update={"read": True})
     version = survey.questionnaire_version.content
     answers = pages.parse_answers(form, version)
     group_id, group_ok = choose_group(survey, form.get("group"))

@@ -171,14 +171,16 @@ def update_survey(session: Session, actor: User, tenant: Tenant, survey: Survey,
     return survey
 
 
-def open_survey(session: Session, actor: User, survey: Survey, today: date) -> None:
-    """Publish a draft: its links start working on the opening date.  The survey is pinned to the newest
-    version of its questionnaire now, and keeps that version for good."""
+def open_survey(session: Session, actor: User, tenant: Tenant, survey: Survey, today: date) -> None:
+    """Publish a draft: its links start working on the opening date.  The survey is pinned now to the
+    newest version of its questionnaire and to today's k, and keeps both for good (respondents were
+    promised that k; a tenant lowering its own setting later must not lower it)."""
     if survey.status != "draft":
         raise FieldErrors({"_schema": "Bare et utkast kan publiseres."})
     if survey.closes_on < today:
         raise FieldErrors({"closes_on": "Sluttdatoen har passert. Endre datoene først."})
     survey.questionnaire_version = _pinned_version(session, survey.questionnaire_version.questionnaire_id)
+    survey.min_group = survey_k(tenant, survey)
     survey.status, survey.opened_at = "open", utcnow()
     session.flush()
     record(session, actor, "survey.opened", survey, survey.title)

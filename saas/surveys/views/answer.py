@@ -47,6 +47,15 @@ def _page(link, content: dict, layout: list[list[str]], number: int, answers: di
         answered=len(answers)), status
 
 
+@answer_bp.after_request
+def _private(response):
+    # Pages with someone's answers must not come back from a cache or the back button on a shared device,
+    # and survey links are not for search engines.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 @answer_bp.route("/<token>", methods=["GET", "POST"])
 def answer(token: str):
     session = current_session()

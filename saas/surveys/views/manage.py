@@ -105,7 +105,7 @@ def _action(survey_id: int, fn, message: str):
 @bp.post("/<int:survey_id>/open")
 @staff_required
 def publish(survey_id: int):
-    return _action(survey_id, lambda s: surveys.open_survey(current_session(), current_user, s, oslo_today()),
+    return _action(survey_id, lambda s: surveys.open_survey(current_session(), current_user, g.tenant, s, oslo_today()),
                    "Undersøkelsen er publisert. Lenkene virker fra startdatoen.")
 
 
