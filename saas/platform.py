@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -39,7 +40,7 @@ def new_tenant():
             admin_email = request.form.get("admin_email", "").strip()
             admin_name = request.form.get("admin_name", "").strip()
             if not admin_email or "@" not in admin_email:
-                raise FieldErrors({"admin_email": "Oppgi e-postadressen til administratoren."})
+                raise FieldErrors({"admin_email": gettext("Oppgi e-postadressen til administratoren.")})
             tenant = services.create_tenant(session, data, current_user)
             from saas.tenancy import bind_tenant
 
@@ -48,7 +49,7 @@ def new_tenant():
         except FieldErrors as error:
             errors = error.errors
             return render_template("platform/tenant_form.html", values=values, errors=errors), 422
-        flash(f"{tenant.name} er opprettet, og administratoren er invitert.", "success")
+        flash(gettext("%(name)s er opprettet, og administratoren er invitert.", name=tenant.name), "success")
         return redirect(url_for("platform.tenants"))
     return render_template("platform/tenant_form.html", values=values, errors=errors)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session as cookie, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -44,7 +45,7 @@ def _failed_login(response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
-               deduct_when=_failed_login, error_message="For mange mislykkede innlogginger. Vent noen minutter og prøv igjen.")
+               deduct_when=_failed_login, error_message=lazy_gettext("For mange mislykkede innlogginger. Vent noen minutter og prøv igjen."))
 def login():
     if request.method == "GET":
         return render_template("public/login.html", email="")
@@ -56,9 +57,9 @@ def login():
             user.is_operator or session.scalar(select(Tenant.active).where(Tenant.id == user.tenant_id))
         )
     if not auth.verify_password(user, request.form.get("password", "")) or not tenant_ok:
-        return render_template("public/login.html", email=email, error="Feil e-postadresse eller passord."), 422
+        return render_template("public/login.html", email=email, error=gettext("Feil e-postadresse eller passord.")), 422
     if not user.active:
-        return render_template("public/login.html", email=email, error="Kontoen er deaktivert. Kontakt administratoren."), 422
+        return render_template("public/login.html", email=email, error=gettext("Kontoen er deaktivert. Kontakt administratoren.")), 422
     with platform_access(session):
         user.last_login_at = utcnow()
     cookie.clear()
@@ -73,16 +74,16 @@ def login():
 def logout():
     logout_user()
     cookie.clear()
-    flash("Du er logget ut.", "info")
+    flash(gettext("Du er logget ut."), "info")
     return redirect(url_for("public.login"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"], error_message="For mange forespørsler. Vent litt og prøv igjen.")
+@limiter.limit("5 per 15 minutes", methods=["POST"], error_message=lazy_gettext("For mange forespørsler. Vent litt og prøv igjen."))
 def forgot_password():
     if request.method == "POST":
         services.request_password_reset(current_session(), request.form.get("email", ""))
-        flash("Hvis adressen er registrert hos oss, har vi sendt en lenke for å velge nytt passord.", "info")
+        flash(gettext("Hvis adressen er registrert hos oss, har vi sendt en lenke for å velge nytt passord."), "info")
         return redirect(url_for("public.login"))
     return render_template("public/forgot.html")
 
@@ -94,27 +95,27 @@ def _choose_password(token: str, purpose: str, title: str):
     try:
         data = load_form(PasswordSchema(), request.form)
         if data["password"] != data["password_repeat"]:
-            raise FieldErrors({"password_repeat": "Passordene er ikke like."})
+            raise FieldErrors({"password_repeat": gettext("Passordene er ikke like.")})
     except FieldErrors as error:
         return render_template("public/choose_password.html", title=title, errors=error.errors), 422
     user = auth.redeem_one_time_token(session, token, purpose)
     if user is None:
         return render_template("public/choose_password.html", title=title, errors={},
-                               invalid="Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny."), 422
+                               invalid=gettext("Lenken er ugyldig, allerede brukt eller utløpt. Be om en ny.")), 422
     with platform_access(session):
         services.set_password(session, user, data["password"])
-    flash("Passordet er lagret. Logg inn med det nye passordet.", "success")
+    flash(gettext("Passordet er lagret. Logg inn med det nye passordet."), "success")
     return redirect(url_for("public.login"))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    return _choose_password(token, "reset", "Velg nytt passord")
+    return _choose_password(token, "reset", gettext("Velg nytt passord"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite(token: str):
-    return _choose_password(token, "invite", "Velkommen! Velg passord")
+    return _choose_password(token, "invite", gettext("Velkommen! Velg passord"))
 
 
 @bp.post("/lang/<code>")

@@ -28,7 +28,7 @@ from saas.certification import labels
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
-from saas.clients.models import ClientCompany, SubUnit
+from saas.clients.models import ClientCompany
 from saas.norway import format_org_number, normalize_org_number
 from saas.pdf import RefusedURL, render_html
 from saas.tenancy import bind_tenant, bound_tenant, platform_access
@@ -252,7 +252,7 @@ def document_for(session: Session, certificate_id: int, company_ids) -> tuple[di
     if row is None:
         return None, False
     document = session.scalar(select(CertificateDocument).where(CertificateDocument.certificate_id == certificate_id))
-    if document is None or not storage.exists(document.file_key):
+    if document is None:
         return None, True
     return dict(certificate_id=row.id, number=row.number, file_key=document.file_key, sha256=document.sha256,
                 size=document.size, template_version=document.template_version, rendered_at=document.rendered_at,
@@ -313,10 +313,10 @@ def certificate_verification(session: Session, certificate_id: int, company_ids,
     return public_certificate(certificate, session.get(Tenant, certificate.tenant_id), today)
 
 
-def search(session: Session, number: str, org_number: str) -> list[str] | None:
-    """Verification codes of the certificates with exactly this number AND this company organisation
-    number (numbers are unique per issuer only, so there may be several); None when the organisation
-    number is not a valid one."""
+def search(session: Session, number: str, org_number: str, today: date) -> list[dict] | None:
+    """The public view of each certificate with exactly this number AND this company organisation number
+    (numbers are unique per issuer only, so there may be several); None when the organisation number is
+    not a valid one."""
     try:
         digits = normalize_org_number(org_number or "")
     except ValueError:
@@ -325,11 +325,12 @@ def search(session: Session, number: str, org_number: str) -> list[str] | None:
     if not number:
         return []
     with platform_access(session):
-        return list(session.scalars(
+        codes = list(session.scalars(
             select(Certificate.verification_code).join(ClientCompany, ClientCompany.id == Certificate.company_id)
             .join(Tenant, Tenant.id == Certificate.tenant_id)
             .where(func.upper(Certificate.number) == number, ClientCompany.org_number == digits, Tenant.active.is_(True))
             .order_by(Certificate.id)))
+    return [verification(session, code, today) for code in codes]
 
 
 def register_page(session: Session, q: str, page: int, per_page: int, today: date) -> tuple[list[dict], int]:

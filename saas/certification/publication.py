@@ -53,15 +53,13 @@ def search():
     errors = {}
     if not number:
         errors["number"] = ["Skriv sertifikatnummeret."]
-    codes = documents.search(current_session(), number, org_number)
-    if codes is None:
+    results = documents.search(current_session(), number, org_number, today_in_oslo())
+    if results is None:
         errors["org_number"] = ["Skriv et gyldig organisasjonsnummer (9 siffer)."]
     if errors:
         return render_template("certification/public/search.html", values=request.args, errors=errors, results=None), 422
-    if len(codes) == 1:
-        return redirect(url_for("verify.certificate", code=codes[0]), 303)
-    session, today = current_session(), today_in_oslo()
-    results = [documents.verification(session, code, today) for code in codes]
+    if len(results) == 1:
+        return redirect(url_for("verify.certificate", code=results[0]["verification_code"]), 303)
     return render_template("certification/public/search.html", values=request.args, errors={}, results=results)
 
 

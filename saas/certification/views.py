@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -66,7 +67,7 @@ def attest(year_id: int):
         decisions.attest(current_session(), current_user, year_id, load_form(AttestationSchema(), request.form), today_in_oslo())
     except (FieldErrors, Refused) as error:
         return _refused(year_id, "attestation", error)
-    flash("Bekreftelsen er registrert.", "success")
+    flash(gettext("Bekreftelsen er registrert."), "success")
     return redirect(url_for("certification.year", year_id=year_id) + "#bekreftelser")
 
 
@@ -79,7 +80,7 @@ def propose(year_id: int):
                                      today_in_oslo())
     except (FieldErrors, Refused) as error:
         return _refused(year_id, "proposal", error)
-    flash(f"Klasse {proposal.cert_class} er foreslått og venter på beslutning.", "success")
+    flash(gettext("Klasse %(cert_class)s er foreslått og venter på beslutning.", cert_class=proposal.cert_class), "success")
     return redirect(url_for("certification.year", year_id=year_id))
 
 
@@ -102,9 +103,10 @@ def decide(proposal_id: int):
     except (FieldErrors, Refused) as error:
         return _refused(year_id, "decision", error)
     if certificate is not None:
-        flash(f"Sertifikat {certificate.number} er utstedt i klasse {certificate.cert_class}.", "success")
+        flash(gettext("Sertifikat %(number)s er utstedt i klasse %(cert_class)s.", number=certificate.number,
+                      cert_class=certificate.cert_class), "success")
         return redirect(url_for("certification.certificate", certificate_id=certificate.id))
-    flash("Forslaget er sendt tilbake til HMS-rådgiveren.", "success")
+    flash(gettext("Forslaget er sendt tilbake til HMS-rådgiveren."), "success")
     return redirect(url_for("certification.year", year_id=year_id))
 
 
@@ -116,7 +118,7 @@ def withdraw(proposal_id: int):
         decisions.withdraw_proposal(current_session(), current_user, proposal_id)
     except Refused as error:
         return _refused(year_id, "withdraw", error)
-    flash("Forslaget er trukket.", "success")
+    flash(gettext("Forslaget er trukket."), "success")
     return redirect(url_for("certification.year", year_id=year_id))
 
 
@@ -170,7 +172,8 @@ def change_state(certificate_id: int):
         return _certificate_page(certificate_id, errors=error.errors, status=422)
     except Refused as error:
         return _certificate_page(certificate_id, message=str(error), status=422)
-    flash(f"Sertifikat {changed.number} er nå {labels.STATE_LABELS[changed.state].lower()}.", "success")
+    flash(gettext("Sertifikat %(number)s er nå %(state)s.", number=changed.number,
+                  state=gettext(labels.STATE_LABELS[changed.state]).lower()), "success")
     return redirect(url_for("certification.certificate", certificate_id=certificate_id))
 
 

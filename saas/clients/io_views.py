@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from saas.app import limiter
@@ -62,7 +63,7 @@ def import_companies():
         return _import_page(task=task, result=task["result"] if task["status"] == "failed" else None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _import_page(422, file_error="Velg en CSV- eller Excel-fil å laste opp.")
+        return _import_page(422, file_error=gettext("Velg en CSV- eller Excel-fil å laste opp."))
     # Read one byte past the limit, so a too-large file is refused without reading all of it.
     data = upload.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
     try:
@@ -73,9 +74,9 @@ def import_companies():
         return _import_page(422, result=rejected.as_result())
     if started.task_id is not None:
         return redirect(url_for("clients.import_companies", task=started.task_id))
-    message = f"{started.created} kunder er importert."
+    message = gettext("%(count)s kunder er importert.", count=started.created)
     if started.ignored_columns:
-        message += " Disse kolonnene ble ikke brukt: " + ", ".join(started.ignored_columns) + "."
+        message += " " + gettext("Disse kolonnene ble ikke brukt: %(columns)s.", columns=", ".join(started.ignored_columns))
     flash(message, "success")
     return redirect(url_for("clients.index"))
 
@@ -83,7 +84,7 @@ def import_companies():
 @bp.post("/prefill")
 @staff_required
 @limiter.limit("30 per minute", key_func=lambda: f"brreg-prefill:{current_user.id}",
-               error_message="For mange oppslag i Enhetsregisteret. Vent litt og prøv igjen.")
+               error_message=lazy_gettext("For mange oppslag i Enhetsregisteret. Vent litt og prøv igjen."))
 def prefill():
     values = request.form.to_dict()
     consultants = services.consultants(current_session())

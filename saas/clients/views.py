@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-CLASS_FILTERS = {"A+": "A+", "A": "A", "B": "B", "none": "Uten gyldig sertifikat"}
+CLASS_FILTERS = {"A+": "A+", "A": "A", "B": "B", "none": lazy_gettext("Uten gyldig sertifikat")}
 EXPIRY_FILTERS = (30, 60, 90, 180)
 
 
@@ -73,7 +74,7 @@ def new():
         company = services.create_company(current_session(), current_user, data)
     except FieldErrors as error:
         return _form(dict(request.form), error.errors, status=422)
-    flash(f"{company.name} er opprettet.", "success")
+    flash(gettext("%(name)s er opprettet.", name=company.name), "success")
     return redirect(url_for("clients.detail", company_id=company.id))
 
 
@@ -96,7 +97,7 @@ def edit(company_id: int):
         services.update_company(current_session(), current_user, company, data)
     except FieldErrors as error:
         return _form(dict(request.form), error.errors, company=company, status=422)
-    flash("Endringene er lagret.", "success")
+    flash(gettext("Endringene er lagret."), "success")
     return redirect(url_for("clients.detail", company_id=company.id))
 
 
@@ -106,7 +107,8 @@ def archive(company_id: int):
     company = company_or_404(company_id)
     archived = request.form.get("archived", "1") == "1"
     services.set_archived(current_session(), current_user, company, archived)
-    flash(f"{company.name} er arkivert." if archived else f"{company.name} er hentet fram igjen.", "success")
+    flash(gettext("%(name)s er arkivert.", name=company.name) if archived
+          else gettext("%(name)s er hentet fram igjen.", name=company.name), "success")
     return redirect(url_for("clients.detail", company_id=company.id))
 
 
@@ -118,7 +120,7 @@ def add_sub_unit(company_id: int):
         services.add_sub_unit(current_session(), current_user, company, load_form(SubUnitSchema(), request.form))
     except FieldErrors as error:
         return _detail_with_errors(company, error, "sub_unit")
-    flash("Underavdelingen er lagt til.", "success")
+    flash(gettext("Underavdelingen er lagt til."), "success")
     return redirect(url_for("clients.detail", company_id=company.id) + "#underavdelinger")
 
 
@@ -134,7 +136,7 @@ def delete_sub_unit(company_id: int, sub_unit_id: int):
 
     record(session, current_user, "sub_unit.deleted", unit, f"{company.name}: {unit.name}")
     session.delete(unit)
-    flash("Underavdelingen er fjernet.", "success")
+    flash(gettext("Underavdelingen er fjernet."), "success")
     return redirect(url_for("clients.detail", company_id=company.id) + "#underavdelinger")
 
 
@@ -150,7 +152,7 @@ def add_contact(company_id: int):
             invite_contact(current_session(), g.tenant, current_user, contact)
     except FieldErrors as error:
         return _detail_with_errors(company, error, "contact")
-    flash("Kontaktpersonen er lagt til.", "success")
+    flash(gettext("Kontaktpersonen er lagt til."), "success")
     return redirect(url_for("clients.detail", company_id=company.id) + "#kontakter")
 
 
@@ -169,7 +171,7 @@ def invite_contact(company_id: int, contact_id: int):
     except FieldErrors as error:
         flash(" ".join(sum(error.errors.values(), [])), "error")
         return redirect(url_for("clients.detail", company_id=company.id) + "#kontakter")
-    flash(f"Invitasjon sendt til {contact.email}.", "success")
+    flash(gettext("Invitasjon sendt til %(email)s.", email=contact.email), "success")
     return redirect(url_for("clients.detail", company_id=company.id) + "#kontakter")
 
 
@@ -185,7 +187,7 @@ def delete_contact(company_id: int, contact_id: int):
 
     record(session, current_user, "contact.deleted", contact, f"{company.name}: {contact.name}")
     session.delete(contact)
-    flash("Kontaktpersonen er fjernet.", "success")
+    flash(gettext("Kontaktpersonen er fjernet."), "success")
     return redirect(url_for("clients.detail", company_id=company.id) + "#kontakter")
 
 

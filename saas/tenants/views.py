@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
@@ -15,7 +16,8 @@ from saas.tenants.schemas import PasswordSchema, TenantSettingsSchema, TokenSche
 
 bp = tenant_blueprint("tenants", __name__)
 
-ROLE_LABELS = {"admin": "Administrator", "consultant": "HMS-rådgiver", "reviewer": "Sertifiseringsansvarlig", "client": "Kontaktperson (kunde)"}
+ROLE_LABELS = {"admin": lazy_gettext("Administrator"), "consultant": lazy_gettext("HMS-rådgiver"),
+               "reviewer": lazy_gettext("Sertifiseringsansvarlig"), "client": lazy_gettext("Kontaktperson (kunde)")}
 
 
 @bp.get("/")
@@ -51,7 +53,7 @@ def invite():
             user = services.invite_user(current_session(), g.tenant, current_user, data)
         except FieldErrors as error:
             return render_template("tenants/user_form.html", values=values, errors=error.errors, role_labels=ROLE_LABELS, new=True), 422
-        flash(f"Invitasjon sendt til {user.email}.", "success")
+        flash(gettext("Invitasjon sendt til %(email)s.", email=user.email), "success")
         return redirect(url_for("tenants.users"))
     return render_template("tenants/user_form.html", values=values, errors=errors, role_labels=ROLE_LABELS, new=True)
 
@@ -74,7 +76,7 @@ def edit_user(user_id: int):
         try:
             data = load_form(UserUpdateSchema(), request.form)
             if user.id == current_user.id and Role.ADMIN.value not in data["roles"]:
-                raise FieldErrors({"roles": "Du kan ikke fjerne din egen administratorrolle."})
+                raise FieldErrors({"roles": gettext("Du kan ikke fjerne din egen administratorrolle.")})
             user.name, user.phone = data["name"], data["phone"]
             services.set_roles(session, user, data["roles"])
             from saas.audit.services import record
@@ -82,7 +84,7 @@ def edit_user(user_id: int):
             record(session, current_user, "user.updated", user, user.email, roles=sorted(data["roles"]))
         except FieldErrors as error:
             return render_template("tenants/user_form.html", values=values, errors=error.errors, role_labels=ROLE_LABELS, new=False, user_id=user.id), 422
-        flash("Brukeren er oppdatert.", "success")
+        flash(gettext("Brukeren er oppdatert."), "success")
         return redirect(url_for("tenants.users"))
     return render_template("tenants/user_form.html", values=values, errors={}, role_labels=ROLE_LABELS, new=False, user_id=user.id)
 
@@ -96,7 +98,8 @@ def set_user_active(user_id: int):
     except FieldErrors as error:
         flash(error.errors["active"][0], "error")
         return redirect(url_for("tenants.users"))
-    flash("Brukeren er aktivert." if user.active else "Brukeren er deaktivert, og alle innlogginger er avsluttet.", "success")
+    flash(gettext("Brukeren er aktivert.") if user.active
+          else gettext("Brukeren er deaktivert, og alle innlogginger er avsluttet."), "success")
     return redirect(url_for("tenants.users"))
 
 
@@ -105,7 +108,7 @@ def set_user_active(user_id: int):
 def reinvite(user_id: int):
     user = _load_user(user_id)
     services.send_invitation(current_session(), g.tenant, user)
-    flash(f"Ny invitasjon sendt til {user.email}.", "success")
+    flash(gettext("Ny invitasjon sendt til %(email)s.", email=user.email), "success")
     return redirect(url_for("tenants.users"))
 
 
@@ -141,7 +144,7 @@ def settings():
             for key, value in data.items():
                 setattr(tenant, key, value)
         record(session, current_user, "tenant.settings_changed", None, "Innstillinger endret")
-        flash("Innstillingene er lagret.", "success")
+        flash(gettext("Innstillingene er lagret."), "success")
         return redirect(url_for("tenants.settings"))
     return render_template("tenants/settings.html", values=_tenant_values(tenant), errors={})
 
@@ -157,16 +160,16 @@ def account():
 
         try:
             if not verify_password(current_user, request.form.get("current_password", "")):
-                raise FieldErrors({"current_password": "Feil passord."})
+                raise FieldErrors({"current_password": gettext("Feil passord.")})
             data = load_form(PasswordSchema(), request.form)
             if data["password"] != data["password_repeat"]:
-                raise FieldErrors({"password_repeat": "Passordene er ikke like."})
+                raise FieldErrors({"password_repeat": gettext("Passordene er ikke like.")})
             services.set_password(session, current_user, data["password"])
         except FieldErrors as error:
             errors = error.errors
         else:
             logout_user()
-            flash("Passordet er endret. Alle økter er avsluttet; logg inn på nytt.", "success")
+            flash(gettext("Passordet er endret. Alle økter er avsluttet; logg inn på nytt."), "success")
             return redirect(url_for("public.login"))
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())).all()
     token_rows = [dict(id=t.id, name=t.name, prefix=t.prefix, created_at=t.created_at, last_used_at=t.last_used_at, revoked=t.revoked_at is not None) for t in tokens]
@@ -195,7 +198,7 @@ def revoke_token(token_id: int):
     if token is None:
         abort(404)
     services.revoke_token(session, current_user, token)
-    flash("Nøkkelen er trukket tilbake.", "success")
+    flash(gettext("Nøkkelen er trukket tilbake."), "success")
     return redirect(url_for("tenants.account"))
 
 
@@ -241,7 +244,7 @@ def upload_branding():
     kind = request.form.get("kind")
     upload = request.files.get("file")
     if kind not in ("logo", "signature") or upload is None or not upload.filename:
-        flash("Velg en bildefil (PNG eller JPEG).", "error")
+        flash(gettext("Velg en bildefil (PNG eller JPEG)."), "error")
         return redirect(url_for("tenants.settings"))
     try:
         stored = storage.save_upload(session, upload.read(), upload.filename, kinds=("png", "jpeg"))
@@ -251,5 +254,5 @@ def upload_branding():
     with platform_access(session):
         setattr(g.tenant, f"{kind}_file", stored.key)
     record(session, current_user, f"tenant.{kind}_uploaded", None, stored.original_name, sha256=stored.sha256)
-    flash("Logoen er lagret." if kind == "logo" else "Signaturen er lagret.", "success")
+    flash(gettext("Logoen er lagret.") if kind == "logo" else gettext("Signaturen er lagret."), "success")
     return redirect(url_for("tenants.settings"))

@@ -301,3 +301,19 @@ def test_issuing_a_certificate_enqueues_its_invoice_job_under_a_deterministic_id
     assert mine == [("saas.billing.jobs.invoice_certificate", (certificate.id,), f"invoice-certificate-{certificate.id}")]
     invoice = jobs.invoice_certificate(ctx["db"], certificate.id)
     assert ctx["enqueued"][-1] == ("saas.billing.jobs.deliver_invoice", (invoice,), f"invoice-deliver-{invoice}")
+
+
+def test_a_branded_tenants_invoice_renders_with_its_logo(ctx):
+    from PIL import Image
+
+    from saas.tenancy import platform_access
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (31, 78, 121)).save(buffer, format="PNG")
+    stored = storage.save_bytes(buffer.getvalue(), "png", "logo.png", "image/png")
+    with platform_access(ctx["db"]):
+        ctx["tenant"].logo_file = stored.key
+    invoice = _issue(ctx)
+    ctx["db"].flush()
+    delivery.deliver(ctx["db"], invoice.id)
+    assert storage.read(invoice.pdf_key).startswith(b"%PDF")

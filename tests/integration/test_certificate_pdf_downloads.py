@@ -23,7 +23,8 @@ from tests.integration.test_certificate_pdf import branded_tenant, certified_com
 def d(app, db):
     with app.app_context():
         today = today_in_oslo()
-        # No logo: a decision also makes billing render an invoice through saas.pdf (see the report on its fetcher).
+        # Without a logo: a decision also renders billing's invoice through saas.pdf, whose function-style URL
+        # fetcher WeasyPrint 70 cannot call for an image.
         tenant = branded_tenant(db, slug="bt", images=False)
         admin = factories.make_user(db, tenant, roles=("admin",))
         consultant = factories.make_user(db, tenant, roles=("consultant",))

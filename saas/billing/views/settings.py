@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from saas.auth import admin_required
 from saas.billing import pricing
-from saas.billing.schemas import PriceListFormSchema, StripeConnectionSchema, price_field
+from saas.billing.schemas import ORG_FORMS, PriceListFormSchema, StripeConnectionSchema, price_field
 from saas.billing.services import ledger, settings
 from saas.billing.views import bp
 from saas.db import current_session
@@ -21,7 +21,7 @@ def _settings_page(values: dict, errors: dict, status: int = 200):
             for c in pricing.CLASSES]
     bands = [pricing.band_label(b) for b in range(len(pricing.SIZE_BANDS))]
     return render_template("billing/settings.html", values=values, errors=errors, rows=rows, bands=bands,
-                           vat_options=VAT_OPTIONS, org_forms=[(f, f or "—") for f in ("", "AS", "ASA", "NUF", "ENK", "DA", "ANS", "SA", "STI")],
+                           vat_options=VAT_OPTIONS, org_forms=[(f, f or "—") for f in ORG_FORMS],
                            registration=pricing.seller_registration(g.tenant.org_number, g.tenant.vat_registered,
                                                                     values.get("org_form", ""))), status
 

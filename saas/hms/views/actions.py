@@ -3,6 +3,7 @@ progress updates (also by the client contact the item is assigned to), and the r
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas.auth import admin_required, staff_required
@@ -67,7 +68,7 @@ def new(year_id: int):
         item = services.create_action_item(current_session(), current_user, year, source_type="manual", **data)
     except FieldErrors as error:
         return _form(year, dict(request.form), error.errors, status=422)
-    flash("Tiltaket er lagt til i handlingsplanen.", "success")
+    flash(gettext("Tiltaket er lagt til i handlingsplanen."), "success")
     return redirect(url_for("actions.detail", action_id=item.id))
 
 
@@ -100,7 +101,7 @@ def edit(action_id: int):
         services.update_action_item(current_session(), current_user, item, data)
     except FieldErrors as error:
         return _form(year, dict(request.form), error.errors, item=item, status=422)
-    flash("Endringene er lagret.", "success")
+    flash(gettext("Endringene er lagret."), "success")
     return redirect(url_for("actions.detail", action_id=item.id))
 
 
@@ -115,7 +116,7 @@ def progress(action_id: int):
         services.record_progress(current_session(), current_user, item, data["status"], data["text"])
     except FieldErrors as error:
         return _detail(item, error.errors, dict(request.form), status=422)
-    flash("Oppdateringen er lagret.", "success")
+    flash(gettext("Oppdateringen er lagret."), "success")
     return redirect(url_for("actions.detail", action_id=item.id))
 
 
@@ -130,7 +131,7 @@ def settings():
     except FieldErrors as error:
         return _settings_page(dict(request.form), error.errors, 422)
     services.save_reminder_days(current_session(), current_user, g.tenant, data["action_reminder_days"])
-    flash("Påminnelsene er lagret.", "success")
+    flash(gettext("Påminnelsene er lagret."), "success")
     return redirect(url_for("actions.settings"))
 
 

@@ -3,6 +3,7 @@ every save is a new version, and mappings keep the version they were filled in o
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,9 +17,10 @@ from saas.hms.views import checklists_bp as bp
 from saas.schemas import FieldErrors, load_form
 
 MESSAGES = {
-    "add_section": "Delen er lagt til.", "update_section": "Delen er endret.", "remove_section": "Delen er fjernet.",
-    "move_section": "Delen er flyttet.", "add_item": "Punktet er lagt til.", "update_item": "Punktet er endret.",
-    "remove_item": "Punktet er fjernet.", "move_item": "Punktet er flyttet.",
+    "add_section": lazy_gettext("Delen er lagt til."), "update_section": lazy_gettext("Delen er endret."),
+    "remove_section": lazy_gettext("Delen er fjernet."), "move_section": lazy_gettext("Delen er flyttet."),
+    "add_item": lazy_gettext("Punktet er lagt til."), "update_item": lazy_gettext("Punktet er endret."),
+    "remove_item": lazy_gettext("Punktet er fjernet."), "move_item": lazy_gettext("Punktet er flyttet."),
 }
 
 
@@ -60,9 +62,9 @@ def edit(template_id: int):
         return _edit_page(template_row, {where: error.errors, "_operation": request.form.get("operation", "")},
                           {where: dict(request.form)}, 422)
     if version.version == before:
-        flash("Ingen endringer å lagre.", "info")
+        flash(gettext("Ingen endringer å lagre."), "info")
     else:
-        flash(f"{MESSAGES[data['operation']]} Malen er nå versjon {version.version}.", "success")
+        flash(f"{MESSAGES[data['operation']]} " + gettext("Malen er nå versjon %(version)s.", version=version.version), "success")
     anchor = f"#del-{data['section_key']}" if data.get("section_key") else ""
     return redirect(url_for("checklists.template", template_id=template_row.id) + anchor)
 
@@ -75,7 +77,7 @@ def rename(template_id: int):
         services.rename_template(current_session(), current_user, template_row, request.form.get("name", ""))
     except FieldErrors as error:
         return _edit_page(template_row, {"rename": error.errors}, {"rename": dict(request.form)}, 422)
-    flash("Navnet er endret.", "success")
+    flash(gettext("Navnet er endret."), "success")
     return redirect(url_for("checklists.template", template_id=template_row.id))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import fields
 
@@ -75,7 +76,7 @@ def uploaded_file(required: bool = True) -> tuple[bytes, str] | None:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         if required:
-            raise FieldErrors({"file": "Velg en fil å laste opp."})
+            raise FieldErrors({"file": gettext("Velg en fil å laste opp.")})
         return None
     return upload.stream.read(), upload.filename
 
@@ -98,7 +99,7 @@ def new():
         services.upload(current_session(), current_user, target, data, filename, description)
     except FieldErrors as error:
         return _new_page(target, error.errors, 422)
-    flash("Filen er lastet opp.", "success")
+    flash(gettext("Filen er lastet opp."), "success")
     return redirect(safe_next(url_for("evidence.new", target_type=target.type, target_id=target.id)))
 
 
@@ -133,7 +134,7 @@ def replace(evidence_id: int):
         new = services.replace(current_session(), current_user, evidence, target, data, filename, description)
     except FieldErrors as error:
         return _history_page(evidence, target, error.errors, 422)
-    flash("Ny versjon er lastet opp. Den gamle ligger i historikken.", "success")
+    flash(gettext("Ny versjon er lastet opp. Den gamle ligger i historikken."), "success")
     return redirect(safe_next(url_for("evidence.history", evidence_id=new.id)))
 
 
@@ -146,7 +147,8 @@ def verify(evidence_id: int):
         services.verify(current_session(), current_user, evidence, target, decision["status"], decision["note"])
     except FieldErrors as error:
         return _history_page(evidence, target, error.errors, 422)
-    flash("Filen er godkjent." if evidence.status == "verified" else "Filen er avvist. Kunden ser begrunnelsen.", "success")
+    flash(gettext("Filen er godkjent.") if evidence.status == "verified"
+          else gettext("Filen er avvist. Kunden ser begrunnelsen."), "success")
     return redirect(safe_next(url_for("evidence.history", evidence_id=evidence.id)))
 
 

@@ -3,6 +3,7 @@ heat map, one assessment with its hazards, and turning a hazard's measures into 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas.auth import admin_required, staff_required
@@ -80,7 +81,8 @@ def matrix_edit():
         version = services.save_matrix(session, current_user, grid)
     except FieldErrors as error:
         return _edit_page(grid, error.errors, 422)
-    flash(f"Risikomatrisen er lagret som versjon {version.version}." if version else "Ingen endringer å lagre.", "success")
+    flash(gettext("Risikomatrisen er lagret som versjon %(version)s.", version=version.version) if version
+          else gettext("Ingen endringer å lagre."), "success")
     return redirect(url_for("risks.matrix"))
 
 
@@ -90,8 +92,8 @@ def _year_page(year, values: dict, errors: dict, status: int = 200):
     summary = services.year_summary(current_session(), year.id)
     heatmap = summary["heatmap"]
     return render_template("hms/risks/year.html", year=year_header(year), summary=summary, values=values, errors=errors,
-                           svg_before=_svg(heatmap, heatmap, "Risiko før tiltak"),
-                           svg_after=_svg(heatmap["after"], heatmap, "Risiko etter tiltak")), status
+                           svg_before=_svg(heatmap, heatmap, gettext("Risiko før tiltak")),
+                           svg_after=_svg(heatmap["after"], heatmap, gettext("Risiko etter tiltak"))), status
 
 
 @bp.get("/years/<int:year_id>")
@@ -108,7 +110,7 @@ def create(year_id: int):
         assessment = services.create_assessment(current_session(), current_user, year, load_form(RiskAssessmentSchema(), request.form))
     except FieldErrors as error:
         return _year_page(year, dict(request.form), error.errors, 422)
-    flash("Risikovurderingen er opprettet.", "success")
+    flash(gettext("Risikovurderingen er opprettet."), "success")
     return redirect(url_for("risks.assessment", assessment_id=assessment.id))
 
 
@@ -119,8 +121,8 @@ def _assessment_page(assessment, values: dict, errors: dict, status: int = 200):
     view = services.assessment_view(session, assessment)
     year = year_or_404(assessment.year_id)
     return render_template("hms/risks/assessment.html", a=view, year=year_header(year), values=values, errors=errors,
-                           svg_before=_svg(view["heatmap"], view["matrix"], "Risiko før tiltak"),
-                           svg_after=_svg(view["heatmap_after"], view["matrix"], "Risiko etter tiltak")), status
+                           svg_before=_svg(view["heatmap"], view["matrix"], gettext("Risiko før tiltak")),
+                           svg_after=_svg(view["heatmap_after"], view["matrix"], gettext("Risiko etter tiltak"))), status
 
 
 @bp.get("/<int:assessment_id>")
@@ -141,7 +143,7 @@ def edit(assessment_id: int):
     except FieldErrors as error:
         return render_template("hms/risks/assessment_form.html", values=dict(request.form), errors=error.errors,
                                assessment_id=assessment.id), 422
-    flash("Endringene er lagret.", "success")
+    flash(gettext("Endringene er lagret."), "success")
     return redirect(url_for("risks.assessment", assessment_id=assessment.id))
 
 
@@ -153,7 +155,7 @@ def add_hazard(assessment_id: int):
         services.add_hazard(current_session(), current_user, assessment, load_form(HazardSchema(), request.form))
     except FieldErrors as error:
         return _assessment_page(assessment, dict(request.form), error.errors, 422)
-    flash("Faren er lagt til.", "success")
+    flash(gettext("Faren er lagt til."), "success")
     return redirect(url_for("risks.assessment", assessment_id=assessment.id) + "#farer")
 
 
@@ -174,7 +176,7 @@ def edit_hazard(hazard_id: int):
         services.update_hazard(current_session(), current_user, hazard, load_form(HazardSchema(), request.form))
     except FieldErrors as error:
         return _hazard_form(hazard, dict(request.form), error.errors, 422)
-    flash("Faren er oppdatert.", "success")
+    flash(gettext("Faren er oppdatert."), "success")
     return redirect(url_for("risks.assessment", assessment_id=hazard.assessment_id) + "#farer")
 
 
@@ -184,7 +186,7 @@ def delete_hazard(hazard_id: int):
     hazard = _hazard_or_404(hazard_id)
     assessment_id = hazard.assessment_id
     services.delete_hazard(current_session(), current_user, hazard)
-    flash("Faren er fjernet.", "success")
+    flash(gettext("Faren er fjernet."), "success")
     return redirect(url_for("risks.assessment", assessment_id=assessment_id) + "#farer")
 
 
@@ -198,5 +200,5 @@ def hazard_action(hazard_id: int):
         item = services.hazard_to_action(current_session(), current_user, hazard, data["deadline"])
     except FieldErrors as error:
         return _assessment_page(hazard.assessment, {"area": "physical"}, {f"hazard_{hazard.id}": sum(error.errors.values(), [])}, 422)
-    flash("Tiltakene er lagt i handlingsplanen.", "success")
+    flash(gettext("Tiltakene er lagt i handlingsplanen."), "success")
     return redirect(url_for("actions.detail", action_id=item.id))

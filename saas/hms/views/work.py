@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas.auth import require_roles, staff_required
@@ -66,7 +67,7 @@ def update_action(action_id: int):
     except FieldErrors as error:
         # The page holds one form per item; the errors belong to this item's form.
         return _mine_page({action_id: error.errors}, {action_id: dict(request.form)}, 422)
-    flash(f"«{item.title}» er oppdatert.", "success")
+    flash(gettext("«%(title)s» er oppdatert.", title=item.title), "success")
     return redirect(url_for("work.mine") + f"#tiltak-{action_id}")
 
 
@@ -120,7 +121,7 @@ def fill_mapping(mapping_id: int):
     except FieldErrors as error:
         return _fill_page(mapping, year, error.errors, request.form, 422)
     if submit:
-        flash("Kartleggingen er sendt inn. Rådgiveren går gjennom og verifiserer den.", "success")
+        flash(gettext("Kartleggingen er sendt inn. Rådgiveren går gjennom og verifiserer den."), "success")
         return redirect(url_for("work.mine"))
-    flash("Svarene er lagret.", "success")
+    flash(gettext("Svarene er lagret."), "success")
     return redirect(url_for("work.fill_mapping", mapping_id=mapping.id))

@@ -4,6 +4,7 @@ except answering the checklist of a mapping the company does itself."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from saas.auth import staff_required
@@ -18,7 +19,7 @@ from saas.hms.views import years_bp as bp
 from saas.schemas import FieldErrors, load_form, load_json
 
 GRADE_LABELS = reports.GRADE_LABELS
-ANSWER_LABELS = {"ok": "OK", "finding": "Avvik", "not_relevant": "Ikke relevant"}
+ANSWER_LABELS = {"ok": lazy_gettext("OK"), "finding": lazy_gettext("Avvik"), "not_relevant": lazy_gettext("Ikke relevant")}
 
 
 def _or_404(loader, object_id: int):
@@ -74,7 +75,7 @@ def open_year(company_id: int):
         year = years.open_year(current_session(), current_user, company, load_form(YearOpenSchema(), request.form))
     except FieldErrors as error:
         return _open_page(company, dict(request.form), error.errors, 422)
-    flash(f"Sertifiseringsåret {year.year} er åpnet for {company.name}.", "success")
+    flash(gettext("Sertifiseringsåret %(year)s er åpnet for %(company)s.", year=year.year, company=company.name), "success")
     return redirect(url_for("years.detail", year_id=year.id))
 
 
@@ -104,8 +105,9 @@ def start_from_previous(year_id: int):
         counts = years.start_from_previous(current_session(), current_user, year)
     except FieldErrors as error:
         return _year_page(year, error.errors, 422)
-    flash(f"Startet fra fjorårets arbeid: {counts['mappings']} kartlegging(er), {counts['assessments']} risikovurdering(er), "
-          f"{counts['actions']} åpne tiltak.", "success")
+    flash(gettext("Startet fra fjorårets arbeid: %(mappings)s kartlegging(er), %(assessments)s risikovurdering(er), "
+                  "%(actions)s åpne tiltak.", mappings=counts["mappings"], assessments=counts["assessments"],
+                  actions=counts["actions"]), "success")
     return redirect(url_for("years.detail", year_id=year.id))
 
 
@@ -183,7 +185,7 @@ def mapping(mapping_id: int):
 @staff_required
 def update_mapping(mapping_id: int):
     return _mapping_action(mapping_id, lambda s, u, y, m: mappings.update_physical(s, u, y, m, load_form(PhysicalMappingSchema(), request.form)),
-                           "Kartleggingen er lagret.", keep_form=True)
+                           gettext("Kartleggingen er lagret."), keep_form=True)
 
 
 @bp.post("/mappings/<int:mapping_id>/answers")
@@ -196,8 +198,15 @@ def mapping_answers(mapping_id: int):
         created = mappings.save_physical_answers(current_session(), current_user, year, mapping_row, entries, fill)
     except FieldErrors as error:
         return _mapping_page(mapping_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
-    flash("Svarene er lagret." + (f" {len(created)} nye tiltak er lagt i handlingsplanen." if created else ""), "success")
+    flash(_answers_saved(created), "success")
     return redirect(url_for("years.mapping", mapping_id=mapping_row.id) + "#sjekkliste")
+
+
+def _answers_saved(created: list) -> str:
+    if not created:
+        return gettext("Svarene er lagret.")
+    return gettext("Svarene er lagret.") + " " + ngettext("%(num)d nytt tiltak er lagt i handlingsplanen.",
+                                                          "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))
 
 
 def _mapping_action(mapping_id: int, action, message: str, keep_form: bool = False):
@@ -208,26 +217,26 @@ def _mapping_action(mapping_id: int, action, message: str, keep_form: bool = Fal
 @staff_required
 def complete_mapping(mapping_id: int):
     return _mapping_action(mapping_id, lambda s, u, y, m: mappings.complete_physical(s, u, y, m, years.oslo_today()),
-                           "Kartleggingen er fullført.")
+                           gettext("Kartleggingen er fullført."))
 
 
 @bp.post("/mappings/<int:mapping_id>/reopen")
 @staff_required
 def reopen_mapping(mapping_id: int):
-    return _mapping_action(mapping_id, mappings.reopen_physical, "Kartleggingen er åpnet for endringer igjen.")
+    return _mapping_action(mapping_id, mappings.reopen_physical, gettext("Kartleggingen er åpnet for endringer igjen."))
 
 
 @bp.post("/mappings/<int:mapping_id>/verify")
 @staff_required
 def verify_mapping(mapping_id: int):
-    return _mapping_action(mapping_id, mappings.verify_physical, "Dokumentasjonen er verifisert.")
+    return _mapping_action(mapping_id, mappings.verify_physical, gettext("Dokumentasjonen er verifisert."))
 
 
 @bp.post("/mappings/<int:mapping_id>/report")
 @staff_required
 def mapping_report(mapping_id: int):
     return _mapping_action(mapping_id, reports.request_physical_report,
-                           "Rapporten lages nå. Den dukker opp under «Rapport» når den er klar.")
+                           gettext("Rapporten lages nå. Den dukker opp under «Rapport» når den er klar."))
 
 
 # -- psychosocial mappings -----------------------------------------------------------------------------
@@ -256,7 +265,7 @@ def new_psychosocial(year_id: int):
         except FieldErrors as error:
             return render_template("hms/mappings/psychosocial_new.html", year=_header(year), values=dict(request.form),
                                    errors=error.errors), 422
-        flash("Den psykososiale kartleggingen er opprettet.", "success")
+        flash(gettext("Den psykososiale kartleggingen er opprettet."), "success")
         return redirect(url_for("years.psychosocial", psy_mapping_id=psy.id))
     return render_template("hms/mappings/psychosocial_new.html", year=_header(year),
                            values={"method_interviews": True, "done_by_provider": True}, errors={})
@@ -271,7 +280,7 @@ def psychosocial(psy_mapping_id: int):
 @staff_required
 def update_psychosocial(psy_mapping_id: int):
     return _psy_action(psy_mapping_id, lambda s, u, y, p: mappings.update_psychosocial(
-        s, u, y, p, load_form(PsychosocialMappingSchema(), request.form)), "Kartleggingen er lagret.", keep_form=True)
+        s, u, y, p, load_form(PsychosocialMappingSchema(), request.form)), gettext("Kartleggingen er lagret."), keep_form=True)
 
 
 def _psy_action(psy_mapping_id: int, action, message: str, keep_form: bool = False):
@@ -282,14 +291,14 @@ def _psy_action(psy_mapping_id: int, action, message: str, keep_form: bool = Fal
 @staff_required
 def complete_psychosocial(psy_mapping_id: int):
     return _psy_action(psy_mapping_id, lambda s, u, y, p: mappings.complete_psychosocial(s, u, y, p, years.oslo_today()),
-                       "Kartleggingen er fullført.")
+                       gettext("Kartleggingen er fullført."))
 
 
 @bp.post("/psychosocial/<int:psy_mapping_id>/report")
 @staff_required
 def psychosocial_report(psy_mapping_id: int):
     return _psy_action(psy_mapping_id, reports.request_psychosocial_report,
-                       "Rapporten lages nå. Den dukker opp under «Rapport» når den er klar.")
+                       gettext("Rapporten lages nå. Den dukker opp under «Rapport» når den er klar."))
 
 
 @bp.post("/psychosocial/<int:psy_mapping_id>/findings")
@@ -300,7 +309,7 @@ def psychosocial_finding(psy_mapping_id: int):
         mappings.add_psychosocial_finding(current_session(), current_user, year, load_form(PsychosocialFindingSchema(), request.form))
     except FieldErrors as error:
         return _psy_page(psy, year, errors={"finding": error.errors}, finding_values=dict(request.form), status=422)
-    flash("Tiltaket er lagt i handlingsplanen.", "success")
+    flash(gettext("Tiltaket er lagt i handlingsplanen."), "success")
     return redirect(url_for("years.psychosocial", psy_mapping_id=psy.id) + "#tiltak")
 
 
@@ -332,7 +341,7 @@ def new_round(year_id: int):
         except FieldErrors as error:
             return render_template("hms/mappings/round_new.html", year=_header(year), values=dict(request.form),
                                    errors=error.errors), 422
-        flash("Vernerunden er opprettet.", "success")
+        flash(gettext("Vernerunden er opprettet."), "success")
         return redirect(url_for("years.safety_round", round_id=safety_round.id))
     return render_template("hms/mappings/round_new.html", year=_header(year), values={}, errors={})
 
@@ -347,7 +356,7 @@ def safety_round(round_id: int):
 def update_round(round_id: int):
     return _act(round_id, rounds.get_round, _round_page, "years.safety_round", "round_id",
                 lambda s, u, y, r: rounds.update_round(s, u, y, r, load_form(SafetyRoundSchema(), request.form)),
-                "Vernerunden er lagret.", keep_form=True)
+                gettext("Vernerunden er lagret."), keep_form=True)
 
 
 @bp.post("/rounds/<int:round_id>/answers")
@@ -359,7 +368,7 @@ def round_answers(round_id: int):
         created = rounds.save_round_answers(current_session(), current_user, year, safety_round_row, entries, fill)
     except FieldErrors as error:
         return _round_page(safety_round_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
-    flash("Svarene er lagret." + (f" {len(created)} nye tiltak er lagt i handlingsplanen." if created else ""), "success")
+    flash(_answers_saved(created), "success")
     return redirect(url_for("years.safety_round", round_id=safety_round_row.id) + "#sjekkliste")
 
 
@@ -367,7 +376,7 @@ def round_answers(round_id: int):
 @staff_required
 def complete_round(round_id: int):
     return _act(round_id, rounds.get_round, _round_page, "years.safety_round", "round_id",
-                lambda s, u, y, r: rounds.complete_round(s, u, y, r, years.oslo_today()), "Vernerunden er fullført.")
+                lambda s, u, y, r: rounds.complete_round(s, u, y, r, years.oslo_today()), gettext("Vernerunden er fullført."))
 
 
 # -- compliance checks -----------------------------------------------------------------------------------
@@ -391,7 +400,7 @@ def add_missing_checks(year_id: int):
     except FieldErrors as error:
         return _compliance_page(year, error.errors, status=422)
     added = compliance.ensure_compliance_checks(current_session(), year)
-    flash(f"{len(added)} kontroll(er) er lagt til.", "success")
+    flash(ngettext("%(num)d kontroll er lagt til.", "%(num)d kontroller er lagt til.", len(added)), "success")
     return redirect(url_for("years.compliance_checks", year_id=year.id))
 
 
@@ -408,5 +417,5 @@ def update_check(check_id: int):
         compliance.update_check(session, current_user, year, check, load_form(ComplianceCheckSchema(), request.form))
     except FieldErrors as error:
         return _compliance_page(year, {check.id: error.errors}, {check.id: dict(request.form)}, 422)
-    flash("Kontrollen er lagret.", "success")
+    flash(gettext("Kontrollen er lagret."), "success")
     return redirect(url_for("years.compliance_checks", year_id=year.id) + f"#kontroll-{check.id}")
