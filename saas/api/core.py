@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from saas.pagination import page_count
 from saas.auth import tenant_blueprint
 from saas.schemas import FieldErrors, load_json
 
@@ -41,4 +42,4 @@ def pagination() -> tuple[int, int]:
 
 
 def page_body(items: list, total: int, page: int, per_page: int) -> dict:
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": max(1, -(-total // per_page))}
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": page_count(total, per_page)}

@@ -5,6 +5,7 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from saas.pagination import page_count
 from saas.audit.models import AuditEvent
 from saas.auth import admin_required, tenant_blueprint
 from saas.db import current_session
@@ -28,4 +29,4 @@ def index():
     ).all()
     events = [dict(id=e.id, created_at=e.created_at, actor=e.actor.name if e.actor else "system", action=e.action,
                    object_type=e.object_type, object_id=e.object_id, summary=e.summary, data=e.data, ip=e.ip) for e in rows]
-    return render_template("audit/index.html", events=events, page=page, pages=max(1, -(-total // PER_PAGE)), action=action, total=total)
+    return render_template("audit/index.html", events=events, page=page, pages=page_count(total, PER_PAGE), action=action, total=total)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
 from saas.db import utcnow
+from saas.pagination import Page
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User
 
@@ -57,18 +58,6 @@ class CompanyFilter:
     descending: bool = False
     page: int = 1
     per_page: int = PAGE_SIZE
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:

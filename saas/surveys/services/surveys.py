@@ -7,7 +7,6 @@ reports of one survey taken at different times could be subtracted to single out
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
@@ -21,6 +20,7 @@ from saas.db import utcnow
 from saas.hms.models import CertificationYear
 from saas.hms.services.years import open_year
 from saas.jobs import enqueue
+from saas.pagination import Page
 from saas.schemas import FieldErrors
 from saas.surveys.models import Questionnaire, QuestionnaireVersion, Survey, SurveyGroup, SurveyInvitation, SurveyResponse
 from saas.surveys.scoring import effective_k
@@ -57,18 +57,6 @@ def get_survey(session: Session, user: User, survey_id: int) -> Survey:
     if survey is None:
         raise NotFound(survey_id)
     return survey
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_surveys(session: Session, user: User, company_id: int | None = None, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
