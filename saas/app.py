@@ -80,15 +80,17 @@ def _wants_json() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     messages = {
-        400: "Forespørselen kunne ikke behandles.",
-        401: "Du må logge inn.",
-        403: "Du har ikke tilgang til denne siden.",
-        404: "Siden finnes ikke.",
-        405: "Metoden er ikke tillatt.",
-        413: "Filen er for stor. Største tillatte størrelse er 20 MB.",
-        429: "For mange forsøk. Vent litt og prøv igjen.",
-        500: "Noe gikk galt hos oss. Prøv igjen om litt.",
+        400: _l("Forespørselen kunne ikke behandles."),
+        401: _l("Du må logge inn."),
+        403: _l("Du har ikke tilgang til denne siden."),
+        404: _l("Siden finnes ikke."),
+        405: _l("Metoden er ikke tillatt."),
+        413: _l("Filen er for stor. Største tillatte størrelse er 20 MB."),
+        429: _l("For mange forsøk. Vent litt og prøv igjen."),
+        500: _l("Noe gikk galt hos oss. Prøv igjen om litt."),
     }
 
     def render_error(code: int, message: str | None = None):

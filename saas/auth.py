@@ -144,6 +144,9 @@ def enter_tenant(slug: str, *, api: bool = False) -> Tenant:
         abort(404)
     bind_tenant(session, tenant.id)
     g.tenant = tenant
+    from saas.billing.guard import refuse_writes_when_lapsed
+
+    refuse_writes_when_lapsed()  # a lapsed subscription keeps read access and exports, nothing else
     return tenant
 
 

@@ -28,6 +28,11 @@ SETTINGS = (
     ("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api", "Enhetsregisteret API base"),
     ("RATELIMIT_STORAGE_URI", None, "Flask-Limiter storage; defaults to REDIS_URL, else memory"),
     ("LOGIN_RATE_LIMIT", "10 per 5 minutes", "failed-login limit per e-mail address and client"),
+    ("STRIPE_SECRET_KEY", None, "the platform's Stripe key: tenant subscriptions, and Connect payments for tenants"),
+    ("STRIPE_PUBLISHABLE_KEY", None, "the platform's publishable key (Stripe.js on the card pages)"),
+    ("STRIPE_WEBHOOK_SECRET", None, "signing secret of the platform endpoint /stripe/webhook"),
+    ("STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base (tests point it at localstripe)"),
+    ("STRIPE_JS_URL", "https://js.stripe.com/v3/", "Stripe.js URL"),
 )
 
 

@@ -119,6 +119,8 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a released savepoint is not the commit
+        return
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         callback()

@@ -17,14 +17,19 @@ class RefusedURL(ValueError):
     pass
 
 
-def safe_url_fetcher(url: str, timeout: int = 10, ssl_context=None, **kwargs):
-    """Allow only inline ``data:`` URLs: no file://, no foreign hosts, no internal network."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+def _data_only_fetcher():
+    """A WeasyPrint URL fetcher that loads inline ``data:`` URIs and refuses everything else: no
+    file://, no foreign hosts, no internal network."""
+    from weasyprint.urls import URLFetcher
 
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    log.warning("PDF rendering refused to fetch %s", url[:200])
-    raise RefusedURL(f"refused to fetch {url[:100]}")
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                log.warning("PDF rendering refused to fetch %s", url[:200])
+                raise RefusedURL(f"refused to fetch {url[:100]}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols=("data",))
 
 
 def data_uri(data: bytes, content_type: str) -> str:
@@ -38,7 +43,7 @@ def render_html(template: str, **context) -> str:
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url="about:blank", url_fetcher=safe_url_fetcher).write_pdf()
+    return HTML(string=html, base_url="about:blank", url_fetcher=_data_only_fetcher()).write_pdf()
 
 
 def render_pdf(template: str, **context) -> bytes:

@@ -1,4 +1,5 @@
-"""Shared marshmallow pieces: Norwegian error messages, form parsing, and the error shape.
+"""Shared marshmallow pieces: bokmål error messages (translated for the request's language), form parsing,
+and the error shape.
 
 One schema validates both a web form and the JSON API, so a rule is written once.
 """
@@ -8,38 +9,51 @@ from typing import Any
 
 import re
 
+from flask_babel import LazyString, gettext, lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it here.  marshmallow only treats a plain ``str``
+    field message as a message (anything else becomes the error structure itself), so these stay bokmål
+    until ``flatten_errors`` translates them for the request's language."""
+    return message
+
+
 _NB_MESSAGES = {
-    fields.Field: {"required": "Feltet må fylles ut.", "null": "Feltet må fylles ut.", "validator_failed": "Ugyldig verdi."},
-    fields.String: {"invalid": "Må være tekst."},
-    fields.Integer: {"invalid": "Må være et heltall.", "too_large": "Tallet er for stort."},
-    fields.Number: {"invalid": "Må være et tall.", "too_large": "Tallet er for stort."},
-    fields.Boolean: {"invalid": "Må være ja eller nei."},
-    fields.Email: {"invalid": "Ugyldig e-postadresse."},
-    fields.Date: {"invalid": "Ugyldig dato (bruk åååå-mm-dd).", "format": "Ugyldig dato."},
-    fields.DateTime: {"invalid": "Ugyldig tidspunkt.", "format": "Ugyldig tidspunkt."},
-    fields.List: {"invalid": "Må være en liste."},
-    fields.Nested: {"type": "Ugyldig objekt."},
-    fields.Dict: {"invalid": "Må være et objekt."},
+    fields.Field: {"required": N_("Feltet må fylles ut."), "null": N_("Feltet må fylles ut."),
+                   "validator_failed": N_("Ugyldig verdi.")},
+    fields.String: {"invalid": N_("Må være tekst.")},
+    fields.Integer: {"invalid": N_("Må være et heltall."), "too_large": N_("Tallet er for stort.")},
+    fields.Number: {"invalid": N_("Må være et tall."), "too_large": N_("Tallet er for stort.")},
+    fields.Boolean: {"invalid": N_("Må være ja eller nei.")},
+    fields.Email: {"invalid": N_("Ugyldig e-postadresse.")},
+    fields.Date: {"invalid": N_("Ugyldig dato (bruk åååå-mm-dd)."), "format": N_("Ugyldig dato.")},
+    fields.DateTime: {"invalid": N_("Ugyldig tidspunkt."), "format": N_("Ugyldig tidspunkt.")},
+    fields.List: {"invalid": N_("Må være en liste.")},
+    fields.Nested: {"type": N_("Ugyldig objekt.")},
+    fields.Dict: {"invalid": N_("Må være et objekt.")},
 }
 for _cls, _messages in _NB_MESSAGES.items():
     _cls.default_error_messages = {**_cls.default_error_messages, **_messages}
 
 
+# Validators are built when a schema class is defined, so their messages are lazy: marshmallow calls
+# .format() on them while validating, which translates them for the request's language.
 def length(maximum: int, minimum: int = 0) -> validate.Length:
     if minimum:
-        return validate.Length(min=minimum, max=maximum, error=f"Må være mellom {minimum} og {maximum} tegn.")
-    return validate.Length(max=maximum, error=f"Kan ikke være lengre enn {maximum} tegn.")
+        return validate.Length(min=minimum, max=maximum,
+                               error=lazy_gettext("Må være mellom %(min)s og %(max)s tegn.", min=minimum, max=maximum))
+    return validate.Length(max=maximum, error=lazy_gettext("Kan ikke være lengre enn %(max)s tegn.", max=maximum))
 
 
 def one_of(choices, labels=None) -> validate.OneOf:
-    return validate.OneOf(choices, error="Ugyldig valg.")
+    return validate.OneOf(choices, error=lazy_gettext("Ugyldig valg."))
 
 
 def color() -> validate.Regexp:
-    return validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Bruk en fargekode som #1f4e79.")
+    return validate.Regexp(r"^#[0-9a-fA-F]{6}$", error=lazy_gettext("Bruk en fargekode som #1f4e79."))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -54,18 +68,19 @@ class BaseSchema(Schema):
     def _refuse_control_characters(self, data, **kwargs):
         """NUL and other control characters are never real input (and PostgreSQL refuses NUL)."""
         if isinstance(data, dict):
-            bad = {k: ["Teksten inneholder ugyldige tegn."] for k, v in data.items() if isinstance(v, str) and _CONTROL.search(v)}
+            bad = {k: [N_("Teksten inneholder ugyldige tegn.")] for k, v in data.items() if isinstance(v, str) and _CONTROL.search(v)}
             if bad:
                 raise ValidationError(bad)
         return data
 
 
 class FieldErrors(Exception):
-    """A service refused input; ``errors`` maps field names to Norwegian messages."""
+    """A service refused input; ``errors`` maps field names to messages (bokmål, or the request's language
+    where the message was translated).  Lazy messages become ``str`` here, so the API can serialise them."""
 
     def __init__(self, errors: dict[str, list[str] | str]):
         super().__init__(errors)
-        self.errors = {k: ([v] if isinstance(v, str) else list(v)) for k, v in errors.items()}
+        self.errors = {k: [str(m) for m in ([v] if isinstance(v, (str, LazyString)) else v)] for k, v in errors.items()}
 
 
 def form_to_dict(schema: Schema, form: MultiDict) -> dict[str, Any]:
@@ -100,7 +115,7 @@ def load_form(schema: Schema, form: MultiDict, **kwargs) -> dict[str, Any]:
 
 def load_json(schema: Schema, payload: Any, **kwargs) -> dict[str, Any]:
     if not isinstance(payload, dict):
-        raise FieldErrors({"_body": ["Forventet et JSON-objekt."]})
+        raise FieldErrors({"_body": [gettext("Forventet et JSON-objekt.")]})
     try:
         return schema.load(payload, **kwargs)
     except ValidationError as error:
@@ -108,9 +123,9 @@ def load_json(schema: Schema, payload: Any, **kwargs) -> dict[str, Any]:
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested errors → {"field" or "list.0.field": [messages]}."""
+    """marshmallow's nested errors → {"field" or "list.0.field": [messages]}, translated for the request."""
     if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
+        return {prefix or "_schema": [gettext(m) if isinstance(m, str) else str(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         path = f"{prefix}.{key}" if prefix else str(key)

@@ -159,6 +159,8 @@ def remove_on_rollback(session, stored: StoredFile) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _keep_uploads(session) -> None:
+    if session.in_nested_transaction():  # a released savepoint is not the commit
+        return
     session.info.pop("uploaded_paths", None)
 
 

@@ -30,7 +30,7 @@ from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany
 from saas.norway import format_org_number, normalize_org_number
-from saas.pdf import RefusedURL, render_html
+from saas.pdf import html_to_pdf, render_html
 from saas.tenancy import bind_tenant, bound_tenant, platform_access
 from saas.tenants.models import Tenant, User
 from saas.tenants.services import branding
@@ -144,24 +144,6 @@ def sample_data(tenant: Tenant, today: date, cert_class: str = "A") -> dict:
 def render_certificate(data: dict) -> bytes:
     """The certificate PDF of ``data`` (from certificate_data or sample_data)."""
     return html_to_pdf(render_html("certificate.html", **data))
-
-
-def html_to_pdf(html: str) -> bytes:
-    """WeasyPrint with a fetcher that loads only inline data: URIs (logo, signature, QR code).
-
-    saas.pdf.safe_url_fetcher is a plain function, which WeasyPrint 70 no longer accepts for any URL
-    (it expects a URLFetcher); this is the same policy written as one.
-    """
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    class DataOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
-                raise RefusedURL(f"refused to fetch {url[:100]}")
-            return super().fetch(url, headers)
-
-    return HTML(string=html, base_url="about:blank", url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf()
 
 
 # -- storing once ------------------------------------------------------------------------------------

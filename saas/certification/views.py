@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from saas.pagination import page_count
 from saas.auth import require_roles, staff_required, tenant_blueprint
 from saas.certification import jobs, labels
 from saas.certification.models import Certificate, CertificationProposal
@@ -137,7 +138,7 @@ def certificate_list():
     items, total = certificates.list_certificates(current_session(), today_in_oslo(), company_ids=_visible_company_ids(),
                                                   state=state or None, page=page, per_page=50)
     return render_template("certification/certificates.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // 50)), state=state, labels=labels, args=request.args.to_dict())
+                           pages=page_count(total, 50), state=state, labels=labels, args=request.args.to_dict())
 
 
 def _certificate_page(certificate_id: int, errors: dict | None = None, message: str = "", status: int = 200):
@@ -213,7 +214,7 @@ def _run_result_page(task_id: int, outcome: dict | None = None, errors: dict | N
              for r in rows[(page - 1) * RUN_PAGE_SIZE: page * RUN_PAGE_SIZE]]
     task["result"] = dict(task["result"], as_of=_iso_date(task["result"].get("as_of")))
     return render_template("certification/yearly_run_result.html", task=task, rows=shown, total=len(rows), page=page,
-                           pages=max(1, -(-len(rows) // RUN_PAGE_SIZE)), outcome=outcome, errors=errors or {},
+                           pages=page_count(len(rows), RUN_PAGE_SIZE), outcome=outcome, errors=errors or {},
                            labels=labels, can_propose=current_user.has_role(*decisions.PROPOSERS)), status
 
 

@@ -23,7 +23,7 @@ from saas.clients.models import ContactPerson
 from saas.db import utcnow
 from saas.mail import send_mail
 from saas.norway import format_date, format_money, format_org_number
-from saas.pdf import render_html
+from saas.pdf import render_pdf
 from saas.tenants.models import Tenant, User
 from saas.tenants.services import branding
 
@@ -85,11 +85,7 @@ def ensure_pdf(session: Session, invoice: Invoice) -> str:
     """Render and store the invoice's PDF unless it already has one; returns the storage key."""
     if invoice.pdf_key and storage.exists(invoice.pdf_key):
         return invoice.pdf_key
-    # saas.pdf.render_pdf's fetcher is refused by WeasyPrint 70 for the logo's data: URI; the certificate
-    # documents' renderer applies the same data:-only policy in the form WeasyPrint 70 accepts.
-    from saas.certification.documents import html_to_pdf
-
-    pdf = html_to_pdf(render_html("invoice.html", **pdf_context(session, invoice)))
+    pdf = render_pdf("invoice.html", **pdf_context(session, invoice))
     stored = storage.save_bytes(pdf, "pdf", file_name(invoice), "application/pdf")
     storage.remove_on_rollback(session, stored)
     invoice.pdf_key = stored.key

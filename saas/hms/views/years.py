@@ -198,15 +198,9 @@ def mapping_answers(mapping_id: int):
         created = mappings.save_physical_answers(current_session(), current_user, year, mapping_row, entries, fill)
     except FieldErrors as error:
         return _mapping_page(mapping_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
-    flash(_answers_saved(created), "success")
+    flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
+        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.mapping", mapping_id=mapping_row.id) + "#sjekkliste")
-
-
-def _answers_saved(created: list) -> str:
-    if not created:
-        return gettext("Svarene er lagret.")
-    return gettext("Svarene er lagret.") + " " + ngettext("%(num)d nytt tiltak er lagt i handlingsplanen.",
-                                                          "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))
 
 
 def _mapping_action(mapping_id: int, action, message: str, keep_form: bool = False):
@@ -368,7 +362,8 @@ def round_answers(round_id: int):
         created = rounds.save_round_answers(current_session(), current_user, year, safety_round_row, entries, fill)
     except FieldErrors as error:
         return _round_page(safety_round_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
-    flash(_answers_saved(created), "success")
+    flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
+        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.safety_round", round_id=safety_round_row.id) + "#sjekkliste")
 
 

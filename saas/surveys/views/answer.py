@@ -4,6 +4,7 @@ fields), and static/js/survey.js keeps a copy in the browser's localStorage in c
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 
 from saas.db import current_session
 from saas.schemas import FieldErrors
@@ -13,14 +14,16 @@ from saas.surveys.services.surveys import survey_k
 from saas.surveys.views import answer_bp
 
 MESSAGES = {
-    answering.CLOSED: ("Undersøkelsen er avsluttet", "Det er ikke lenger mulig å svare. Takk for interessen!"),
-    answering.NOT_YET: ("Undersøkelsen er ikke åpnet ennå", "Prøv igjen fra startdatoen."),
-    answering.USED: ("Lenken er allerede brukt", "Svaret ditt er registrert. Takk for at du svarte!"),
+    answering.CLOSED: (lazy_gettext("Undersøkelsen er avsluttet"),
+                       lazy_gettext("Det er ikke lenger mulig å svare. Takk for interessen!")),
+    answering.NOT_YET: (lazy_gettext("Undersøkelsen er ikke åpnet ennå"), lazy_gettext("Prøv igjen fra startdatoen.")),
+    answering.USED: (lazy_gettext("Lenken er allerede brukt"), lazy_gettext("Svaret ditt er registrert. Takk for at du svarte!")),
 }
 
 
 def _message(kind: str, survey=None, status: int = 200):
-    title, text = MESSAGES.get(kind, ("Lenken finnes ikke", "Sjekk at hele lenken ble med, eller spør den som sendte den."))
+    title, text = MESSAGES.get(kind, (gettext("Lenken finnes ikke"),
+                                      gettext("Sjekk at hele lenken ble med, eller spør den som sendte den.")))
     opens_on = survey.opens_on if survey is not None and kind == answering.NOT_YET else None
     return render_template("surveys/answer_message.html", title=title, text=text, opens_on=opens_on), status
 
@@ -93,7 +96,7 @@ def answer(token: str):
         return _page(link, content, layout, max(number - 1, 0), answers, group, nonce)
     if number == 0 and not answering.choose_group(link.survey, group)[1]:
         return _page(link, content, layout, 0, answers, group, nonce,
-                     {"group": ["Velg avdelingen din (eller «Vil ikke oppgi»)."]}, status=422)
+                     {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422)
     return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce)
 
 

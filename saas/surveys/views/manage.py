@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from saas.clients.models import ClientCompany
@@ -61,8 +62,8 @@ def new():
     except FieldErrors as error:
         return _form(dict(request.form), error.errors, status=422)
     except NotFound:
-        return _form(dict(request.form), {"company_id": ["Velg en kunde."]}, status=422)
-    flash("Undersøkelsen er opprettet som utkast. Publiser den når alt er klart.", "success")
+        return _form(dict(request.form), {"company_id": [gettext("Velg en kunde.")]}, status=422)
+    flash(gettext("Undersøkelsen er opprettet som utkast. Publiser den når alt er klart."), "success")
     return redirect(url_for("surveys.detail", survey_id=survey.id))
 
 
@@ -87,7 +88,7 @@ def edit(survey_id: int):
         surveys.update_survey(current_session(), current_user, g.tenant, survey, data, oslo_today())
     except FieldErrors as error:
         return _form(dict(request.form), error.errors, survey=survey, status=422)
-    flash("Endringene er lagret.", "success")
+    flash(gettext("Endringene er lagret."), "success")
     return redirect(url_for("surveys.detail", survey_id=survey.id))
 
 
@@ -106,14 +107,14 @@ def _action(survey_id: int, fn, message: str):
 @staff_required
 def publish(survey_id: int):
     return _action(survey_id, lambda s: surveys.open_survey(current_session(), current_user, g.tenant, s, oslo_today()),
-                   "Undersøkelsen er publisert. Lenkene virker fra startdatoen.")
+                   gettext("Undersøkelsen er publisert. Lenkene virker fra startdatoen."))
 
 
 @bp.post("/<int:survey_id>/close")
 @staff_required
 def close(survey_id: int):
     return _action(survey_id, lambda s: surveys.close_survey(current_session(), current_user, g.tenant, s, oslo_today()),
-                   "Undersøkelsen er avsluttet. Resultatene er klare.")
+                   gettext("Undersøkelsen er avsluttet. Resultatene er klare."))
 
 
 @bp.post("/<int:survey_id>/delete")
@@ -126,7 +127,7 @@ def delete(survey_id: int):
     except FieldErrors as error:
         flash(" ".join(sum(error.errors.values(), [])), "error")
         return redirect(url_for("surveys.detail", survey_id=survey.id))
-    flash("Utkastet er slettet.", "success")
+    flash(gettext("Utkastet er slettet."), "success")
     return redirect(url_for("surveys.index", company_id=company_id))
 
 
@@ -141,9 +142,10 @@ def invite(survey_id: int):
     except FieldErrors as error:
         return render_template("surveys/detail.html", errors=error.errors, values=dict(request.form),
                                **overview.survey_page(session, g.tenant, current_user, survey, oslo_today())), 422
-    message = f"Personlige lenker er sendt til {result['sent']} adresser."
+    message = ngettext("Personlig lenke er sendt til %(num)d adresse.", "Personlige lenker er sendt til %(num)d adresser.",
+                       result["sent"])
     if result["skipped"]:
-        message += f" {result['skipped']} hadde fått lenke fra før."
+        message += " " + ngettext("%(num)d hadde fått lenke fra før.", "%(num)d hadde fått lenke fra før.", result["skipped"])
     flash(message, "success")
     return redirect(url_for("surveys.detail", survey_id=survey.id) + "#distribusjon")
 
@@ -153,7 +155,7 @@ def invite(survey_id: int):
 def remind(survey_id: int):
     # The number reminded is not shown: invited minus reminded would count the respondents below k.
     return _action(survey_id, lambda s: distribution.remind(current_session(), current_user, g.tenant, s, oslo_today()),
-                   "Påminnelse er sendt til alle som ikke har svart (høyst én gang per dag).")
+                   gettext("Påminnelse er sendt til alle som ikke har svart (høyst én gang per dag)."))
 
 
 def _shared(survey_id: int):

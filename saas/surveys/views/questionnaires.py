@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas.auth import staff_required
@@ -64,7 +65,7 @@ def questionnaire_new():
         questionnaire, warnings = questionnaires.create_questionnaire(session, current_user, questionnaires.parse_json(data["content"]))
     except FieldErrors as error:
         return _editor(dict(request.form), error.errors, status=422)
-    flash(f"Spørreskjemaet «{questionnaire.title}» er lagret.", "success")
+    flash(gettext("Spørreskjemaet «%(title)s» er lagret.", title=questionnaire.title), "success")
     _warn(warnings)
     return redirect(url_for("surveys.questionnaire_detail", questionnaire_id=questionnaire.id))
 
@@ -74,14 +75,14 @@ def questionnaire_new():
 def questionnaire_import():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _editor({}, {"file": ["Velg en JSON-fil å laste opp."]}, status=422)
+        return _editor({}, {"file": [gettext("Velg en JSON-fil å laste opp.")]}, status=422)
     raw = upload.stream.read(MAX_UPLOAD + 1)
     try:
         questionnaire, warnings = questionnaires.create_questionnaire(current_session(), current_user, questionnaires.parse_json(raw))
     except FieldErrors as error:
         shown = raw[:MAX_UPLOAD].decode("utf-8", "replace")
         return _editor({"content": shown}, {"file": error.errors.get("content", [])}, status=422)
-    flash(f"Spørreskjemaet «{questionnaire.title}» er importert.", "success")
+    flash(gettext("Spørreskjemaet «%(title)s» er importert.", title=questionnaire.title), "success")
     _warn(warnings)
     return redirect(url_for("surveys.questionnaire_detail", questionnaire_id=questionnaire.id))
 
@@ -100,7 +101,8 @@ def questionnaire_edit(questionnaire_id: int):
         version, warnings = questionnaires.new_version(session, current_user, questionnaire, questionnaires.parse_json(data["content"]))
     except FieldErrors as error:
         return _editor(dict(request.form), error.errors, questionnaire=questionnaire, status=422)
-    flash(f"Versjon {version.number} er lagret. Undersøkelser som alt er sendt, beholder sin versjon.", "success")
+    flash(gettext("Versjon %(number)s er lagret. Undersøkelser som alt er sendt, beholder sin versjon.", number=version.number),
+          "success")
     _warn(warnings)
     return redirect(url_for("surveys.questionnaire_detail", questionnaire_id=questionnaire.id))
 

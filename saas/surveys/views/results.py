@@ -3,6 +3,7 @@ into HMS work.  Everything here reads the stored k-suppressed report only."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas import storage
@@ -55,7 +56,8 @@ def to_work(survey_id: int):
         session.rollback()  # the redirect commits; nothing half-done may go with it
         flash(" ".join(sum(error.errors.values(), [])), "error")
         return redirect(url_for("surveys.show", survey_id=survey.id))
-    flash(f"«{item.title}» er lagt i handlingsplanen og som psykososial fare i årets risikovurdering.", "success")
+    flash(gettext("«%(title)s» er lagt i handlingsplanen og som psykososial fare i årets risikovurdering.", title=item.title),
+          "success")
     return redirect(url_for("surveys.show", survey_id=survey.id))
 
 
@@ -71,5 +73,5 @@ def link_mapping(survey_id: int):
         session.rollback()  # the redirect commits; nothing half-done may go with it
         flash(" ".join(sum(error.errors.values(), [])), "error")
         return redirect(url_for("surveys.detail", survey_id=survey.id))
-    flash("Undersøkelsen er registrert som grunnlag for den psykososiale kartleggingen.", "success")
+    flash(gettext("Undersøkelsen er registrert som grunnlag for den psykososiale kartleggingen."), "success")
     return redirect(url_for("surveys.detail", survey_id=survey.id))
