@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import BACKEND, PG_ADMIN_URL, app_config, create_database
+from tests.conftest import app_config, create_database, drop_database
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -59,20 +59,6 @@ def pytest_runtest_makereport(item, call):
 
 # -- the live server ---------------------------------------------------------------------------------
 
-def _drop_database(name: str, url: str) -> None:
-    if BACKEND == "postgres":
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The base URL (``http://127.0.0.1:<port>``) of the application serving the demo data."""
@@ -98,7 +84,7 @@ def live_server(tmp_path_factory):
         server.server_close()
         thread.join(timeout=5)
         database.engine.dispose()
-        _drop_database(name, url)
+        drop_database(url)
 
 
 # -- the browser -------------------------------------------------------------------------------------

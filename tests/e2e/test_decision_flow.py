@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 
 from saas.demo import DEMO_PASSWORD
 from tests.conftest import app_config, create_database
-from tests.e2e.conftest import _drop_database, login, screenshot
+from tests.conftest import drop_database
+from tests.e2e.conftest import login, screenshot
 
 try:
     from playwright.sync_api import expect
@@ -59,7 +60,7 @@ def server(tmp_path_factory):
         server.server_close()
         thread.join(timeout=5)
         database.engine.dispose()
-        _drop_database(name, url)
+        drop_database(url)
 
 
 def open_year_from_the_yearly_run(page, base_url: str, company: str) -> str:
