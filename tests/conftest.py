@@ -174,6 +174,14 @@ def two_tenants(db):
     return world
 
 
+@pytest.fixture
+def a(db, two_tenants):
+    """Tenant A's objects from ``two_tenants``, with the test session bound to tenant A."""
+    world = two_tenants["a"]
+    bind_tenant(db, world["tenant"].id)
+    return world
+
+
 def login(client, user, password: str = factories.PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

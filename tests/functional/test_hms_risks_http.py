@@ -17,13 +17,6 @@ API = "/api/v1/t/tenant-a"
 
 
 @pytest.fixture
-def a(db, two_tenants):
-    world = two_tenants["a"]
-    bind_tenant(db, world["tenant"].id)
-    return world
-
-
-@pytest.fixture
 def year(db, a):
     row = CertificationYear(company_id=a["other_company"].id, year=2026, consultant_id=a["consultant"].id)
     db.add(row)

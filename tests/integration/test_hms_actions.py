@@ -15,13 +15,6 @@ TODAY = date(2026, 6, 15)
 
 
 @pytest.fixture
-def a(db, two_tenants):
-    world = two_tenants["a"]
-    bind_tenant(db, world["tenant"].id)
-    return world
-
-
-@pytest.fixture
 def year(db, a):
     row = CertificationYear(company_id=a["company"].id, year=2030, consultant_id=a["consultant"].id)
     db.add(row)

@@ -13,13 +13,6 @@ from saas.tenancy import bind_tenant
 
 
 @pytest.fixture
-def a(db, two_tenants):
-    world = two_tenants["a"]
-    bind_tenant(db, world["tenant"].id)
-    return world
-
-
-@pytest.fixture
 def year(db, a):
     """A year of its own (the shared world's year already has an assessment)."""
     row = CertificationYear(company_id=a["other_company"].id, year=2026, consultant_id=a["consultant"].id)

@@ -27,13 +27,6 @@ def test_overdue_reminders_are_counted_in_weeks_after_the_deadline(late, week):
 
 
 @pytest.fixture
-def a(db, two_tenants):
-    world = two_tenants["a"]
-    bind_tenant(db, world["tenant"].id)
-    return world
-
-
-@pytest.fixture
 def year(db, a):
     row = CertificationYear(company_id=a["company"].id, year=2030, consultant_id=a["consultant"].id)
     db.add(row)
