@@ -142,13 +142,16 @@ def main() -> None:
 
     jobs = Job.fetch_many([documents.render_job_id(c.id) for c in certificates], connection=Redis.from_url(REDIS_URL))
     durations = sorted((j.ended_at - j.started_at).total_seconds() for j in jobs if j and j.ended_at and j.started_at)
+    failures = [(j.id, (j.exc_info or "").strip().splitlines()[-1:]) for j in jobs if j and j.get_status() == "failed"]
     failed = [e[-1500:] for w, e in zip(workers, errors) if w.returncode != 0]
     print(f"backend {db.engine.dialect.name}, {args.workers} x {args.worker_class} --burst")
     print(f"certificates: {len(certificates)} enqueued, {stored} stored" + (f", worker errors: {failed}" if failed else ""))
     print(f"elapsed {elapsed:.1f} s (including worker start-up): {stored / elapsed:.2f} certificates per second")
     if durations:
         print(f"time inside a job (RQ started_at to ended_at): median {durations[len(durations) // 2] * 1000:.0f} ms, "
-              f"max {durations[-1] * 1000:.0f} ms")
+              f"p95 {durations[int(len(durations) * 0.95) - 1] * 1000:.0f} ms, max {durations[-1] * 1000:.0f} ms")
+    for job_id, last_line in failures[:5]:
+        print(f"failed job {job_id}: {last_line}")
     for n, pid in enumerate(memory.worker, 1):
         forks = args.worker_class != "rq.SimpleWorker"
         horse = f", peak of a forked work horse {memory.horse[pid] / 1024:.0f} MiB" if forks and memory.horse[pid] else ""

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -133,7 +134,8 @@ def run_job(name: str, tenant_id: int | None, args: list, app: Flask) -> Any:
     if ctx:
         ctx.push()
     try:
-        with app.extensions["saas.db"].session_scope() as session:
+        # Documents and e-mails made by jobs are in bokmål, whoever's request started them.
+        with force_locale("nb"), app.extensions["saas.db"].session_scope() as session:
             if tenant_id is not None:
                 bind_tenant(session, tenant_id)
             return fn(session, *args)

@@ -62,7 +62,10 @@ def login():
         return render_template("public/login.html", email=email, error=gettext("Kontoen er deaktivert. Kontakt administratoren.")), 422
     with platform_access(session):
         user.last_login_at = utcnow()
-    cookie.clear()
+    lang = cookie.get("lang")
+    cookie.clear()  # a fresh session at login; only the chosen language survives
+    if lang in LANGUAGES:
+        cookie["lang"] = lang
     login_user(user)
     target = request.args.get("next", "")
     if not target.startswith("/") or target.startswith("//"):

@@ -125,7 +125,7 @@ def load_json(schema: Schema, payload: Any, **kwargs) -> dict[str, Any]:
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested errors → {"field" or "list.0.field": [messages]}, translated for the request."""
     if isinstance(messages, list):
-        return {prefix or "_schema": [gettext(m) if isinstance(m, str) else str(m) for m in messages]}
+        return {prefix or "_schema": [gettext(m) if isinstance(m, str) and m else str(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         path = f"{prefix}.{key}" if prefix else str(key)

@@ -1,9 +1,12 @@
-"""Catalog entries for the bokmål labels that services put into page data (status, area, grade, criterion
-titles ...).  Templates translate them when they are drawn (``{{ _(item.status_label) }}``); the services
-keep plain bokmål because jobs, PDFs and e-mails use it, so nothing marks the strings for extraction there.
+"""Catalog entries for bokmål text that is translated where it is shown, not where it is written.
+
+* Labels that services put into page data (status, area, grade, criterion titles ...): templates translate
+  them when they are drawn (``{{ _(item.status_label) }}``).  The services keep plain bokmål because jobs,
+  PDFs and e-mails use it, so nothing marks the strings for extraction there.
+* Constant validation messages of the feature schemas: ``saas.schemas.flatten_errors`` translates them.
 
 ``pybabel extract`` reads this file (babel.cfg: saas/**.py); nothing imports it at run time except the test
-(tests/functional/test_i18n.py) that checks every label of those services is listed here and translated.
+(tests/functional/test_i18n.py) that checks every such label and message is listed here and translated.
 """
 
 
@@ -145,6 +148,45 @@ MESSAGES = (
     N_("Det skal finnes et HMS-system med mål, organisering, risikovurderinger, handlingsplaner, "
        "avviksbehandling og årlig gjennomgang, skriftlig der forskriften krever det."),
     N_("Internkontrollforskriften § 5"),
+    # Constant validation messages of the feature schemas (error=..., ValidationError(...)) and of saas.norway
+    # (MSG_*): they reach saas.schemas.flatten_errors as plain str, which translates them
+    N_("Mellom 0 og 90 dager."),
+    N_("Ugyldig størrelsesgruppe."),
+    N_("Ugyldig pris."),
+    N_("Mellom 1 og 50 linjer."),
+    N_("Konto-ID-en begynner med acct_."),
+    N_("Nøkkelen begynner med rk_live_, rk_test_, sk_live_ eller sk_test_."),
+    N_("Nøkkelen begynner med pk_live_ eller pk_test_."),
+    N_("Signeringshemmeligheten begynner med whsec_."),
+    N_("Velg mellom 1 og 730 dager."),
+    N_("Velg minst én bedrift."),
+    N_("Postnummer har 4 siffer."),
+    N_("Næringskode skrives som 43.221."),
+    N_("Må være mellom 0 og 1 000 000."),
+    N_("Velg et år mellom 2000 og 2100."),
+    N_("Verdien er utenfor gyldig område."),
+    N_("Må være mellom 0 og 100 000."),
+    N_("Ugyldig valg."),
+    N_("Minst 5 (kan heves, aldri senkes)."),
+    N_("Bruk 2–39 små bokstaver, tall og bindestrek."),
+    N_("1–8 store bokstaver eller tall."),
+    N_("Mellom 0 og 3650 dager."),
+    N_("Mellom 1 og 365 dager."),
+    N_("Ugyldig rolle."),
+    N_("Organisasjonsnummeret må ha 9 siffer."),
+    N_("Organisasjonsnummeret har feil kontrollsiffer."),
+    N_("KID-grunnlaget kan bare inneholde siffer."),
+    N_("Ugyldig beløp. Skriv for eksempel 1 250,50."),
+    N_("Ugyldig beløp."),
+    N_("Ugyldig antall."),
+    N_("Perioden kan ikke slutte før den begynner."),
+    N_("Velg klassen som foreslås."),
+    N_("Bruk hele dager fra 1 til 365, skilt med komma (f.eks. 30, 7, 1)."),
+    N_("Skriv hvem som utførte kartleggingen."),
+    N_("Velg intervjuer, spørreundersøkelse eller begge."),
+    N_("Kan ikke være før første samtale."),
+    N_("Må være tekst."),
+    N_("Velg minst én rolle."),
     # saas.certification.labels.class_label() and saas.certification.services.facts (an unused B-alt)
     N_("Klasse B"), N_("Klasse A"), N_("Klasse A+"), N_("Ingen klasse"), N_("Ikke brukt"),
 )

@@ -169,7 +169,7 @@ def new_mapping(year_id: int):
         except FieldErrors as error:
             return render_template("hms/mappings/physical_new.html", year=_header(year), values=dict(request.form),
                                    errors=error.errors, templates=templates, methods=years.METHOD_LABELS), 422
-        flash("Kartleggingen er opprettet.", "success")
+        flash(gettext("Kartleggingen er opprettet."), "success")
         return redirect(url_for("years.mapping", mapping_id=mapping.id))
     values = {"method": "self" if year.self_mapping else "provider"}
     return render_template("hms/mappings/physical_new.html", year=_header(year), values=values, errors={},
