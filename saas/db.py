@@ -68,7 +68,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get("write_lock") else "BEGIN")
+            # A request that will write takes the write lock at BEGIN: a deferred transaction that reads
+            # first and writes later gets "database is locked" at once when another writer got there first.
+            immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -164,8 +167,13 @@ def current_session() -> Session:
     """The session of the current request, created on first use and committed by ``commit_boundary``."""
     from flask import current_app, g
 
+    from flask import request
+
     if "db_session" not in g:
-        g.db_session = current_app.extensions["saas.db"].sessionmaker()
+        session = current_app.extensions["saas.db"].sessionmaker()
+        if request.method not in ("GET", "HEAD", "OPTIONS") and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        g.db_session = session
     return g.db_session
 
 
