@@ -100,9 +100,15 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
-        """A session for a job or a CLI command: commits once at the end, rolls back on error."""
+    def session_scope(self, write_lock: bool = True) -> Iterator[Session]:
+        """A session for a job or a CLI command: commits once at the end, rolls back on error.
+
+        On SQLite ``write_lock`` takes the write lock at BEGIN (see ``_sqlite_begin``); jobs that report
+        progress through a second session pass False, or that session would wait for them.
+        """
         session = self.sessionmaker()
+        if write_lock and self.engine.dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         try:
             yield session
             session.commit()

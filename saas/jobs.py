@@ -135,7 +135,7 @@ def run_job(name: str, tenant_id: int | None, args: list, app: Flask) -> Any:
         ctx.push()
     try:
         # Documents and e-mails made by jobs are in bokmål, whoever's request started them.
-        with force_locale("nb"), app.extensions["saas.db"].session_scope() as session:
+        with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=False) as session:
             if tenant_id is not None:
                 bind_tenant(session, tenant_id)
             return fn(session, *args)
