@@ -125,13 +125,19 @@ def main() -> None:
            "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(storage_dir), "PUBLIC_BASE_URL": "https://hms-sertifikat.no"}
     command = [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL,
                "--worker-class", args.worker_class, "--logging_level", "WARNING", "default"]
+    # Each worker's log goes to a file: a pipe nobody reads while the other worker runs fills up and stalls it.
+    logs = [tempfile.TemporaryFile(mode="w+") for _ in range(args.workers)]
     start = time.perf_counter()
-    workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for _ in range(args.workers)]
+    workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log) for log in logs]
     memory = PeakMemory([w.pid for w in workers])
     memory.start()
-    errors = [w.communicate()[1] for w in workers]
+    for worker in workers:
+        worker.wait()
     elapsed = time.perf_counter() - start
+    errors = []
+    for log in logs:
+        log.seek(0)
+        errors.append(log.read())
     memory.stop.set()
     memory.join()
 

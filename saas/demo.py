@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.certification.demo import load_demo_work
+from saas.certification.documents import request_missing
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
 from saas.norway import generate_valid_org_numbers
 from saas.tenancy import bind_tenant, platform_access
@@ -107,3 +108,4 @@ def _load_provider(session: Session, provider: dict) -> None:
             company.contacts[0].user_id, company.contacts[0].email = login.id, email
     session.flush()
     load_demo_work(session, tenant)
+    request_missing(session)  # the framed PDFs of the demo certificates

@@ -100,7 +100,7 @@ def ctx(app, db):
 
 def test_a_decision_renders_the_pdf_once_after_the_commit_not_before(app, db):
     with app.app_context():
-        tenant = branded_tenant(db, images=False)
+        tenant = branded_tenant(db)
         consultant = factories.make_user(db, tenant, roles=("consultant",))
         reviewer = factories.make_user(db, tenant, roles=("reviewer",))
         company = factories.make_company(db, tenant, consultant_id=consultant.id)

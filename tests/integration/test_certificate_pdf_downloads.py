@@ -23,9 +23,7 @@ from tests.integration.test_certificate_pdf import branded_tenant, certified_com
 def d(app, db):
     with app.app_context():
         today = today_in_oslo()
-        # Without a logo: a decision also renders billing's invoice through saas.pdf, whose function-style URL
-        # fetcher WeasyPrint 70 cannot call for an image.
-        tenant = branded_tenant(db, slug="bt", images=False)
+        tenant = branded_tenant(db, slug="bt")
         admin = factories.make_user(db, tenant, roles=("admin",))
         consultant = factories.make_user(db, tenant, roles=("consultant",))
         reviewer = factories.make_user(db, tenant, roles=("reviewer",))

@@ -88,11 +88,11 @@ def _worker_env(app, tmp_path, **extra) -> dict:
             "PUBLIC_BASE_URL": "http://localhost", **extra}
 
 
-def _wait_for(path: Path, worker: subprocess.Popen, seconds: float = 90) -> None:
+def _wait_for(path: Path, worker: subprocess.Popen, log: Path, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
         if worker.poll() is not None:
-            raise AssertionError(f"the worker ended before the pause: {worker.stderr.read()[-2000:]}")
+            raise AssertionError(f"the worker ended before the pause: {log.read_text()[-2000:]}")
         if time.monotonic() > deadline:
             raise AssertionError("the render never reached the pause")
         time.sleep(0.1)
@@ -121,11 +121,11 @@ def test_killing_the_worker_mid_render_and_starting_again_leaves_one_pdf_and_one
     job_id = documents.render_job_id(certificate_id)
     redis = Redis.from_url(REDIS_URL)
     marker = tmp_path / "paused"
+    log = (tmp_path / "worker.log").open("w")  # a file, not a pipe: an unread pipe that fills up blocks the worker
     worker = subprocess.Popen([sys.executable, "-c", PAUSED_WORKER], env=_worker_env(rq_app, tmp_path, RENDER_MARKER=str(marker),
-                              PAUSE_AT=pause_at), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
+                              PAUSE_AT=pause_at), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
-        _wait_for(marker, worker)
+        _wait_for(marker, worker, tmp_path / "worker.log")
         assert Job.fetch(job_id, connection=redis).get_status() == "started"
         horse = int(marker.read_text())  # RQ forks a work horse per job into a process group of its own
         assert horse != worker.pid
@@ -133,6 +133,7 @@ def test_killing_the_worker_mid_render_and_starting_again_leaves_one_pdf_and_one
     finally:
         os.killpg(worker.pid, signal.SIGKILL)  # no chance to clean up anything, as in a power cut
         worker.wait(timeout=30)
+        log.close()
     _wait_until_dead(horse)
 
     db = rq_app.extensions["saas.db"]
