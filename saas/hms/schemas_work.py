@@ -8,6 +8,7 @@ from marshmallow import fields, validate, validates_schema, ValidationError
 
 from saas.hms.services.checklists import ANSWERS, EDITS, GRADES
 from saas.schemas import BaseSchema, length, one_of
+from saas.hms.schemas_risks import RiskYearSummarySchema
 
 METHODS = ("provider", "self", "third_party")
 COMPLIANCE_STATES = ("pending", "verified", "not_ok")
@@ -269,22 +270,6 @@ class ActionSummarySchema(BaseSchema):
     items_preview = fields.List(fields.Nested(ActionPreviewSchema))
 
 
-class AssessmentSummarySchema(BaseSchema):
-    id = fields.Integer()
-    title = fields.String()
-    assessed_on = fields.Date(allow_none=True)
-    status = fields.String()
-    hazard_count = fields.Integer()
-    red = fields.Integer()
-    yellow = fields.Integer()
-    green = fields.Integer()
-
-
-class RiskSummarySchema(BaseSchema):
-    assessments = fields.List(fields.Nested(AssessmentSummarySchema))
-    heatmap = fields.Dict()
-
-
 class YearOverviewSchema(BaseSchema):
     """A year at a glance: the year page's content."""
 
@@ -297,7 +282,7 @@ class YearOverviewSchema(BaseSchema):
     safety_rounds = fields.List(fields.Nested(SafetyRoundRowSchema))
     show_safety_rounds = fields.Boolean()
     compliance = fields.Nested(ComplianceSummarySchema)
-    risks = fields.Nested(RiskSummarySchema)
+    risks = fields.Nested(RiskYearSummarySchema)
     actions = fields.Nested(ActionSummarySchema)
     evidence = fields.Dict()
 
