@@ -26,6 +26,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(["nb", "no", "en"], "nb").replace("no", "nb") if request else "nb"
 
 
+def today_in_oslo() -> date:
+    """Today's date where the users are: deadlines, validity and "within the cycle" are Oslo dates."""
+    return datetime.now(OSLO).date()
+
+
 def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""

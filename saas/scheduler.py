@@ -8,14 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from saas.i18n import OSLO, today_in_oslo
 from saas.jobs import _import_job_modules, dispatch
 
 log = logging.getLogger(__name__)
-OSLO = ZoneInfo("Europe/Oslo")
 RUN_AT_HOUR = 6
 
 DAILY_JOBS: tuple[str, ...] = ()
@@ -27,10 +26,6 @@ def daily_job(fn):
     if fn.job_name not in DAILY_JOBS:
         DAILY_JOBS = DAILY_JOBS + (fn.job_name,)
     return fn
-
-
-def today_in_oslo() -> date:
-    return datetime.now(OSLO).date()
 
 
 def run_daily(app: Flask, today: date | None = None) -> list[str]:

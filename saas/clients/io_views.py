@@ -1,7 +1,6 @@
 """Import, export and Enhetsregisteret prefill of client companies (routes on the clients blueprint)."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -12,12 +11,12 @@ from saas.auth import staff_required
 from saas.clients import brreg, importer, jobs, services
 from saas.clients.views import bp, filter_from_args
 from saas.db import current_session
-from saas.i18n import OSLO
+from saas.i18n import today_in_oslo
 from saas.norway import normalize_org_number
 
 
 def _attachment(data: bytes, fmt: str, stem: str) -> Response:
-    filename = f"{stem}-{datetime.now(OSLO).date().isoformat()}.{fmt}"
+    filename = f"{stem}-{today_in_oslo().isoformat()}.{fmt}"
     response = Response(data, content_type=importer.CONTENT_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"

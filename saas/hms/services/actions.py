@@ -7,7 +7,7 @@ Other areas create items through ``create_action_item``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
 from saas.hms import rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
-from saas.i18n import OSLO
+from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
 from saas.tenancy import platform_access
 from saas.tenants.models import Role, Tenant, User, UserRole
@@ -40,10 +40,6 @@ EDITABLE = ("title", "description", "area", "grade", "responsible_name", "respon
 
 class Forbidden(PermissionError):
     """The user may see the item but not change it (a client contact and an item not assigned to them)."""
-
-
-def oslo_today() -> date:
-    return datetime.now(OSLO).date()
 
 
 # -- visibility ----------------------------------------------------------------------------------------

@@ -6,10 +6,4 @@ may see which) · distribution (shared link, QR code, personal invitations and r
 its views, the aggregate export) · work (from a weak dimension to an action item and a hazard; the
 psychosocial mapping's basis) · retention (deleting raw answers, keeping the aggregates).
 """
-from datetime import date, datetime
-
-from saas.i18n import OSLO
-
-
-def oslo_today() -> date:
-    return datetime.now(OSLO).date()
+from saas.i18n import today_in_oslo as oslo_today  # noqa: F401  (services and views call it from here)
