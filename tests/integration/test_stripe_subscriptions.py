@@ -121,14 +121,13 @@ def test_a_subscription_event_that_arrives_before_our_own_request_stored_the_id_
     world = _tenant(stripe_app, companies=1)
     with stripe_app.app_context():
         creds = gateway.platform_credentials()
-        session = stripe_app.extensions["saas.db"].sessionmaker()
-        bind_tenant(session, world["tenant"])
-        tenant = session.get(Tenant, world["tenant"])
-        subscriptions.start(session, world["admin"], tenant)
-        row = session.scalar(select(TenantSubscription))
-        session.commit()
+        # session_scope takes SQLite's write lock up front: localstripe's webhooks write concurrently
+        with stripe_app.extensions["saas.db"].session_scope() as session:
+            bind_tenant(session, world["tenant"])
+            tenant = session.get(Tenant, world["tenant"])
+            subscriptions.start(session, world["admin"], tenant)
+            row = session.scalar(select(TenantSubscription))
         customer = row.customer_id
-        session.close()
         gateway.confirm_setup_intent(creds, row.setup_intent_id, "pm_card_visa")
         pm = gateway.retrieve_setup_intent(creds, row.setup_intent_id)["payment_method"]
         gateway.set_default_payment_method(creds, customer, pm)
