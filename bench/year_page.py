@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event  # noqa: E402
+from _common import count_statements  # noqa: E402
+
 
 from saas.app import create_app  # noqa: E402
 from saas.migrate import upgrade  # noqa: E402
@@ -67,16 +68,9 @@ def main() -> None:
     page = f"/t/{slug}/years/{year_id}"
     assert client.get(page).status_code == 200  # warm-up: template compilation, connection pool
 
-    statements = []
-
-    def count(conn, cursor, statement, *rest):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG")):
-            statements.append(statement)
-
     engine = app.extensions["saas.db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    assert client.get(page).status_code == 200
-    event.remove(engine, "before_cursor_execute", count)
+    with count_statements(engine) as counter:
+        assert client.get(page).status_code == 200
 
     timings = []
     for _ in range(args.requests):
@@ -90,7 +84,7 @@ def main() -> None:
     print(f"requests:        {len(timings)}")
     print(f"median:          {statistics.median(timings):.1f} ms")
     print(f"min / p90 / max: {timings[0]:.1f} / {timings[int(len(timings) * 0.9) - 1]:.1f} / {timings[-1]:.1f} ms")
-    print(f"SQL statements:  {len(statements)} per request")
+    print(f"SQL statements:  {counter.total} per request ({counter.set_config} of them set_config)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,258 @@
+"""Every main page against the floor of the stack, in one interleaved run on PostgreSQL.
+
+The product runs under gunicorn exactly as the Procfile's `web` starts it (sync workers, 3 by default) and
+the floor app (bench/floor.py: one SELECT of 25 rows over psycopg 3, rendered into the product's own client
+list HTML) runs beside it on the same settings.  For each page the bench alternates product and floor for
+``--rounds`` rounds of ``--seconds`` seconds each under wrk (closed loop, ``--connections`` connections),
+then prints the median requests per second of both and their ratio.  Statements per request are counted
+in-process the same way as every other bench (bench/_common.py: every statement, set_config included).
+
+Data: 2,000 client companies (``--companies``) for one consultant, 300 of them with a certificate, and one
+big company with 5 years of history (300 action items, 100 hazards); ANALYZE runs before measuring.
+
+Run: .venv/bin/python bench/pages.py [--companies 2000] [--seconds 5] [--rounds 3] [--only list,home]
+Needs PostgreSQL on 127.0.0.1 and wrk (`apt-get install wrk`).  Bounded: wrk runs for a fixed time, the
+servers are stopped at the end, the database is dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode
+
+from _common import bench_app, count_statements, free_port, wait_for_http
+from sqlalchemy import insert, select, text
+
+from saas.auth import create_api_token
+from saas.certification.models import (Certificate, CertificateCounter, CertificateEvent, CertificationDecision,
+                                       CertificationProposal)
+from saas.clients.models import ClientCompany
+from saas.hms.models import CertificationYear
+from saas.norway import generate_valid_org_numbers
+from saas.tenancy import bind_tenant, platform_access
+from tests import factories
+from tests.conftest import PG_ADMIN_URL, drop_database
+from tests.worlds.b_hms import build_company_history
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+SLUG = "bench"
+EMAIL = "konsulent@bench.example.no"
+CERTIFIED = 300
+
+
+def populate(app, companies: int) -> dict:
+    """The tenant, its consultant and companies; returns what the page URLs need."""
+    db = app.extensions["saas.db"]
+    with app.app_context(), db.session_scope() as session:
+        tenant = factories.make_tenant(session, slug=SLUG, name="Bench Bedriftshelse AS")
+        consultant = factories.make_user(session, tenant, roles=("consultant",), email=EMAIL)
+        reviewer = factories.make_user(session, tenant, roles=("reviewer",), email="leder@bench.example.no")
+        tenant_id, consultant_id = tenant.id, consultant.id
+        rows = [dict(tenant_id=tenant_id, name=f"Bedrift {i:05d} AS", org_number=org, org_form="AS", city="Kongsberg",
+                     employee_count=i % 80, consultant_id=consultant_id)
+                for i, org in enumerate(generate_valid_org_numbers(700, companies))]
+        with platform_access(session):
+            session.execute(insert(ClientCompany), rows)
+        bind_tenant(session, tenant_id)
+        big = factories.make_company(session, tenant, name="Kongsberg Mek. Verksted AS", consultant_id=consultant_id,
+                                     employee_count=38, works_off_premises=True)
+        year = build_company_history(session, big, consultant, years=5, actions=300, hazards=100)
+        company_ids = session.scalars(select(ClientCompany.id).order_by(ClientCompany.id).limit(CERTIFIED)).all()
+        code = _certify(session, company_ids, consultant_id, reviewer.id)
+        _token_row, token = create_api_token(session, consultant, "bench")
+        return dict(tenant_id=tenant_id, company_id=company_ids[0], year_id=year.id, code=code, token=token)
+
+
+def _certify(session, company_ids: list[int], consultant_id: int, reviewer_id: int) -> str:
+    """A decided year and an active certificate for each company (expiries spread over the next year);
+    returns one verification code."""
+    today = date.today()
+    for n, company_id in enumerate(company_ids, start=1):
+        year = CertificationYear(company_id=company_id, year=today.year, consultant_id=consultant_id, status="decided")
+        session.add(year)
+        session.flush()
+        proposal = CertificationProposal(year_id=year.id, cert_class="A", eligible_class="A", ruleset_version="bench",
+                                         status="approved", proposed_by=consultant_id)
+        session.add(proposal)
+        session.flush()
+        decision = CertificationDecision(year_id=year.id, proposal_id=proposal.id, outcome="approved", cert_class="A",
+                                         eligible_class="A", ruleset_version="bench", facts_snapshot={},
+                                         facts_sha256="0" * 64, verdict_snapshot={}, decided_by=reviewer_id,
+                                         decided_on=today - timedelta(days=n))
+        session.add(decision)
+        session.flush()
+        issued = today - timedelta(days=n)
+        certificate = Certificate(company_id=company_id, year_id=year.id, year=year.year, decision_id=decision.id,
+                                  number=f"BENCH-{today.year}-{n:04d}", sequence=n, cert_class="A", issued_on=issued,
+                                  valid_until=issued + timedelta(days=364), state="active", state_changed_on=issued,
+                                  issued_by=reviewer_id)
+        session.add(certificate)
+        session.flush()
+        session.add(CertificateEvent(certificate_id=certificate.id, from_state=None, to_state="active", on=issued,
+                                     reason="Utstedt", by_user_id=reviewer_id))
+    session.add(CertificateCounter(last_seq=len(company_ids)))
+    session.flush()
+    return certificate.verification_code
+
+
+def pages(data: dict, only: set[str] | None) -> list[tuple[str, str, dict]]:
+    """(name, product path, extra headers); the floor page is the same for all."""
+    api = {"Authorization": f"Bearer {data['token']}"}
+    every = [
+        ("client list, page 1", f"/t/{SLUG}/companies/", {}),
+        ("client list, page 40", f"/t/{SLUG}/companies/?page=40", {}),
+        ("client list, search", f"/t/{SLUG}/companies/?q=bedrift%2001&sort=-employees", {}),
+        ("company detail", f"/t/{SLUG}/companies/{data['company_id']}", {}),
+        ("year page", f"/t/{SLUG}/years/{data['year_id']}", {}),
+        ("consultant home", f"/t/{SLUG}/work/", {}),
+        ("public verify", f"/verify/{data['code']}", {}),
+        ("public register", f"/t/{SLUG}/register", {}),
+        ("API companies (50)", f"/api/v1/t/{SLUG}/companies?per_page=50", api),
+    ]
+    return [p for p in every if not only or any(word in p[0] for word in only)]
+
+
+def statement_counts(app, data: dict, cookie_pages: list[tuple[str, str, dict]]) -> dict[str, tuple[int, int]]:
+    """Statements per request for every page, through the test client in this process."""
+    client = app.test_client()
+    client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    engine = app.extensions["saas.db"].engine
+    counts = {}
+    for name, path, headers in cookie_pages:
+        client.get(path, headers=headers)  # warm caches (templates, translations)
+        with count_statements(engine) as counter:
+            status = client.get(path, headers=headers).status_code
+        if status != 200:
+            raise SystemExit(f"{path} answered {status} in-process")
+        counts[name] = (counter.total, counter.set_config)
+    return counts
+
+
+def start(command: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    try:
+        wait_for_http(port, "/healthz" if "saas.app" in command[-1] else "/floor/list")
+    except TimeoutError:
+        os.killpg(server.pid, signal.SIGTERM)
+        raise
+    return server
+
+
+def gunicorn(app_spec: str, port: int, workers: int) -> list[str]:
+    return [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
+
+
+def login_cookie(port: int) -> str:
+    """Log in through the real form (CSRF token and all); returns the Cookie header value."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+    csrf = unescape(re.search(r'name="csrf_token" value="([^"]+)"', html).group(1))
+    conn.request("POST", "/login", body=urlencode({"email": EMAIL, "password": factories.PASSWORD, "csrf_token": csrf}),
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise SystemExit(f"login answered {response.status}")
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def capture_chrome(port: int, cookie: str, path: Path) -> None:
+    """The product's client list page with its table body replaced by the floor's {rows} marker."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"/t/{SLUG}/companies/", headers={"Cookie": cookie})
+    html = conn.getresponse().read().decode()
+    head, rest = html.split("<tbody>", 1)
+    _rows, tail = rest.split("</tbody>", 1)
+    path.write_text(head + "<tbody>{rows}</tbody>" + tail, encoding="utf-8")
+
+
+def wrk(port: int, path: str, headers: dict, seconds: int, connections: int) -> float:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                         timeout=seconds + 60).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk saw errors for {path}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    parser.add_argument("--only", default="", help="comma-separated words; measure only pages whose name has one")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    os.environ.setdefault("SAAS_TEST_DB", "postgres")
+
+    app = bench_app("saas_bench_pages", TESTING=False)
+    url = app.config["DATABASE_URL"]
+    data = populate(app, args.companies)
+    admin_url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/" + url.rsplit("/", 1)[1]
+    from floor import prepare_insert_table
+
+    prepare_insert_table(admin_url)
+    app.extensions["saas.db"].engine.dispose()
+    with app.app_context(), app.extensions["saas.db"].session_scope() as session:
+        session.execute(text("ANALYZE"))
+    chosen = pages(data, {w.strip() for w in args.only.split(",") if w.strip()} or None)
+    counts = statement_counts(app, data, chosen)
+    app.extensions["saas.db"].engine.dispose()
+
+    tmp = Path(tempfile.mkdtemp(prefix="saas-bench-pages-"))
+    product_port, floor_port = free_port(), free_port()
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
+               STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
+               RATELIMIT_STORAGE_URI="memory://", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("REDIS_URL", None)
+    servers = []
+    try:
+        servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, ROOT, product_port))
+        cookie = login_cookie(product_port)
+        chrome = tmp / "chrome.html"
+        capture_chrome(product_port, cookie, chrome)
+        floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(chrome), FLOOR_TENANT_ID=str(data["tenant_id"]))
+        servers.append(start(gunicorn("floor:create_app()", floor_port, args.workers), floor_env, BENCH, floor_port))
+        print(f"{args.companies} companies, gunicorn {args.workers} sync workers each, wrk {args.connections} connections, "
+              f"{args.rounds} interleaved rounds of {args.seconds} s")
+        print(f"{'page':24} {'product/s':>10} {'floor/s':>9} {'ratio':>6} {'statements':>11}")
+        for name, path, headers in chosen:
+            product, floor = [], []
+            for _ in range(args.rounds):
+                product.append(wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections))
+                floor.append(wrk(floor_port, "/floor/list", {}, args.seconds, args.connections))
+            p, f = statistics.median(product), statistics.median(floor)
+            total, set_config = counts[name]
+            print(f"{name:24} {p:10.1f} {f:9.1f} {f / p:5.1f}× {total:5d} ({set_config} set_config)", flush=True)
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
