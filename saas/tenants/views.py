@@ -156,11 +156,17 @@ def account():
     session = current_session()
     errors = {}
     if request.method == "POST":
+        from saas import throttle
         from saas.auth import verify_password
 
+        # Counted like a login, per user: a stolen session can't be used to guess the password.
+        if not throttle.take_attempt(throttle.CURRENT_PASSWORD, str(current_user.id), ""):
+            return render_template("errors/error.html", code=429, message=gettext(
+                "For mange forsøk med feil passord. Vent noen minutter og prøv igjen.")), 429
         try:
             if not verify_password(current_user, request.form.get("current_password", "")):
                 raise FieldErrors({"current_password": gettext("Feil passord.")})
+            throttle.succeeded(throttle.CURRENT_PASSWORD, str(current_user.id), "")
             data = load_form(PasswordSchema(), request.form)
             if data["password"] != data["password_repeat"]:
                 raise FieldErrors({"password_repeat": gettext("Passordene er ikke like.")})
