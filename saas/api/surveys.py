@@ -114,7 +114,7 @@ def survey_results(survey_id: int):
         return _not_closed()
     stored = survey.report
     return dict(survey_id=survey.id, k=stored["k"], built_on=stored["built_on"], reference=stored.get("reference"),
-                report=stored["data"])
+                open_link=bool(stored.get("open_link")), report=stored["data"])
 
 
 @tenant_api.get("/surveys/<int:survey_id>/groups/<int:survey_group_id>/results")

@@ -145,6 +145,8 @@ class SurveyReportSchema(BaseSchema):
     k = fields.Integer()
     built_on = fields.String()
     reference = fields.Dict(allow_none=True)
+    open_link = fields.Boolean(metadata={"description": "answers came in on an open link without codes (may include forged "
+                                                         "answers; a group with more answers than employees is hidden)"})
     report = fields.Dict()
 
 

@@ -11,7 +11,6 @@ from saas.db import Base, utcnow
 from saas.tenancy import TenantOwned
 
 DEFAULT_TENANT_SETTINGS = {
-    "impartial_decisions": False,
     "survey_min_group": 5,
     "certificate_number_format": "{prefix}-{year}-{seq:04d}",
     "certificate_prefix": "HMS",
