@@ -171,18 +171,15 @@ def test_reset_requests_for_a_known_and_an_unknown_address_take_about_the_same_t
     known, unknown = two_tenants["a"]["consultant"].email, "finnes.ikke@example.no"
 
     clients = iter(range(1000))
-
-    def median(email: str) -> float:
-        times = []
-        for _ in range(9):
+    times: dict[str, list[float]] = {known: [], unknown: []}
+    for _ in range(12):  # interleaved, so load on a shared machine hits both alike
+        for email in (known, unknown):
             start = time.perf_counter()  # a client of its own each time: the per-client limit is not what is timed
             response = client.post("/password/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": f"10.1.{next(clients)}.1"})
-            times.append(time.perf_counter() - start)
+            times[email].append(time.perf_counter() - start)
             assert response.status_code == 302
-        return sorted(times)[4]
-
-    median(known), median(unknown)  # warm up
-    a, b = median(known), median(unknown)
+    # The fastest runs are the work itself, without the noise of other processes.
+    a, b = (sorted(times[e][2:])[2] for e in (known, unknown))
     assert abs(a - b) < max(0.004, 0.5 * min(a, b)), (a, b)
 
 
