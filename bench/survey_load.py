@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--respondents", type=int, default=300)
     args = parser.parse_args()
-    app = bench_app("saas_bench_survey_load")
+    app = bench_app(f"saas_bench_survey_load_{os.getpid()}")
     for noisy in ("weasyprint", "fontTools", "saas.mail"):  # the PDF at closing, the invitation e-mails
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not app.config["DATABASE_URL"].startswith("postgresql"):
@@ -243,6 +243,10 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     rows, claimed, reported = count_and_close(app, prepared)
+    app.extensions["saas.db"].engine.dispose()
+    from tests.conftest import drop_database
+
+    drop_database(app.config["DATABASE_URL"])
 
     ok = [p for p in people if p.status == 303]
     failed = [p for p in people + clicks if p.status != 303]  # a double click is answered with the thank-you page too

@@ -36,7 +36,8 @@ def upgrade() -> None:
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('open_link', sa.Boolean(), nullable=False, server_default=sa.false()))
     # Surveys made before this revision took answers on their shared link without a code: they stay open
-    # links (posters are printed), and their results say so.
+    # links (posters are printed), and their results say so.  (env.py runs migrations with platform access,
+    # so PostgreSQL's row-level security lets this reach every tenant's surveys.)
     op.execute(sa.text("UPDATE surveys SET open_link = shared_link"))
 
     with op.batch_alter_table('survey_invitations', schema=None) as batch_op:

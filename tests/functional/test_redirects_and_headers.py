@@ -59,6 +59,14 @@ def test_login_with_a_good_next_goes_there(client, two_tenants):
     assert response.headers["Location"] == "/t/tenant-a/companies/"
 
 
+def test_after_login_the_user_lands_on_the_page_that_asked_for_it(client, two_tenants):
+    asked = client.get("/t/tenant-a/companies/?q=r%C3%B8r")
+    assert asked.status_code == 302
+    response = client.post(asked.headers["Location"], data={"email": two_tenants["a"]["consultant"].email,
+                                                             "password": "correct-horse-battery"})
+    assert response.headers["Location"] == "/t/tenant-a/companies/?q=r%C3%B8r"
+
+
 @pytest.mark.parametrize("value", EVIL)
 def test_the_language_switch_with_an_evil_next_stays_on_the_site(client, value):
     response = client.post("/lang/en", data={"next": value})

@@ -249,12 +249,14 @@ def remind(session: Session, actor: User, tenant: Tenant, survey: Survey, today:
 
 
 def invitation_counts(session: Session, survey: Survey, today: date) -> dict:
-    """How many personal links are out, and whether anyone can be reminded today.  How many have answered
+    """How many personal links are out (codes are counted on their sheets), and whether anyone can be reminded today.  How many have answered
     is not told: with few answers that count is itself an aggregate below k."""
     remindable = session.scalar(select(SurveyInvitation.id).where(
         SurveyInvitation.survey_id == survey.id, SurveyInvitation.responded.is_(False), SurveyInvitation.kind == "email",
         (SurveyInvitation.reminded_on.is_(None)) | (SurveyInvitation.reminded_on < today)).limit(1))
-    return dict(invited=survey.invited_count, remindable=remindable is not None)
+    personal = session.scalar(select(func.count(SurveyInvitation.id)).where(
+        SurveyInvitation.survey_id == survey.id, SurveyInvitation.kind == "email")) or 0
+    return dict(invited=personal, remindable=remindable is not None)
 
 
 def qr_svg(survey: Survey) -> str:
