@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.certification import impartiality, labels, snapshot
-from saas.certification.impartiality import worked_on  # noqa: F401  (the pages import it from here)
+from saas.certification.impartiality import worked_on  # noqa: F401  (callers of decisions.worked_on)
 from saas.certification.models import (Attestation, Certificate, CertificationDecision, CertificationProposal,
                                        ProposalStatus)
 from saas.certification.services import Conflict, NotFound, Refused

@@ -193,7 +193,7 @@ def issue_codes(session: Session, actor: User, survey: Survey, count: int, today
     _lock_survey(session, survey)
     _check_room(session, survey, group, count)
     batch = (session.scalar(select(func.max(SurveyInvitation.batch)).where(SurveyInvitation.survey_id == survey.id)) or 0) + 1
-    made = 0
+    made, clashes = 0, 0
     while made < count:
         invitation = SurveyInvitation(survey_id=survey.id, kind="code", batch=batch, salt=secrets.token_hex(16),
                                       invited_on=today, group_id=group.id if group is not None else None)
@@ -203,6 +203,9 @@ def issue_codes(session: Session, actor: User, survey: Survey, count: int, today
                 session.add(invitation)
                 session.flush()
         except IntegrityError:
+            clashes += 1
+            if clashes > 10:  # not a clash of random codes, then: let it surface
+                raise
             continue
         made += 1
     survey.invited_count += count
