@@ -120,6 +120,15 @@ class CodeSheetSchema(BaseSchema):
                               validate=validate.Range(min=1, max=2_147_483_647, error="Velg en gruppe."))
 
 
+class CodeSheetOutSchema(BaseSchema):
+    """A sheet of one-time codes for the shared link (``codes`` only when one sheet is asked for)."""
+
+    batch = fields.Integer()
+    group = fields.String(allow_none=True)
+    count = fields.Integer()
+    codes = fields.List(fields.String(), metadata={"description": "XXXXX-XXXXX, to print; never which are used"})
+
+
 class QuestionnaireContentSchema(BaseSchema):
     """A questionnaire pasted as JSON text in the web form."""
 

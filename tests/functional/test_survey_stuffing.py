@@ -196,3 +196,28 @@ def test_codes_are_read_the_way_people_type_them(typed):
     assert normalize_code(typed) == "ABCDEFGHJK"
     assert normalize_code("O0IL1-23456") == "00111" + "23456"
     assert normalize_code("ABCDE-FGHJ") is None and normalize_code("ABCDE-FGHJU") is None and normalize_code(None) is None
+
+
+def test_the_api_makes_code_sheets_within_the_headcount_and_prints_them_again(app, db, world):
+    from saas.auth import create_api_token
+
+    survey = _open_survey(app, db, world, groups=GROUPS)
+    lager = next(g for g in survey.groups if g.name == "Lager")
+    bind_tenant(db, world["tenant"].id)
+    _row, token = create_api_token(db, world["client"], "utdeling")  # the company's contact distributes
+    db.commit()
+    api, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/t/{world['tenant'].slug}/surveys/{survey.id}/codes"
+
+    made = api.post(url, json={"count": 3, "group_id": lager.id}, headers=headers)
+    assert made.status_code == 201
+    body = made.get_json()
+    assert body["batch"] == 1 and body["group"] == "Lager" and body["count"] == 3 and len(set(body["codes"])) == 3
+    over = api.post(url, json={"count": 1, "group_id": lager.id}, headers=headers)
+    assert over.status_code == 422 and list(over.get_json()["fields"]) == ["group_id"]
+    missing = api.post(url, json={"count": 1}, headers=headers)
+    assert missing.status_code == 422 and "group_id" in missing.get_json()["fields"]
+
+    assert api.get(url, headers=headers).get_json() == [{"batch": 1, "group": "Lager", "count": 3}]
+    assert api.get(url, query_string={"batch": 1}, headers=headers).get_json()[0]["codes"] == body["codes"]
+    assert api.get(url, query_string={"batch": 2}, headers=headers).status_code == 404
