@@ -86,6 +86,7 @@ def start_session(session, user: User) -> None:
     """A new server-side session for ``user``; its random id becomes the cookie's user id (``get_id``)."""
     token = secrets.token_urlsafe(32)
     with platform_access(session):
+        _forget_old_sessions(session, user)
         session.add(UserSession(user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + SESSION_LIFETIME))
     user.session_token = token
 
@@ -95,9 +96,14 @@ def end_sessions(session, user: User) -> None:
     with platform_access(session):
         session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
                         .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
-        # Expired and ended rows are of no use to anyone: keep the table to the live sessions and a day's history.
-        session.execute(delete(UserSession).where(UserSession.user_id == user.id,
-                                                  UserSession.expires_at < utcnow() - timedelta(days=1)))
+        _forget_old_sessions(session, user)
+
+
+def _forget_old_sessions(session, user: User) -> None:
+    # Rows that ended long ago are of no use to anyone: the table keeps live sessions and a day's history.
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.expires_at < utcnow() - timedelta(days=1))
+                    .execution_options(synchronize_session=False))
 
 
 def revoke_api_tokens(session, user: User) -> int:
