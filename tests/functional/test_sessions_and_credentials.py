@@ -21,9 +21,9 @@ NEW_PASSWORD = {"password": "et-helt-nytt-passord", "password_repeat": "et-helt-
 
 
 def _copy_cookies(source, target) -> None:
-    """What a thief who copied the browser's cookies has."""
-    for cookie in source._cookies.values():
-        target.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    """What a thief who copied the browser's session cookie has."""
+    cookie = source.get_cookie("session")
+    target.set_cookie("session", cookie.value)
 
 
 def _token(client, name: str = "Integrasjon") -> str:
