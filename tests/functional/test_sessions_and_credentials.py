@@ -251,3 +251,30 @@ def test_the_attempt_counter_is_atomic_in_redis_under_a_burst_of_20(app, monkeyp
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 10 and allowed.count(False) == 10
+
+
+def test_when_the_counter_storage_fails_attempts_are_counted_in_memory(app, monkeypatch):
+    """Redis down must not mean "no limit": the process counts by itself until it is back."""
+    import uuid
+
+    from limits.strategies import FixedWindowRateLimiter
+
+    from saas import throttle
+
+    class Down:
+        def incr(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+        def clear(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(throttle, "_strategies", lambda: [FixedWindowRateLimiter.__new__(FixedWindowRateLimiter),
+                                                          FixedWindowRateLimiter(throttle._fallback)])
+    down = throttle._strategies()[0]
+    down.storage = Down()
+    monkeypatch.setattr(throttle, "_strategies", lambda: [down, FixedWindowRateLimiter(throttle._fallback)])
+    subject = f"{uuid.uuid4()}@example.no"
+    with app.app_context():
+        allowed = [throttle.take_attempt(throttle.LOGIN, subject, "192.0.2.9") for _ in range(12)]
+        throttle.succeeded(throttle.LOGIN, subject, "192.0.2.9")  # clearing a dead storage is logged, not raised
+    assert allowed == [True] * 10 + [False] * 2
