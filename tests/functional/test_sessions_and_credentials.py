@@ -170,17 +170,22 @@ def test_reset_requests_for_a_known_and_an_unknown_address_take_about_the_same_t
     monkeypatch.setattr(jobs, "dispatch", lambda *args: None)  # as with a real queue: the job runs elsewhere
     known, unknown = two_tenants["a"]["consultant"].email, "finnes.ikke@example.no"
 
-    clients = iter(range(1000))
-    times: dict[str, list[float]] = {known: [], unknown: []}
-    for _ in range(12):  # interleaved, so load on a shared machine hits both alike
-        for email in (known, unknown):
-            start = time.perf_counter()  # a client of its own each time: the per-client limit is not what is timed
-            response = client.post("/password/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": f"10.1.{next(clients)}.1"})
-            times[email].append(time.perf_counter() - start)
-            assert response.status_code == 302
-    # The fastest runs are the work itself, without the noise of other processes.
-    a, b = (sorted(times[e][2:])[2] for e in (known, unknown))
-    assert abs(a - b) < max(0.004, 0.5 * min(a, b)), (a, b)
+    clients = iter(range(10_000))
+
+    def fastest_runs() -> tuple[float, float]:
+        times: dict[str, list[float]] = {known: [], unknown: []}
+        for _ in range(12):  # interleaved, so load on a shared machine hits both alike
+            for email in (known, unknown):
+                start = time.perf_counter()  # a client of its own each time: the per-client limit is not timed
+                response = client.post("/password/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": f"10.1.{next(clients)}.1"})
+                times[email].append(time.perf_counter() - start)
+                assert response.status_code == 302
+        # The fastest runs are the work itself, without the noise of other processes.
+        return tuple(sorted(times[e][2:])[2] for e in (known, unknown))
+
+    # A real difference shows in every round; noise from a busy machine does not.
+    rounds = [fastest_runs() for _ in range(3)]
+    assert any(abs(a - b) < max(0.004, 0.5 * min(a, b)) for a, b in rounds), rounds
 
 
 # -- rate limits -------------------------------------------------------------------------------------------
