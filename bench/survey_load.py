@@ -3,7 +3,7 @@
 The application runs under gunicorn exactly as the Procfile starts it (sync workers, default 3), on
 127.0.0.1 with a fresh migrated database.  Each respondent first opens the answering page (session cookie,
 CSRF token, one-time nonce), then all of them wait at a barrier and submit at once.  240 use the shared
-link and 60 personal links from the invitation e-mails; 30 of them double-click (the same form posted
+link with a printed one-time code each and 60 personal links from the invitation e-mails; 30 of them double-click (the same form posted
 twice at the same time).  Before the burst, 20 more submit one at a time, for the service time without a
 crowd.  Afterwards the responses are counted in the database: there must be exactly one per respondent,
 none lost and none duplicated, and the report built at closing must count the same.
@@ -67,12 +67,20 @@ def prepare(app, respondents: int) -> dict:
         survey = surveys.create_survey(session, consultant, tenant, dict(
             company_id=company.id, year=today.year, questionnaire_id=None, title="Lasttest", intro="",
             opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=7), min_group=None, shared_link=True,
-            groups=[{"name": "Verksted", "employee_count": respondents // 2}, {"name": "Kontor", "employee_count": respondents // 2}]))
+            groups=[{"name": "Verksted", "employee_count": respondents + BASELINE},
+                    {"name": "Kontor", "employee_count": respondents + BASELINE}]))
         surveys.open_survey(session, consultant, tenant, survey, today)
-        distribution.invite(session, consultant, tenant, survey, [f"ansatt{i}@bench.example.no" for i in range(PERSONAL)], today)
+        first, second = survey.groups
+        distribution.invite(session, consultant, tenant, survey, [f"ansatt{i}@bench.example.no" for i in range(PERSONAL)], today,
+                            group_id=first.id)
+        # Every shared-link respondent types a one-time code from a printed sheet (one sheet per group).
+        per_group = (respondents - PERSONAL + BASELINE) // 2 + 1
+        sheets = [(str(group.id), distribution.code_sheet(session, survey, distribution.issue_codes(
+            session, consultant, survey, per_group, today, group_id=group.id))["codes"]) for group in (first, second)]
+        codes = [(group, code) for pair in zip(*[[(g, c) for c in cs] for g, cs in sheets]) for group, code in pair]
         bodies = session.scalars(select(OutboxMessage.body).where(OutboxMessage.tenant_id == tenant.id)).all()
         tokens = [re.search(r"/s/([A-Za-z0-9_-]{43})", body).group(1) for body in bodies]
-        return dict(tenant_id=tenant.id, survey_id=survey.id, shared=survey.public_token, personal=tokens,
+        return dict(tenant_id=tenant.id, survey_id=survey.id, shared=survey.public_token, personal=tokens, codes=codes,
                     groups=[str(g.id) for g in survey.groups],
                     items=[i["key"] for i in survey.questionnaire_version.content["items"]])
 
@@ -104,8 +112,8 @@ def start_server(app, port: int, workers: int, worker_class: str, tmp: Path) -> 
 class Respondent:
     """One employee: opens the page (cookie, CSRF token, nonce), then submits every answer at once."""
 
-    def __init__(self, port: int, token: str, group: str, items: list[str], number: int):
-        self.port, self.token, self.group, self.items, self.number = port, token, group, items, number
+    def __init__(self, port: int, token: str, group: str, items: list[str], number: int, code: str = ""):
+        self.port, self.token, self.group, self.items, self.number, self.code = port, token, group, items, number, code
         self.form: dict | None = None
         self.cookie = ""
         self.status: int | None = None
@@ -132,7 +140,8 @@ class Respondent:
         hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
         positions = [(self.number + i) % 5 for i in range(len(self.items))]
         self.form = {"csrf_token": unescape(hidden["csrf_token"]), "nonce": hidden["nonce"], "page": "99", "nav": "submit",
-                     "group": self.group, **{f"q_{key}": str(p) for key, p in zip(self.items, positions)}}
+                     "group": self.group, **({"code": self.code} if self.code else {}),
+                     **{f"q_{key}": str(p) for key, p in zip(self.items, positions)}}
 
     def submit(self) -> None:
         started = time.perf_counter()
@@ -147,7 +156,8 @@ def baseline(port: int, prepared: dict) -> list[float]:
     """Submit times of BASELINE shared-link respondents one after another (nobody else on the server)."""
     times = []
     for i in range(BASELINE):
-        person = Respondent(port, prepared["shared"], prepared["groups"][i % 2], prepared["items"], i)
+        group, code = prepared["codes"].pop()
+        person = Respondent(port, prepared["shared"], group, prepared["items"], i, code)
         person.open_page()
         person.submit()
         if person.status != 303:
@@ -157,14 +167,16 @@ def baseline(port: int, prepared: dict) -> list[float]:
 
 
 def run(port: int, prepared: dict, respondents: int) -> tuple[list[Respondent], list[Respondent]]:
-    tokens = prepared["personal"] + [prepared["shared"]] * (respondents - len(prepared["personal"]))
-    people = [Respondent(port, token, prepared["groups"][i % 2], prepared["items"], i) for i, token in enumerate(tokens)]
+    people = [Respondent(port, token, prepared["groups"][0], prepared["items"], i) for i, token in enumerate(prepared["personal"])]
+    for i in range(len(people), respondents):
+        group, code = prepared["codes"].pop()
+        people.append(Respondent(port, prepared["shared"], group, prepared["items"], i, code))
     for person in people:  # opening the page is not what is measured; done first, a few at a time
         person.open_page()
     # The double-clickers post the very same form (cookie, CSRF token, nonce) a second time.
     clicks = []
     for person in people[PERSONAL - DOUBLE_CLICKS // 2: PERSONAL + DOUBLE_CLICKS // 2]:
-        twin = Respondent(port, person.token, person.group, person.items, person.number)
+        twin = Respondent(port, person.token, person.group, person.items, person.number, person.code)
         twin.form, twin.cookie = person.form, person.cookie
         clicks.append(twin)
     everyone = people + clicks
@@ -197,7 +209,8 @@ def count_and_close(app, prepared: dict) -> tuple[int, int, int]:
         distinct_nonces = session.scalar(select(func.count(func.distinct(SurveyResponse.submit_nonce)))
                                          .where(SurveyResponse.survey_id == prepared["survey_id"]))
         claimed = session.scalar(select(func.count(SurveyInvitation.id)).where(
-            SurveyInvitation.survey_id == prepared["survey_id"], SurveyInvitation.responded.is_(True)))
+            SurveyInvitation.survey_id == prepared["survey_id"], SurveyInvitation.kind == "email",
+            SurveyInvitation.responded.is_(True)))
     with app.test_request_context(), db.session_scope() as session:
         bind_tenant(session, prepared["tenant_id"])
         survey = session.get(Survey, prepared["survey_id"])
@@ -213,7 +226,7 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--respondents", type=int, default=300)
     args = parser.parse_args()
-    app = bench_app("saas_bench_survey_load")
+    app = bench_app(f"saas_bench_survey_load_{os.getpid()}")
     for noisy in ("weasyprint", "fontTools", "saas.mail"):  # the PDF at closing, the invitation e-mails
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not app.config["DATABASE_URL"].startswith("postgresql"):
@@ -230,6 +243,10 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     rows, claimed, reported = count_and_close(app, prepared)
+    app.extensions["saas.db"].engine.dispose()
+    from tests.conftest import drop_database
+
+    drop_database(app.config["DATABASE_URL"])
 
     ok = [p for p in people if p.status == 303]
     failed = [p for p in people + clicks if p.status != 303]  # a double click is answered with the thank-you page too

@@ -6,7 +6,6 @@ with the ``<slug>`` in the URL, never from a header the client sets.  A user of 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -16,11 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from saas.db import current_session, utcnow
 from saas.tenancy import bind_tenant, platform_access
-from saas.tenants.models import ApiToken, OneTimeToken, Role, Tenant, User
+from saas.tenants.models import ApiToken, OneTimeToken, Role, Tenant, User, UserSession
 
 login_manager = LoginManager()
 login_manager.login_view = "public.login"
@@ -63,17 +62,55 @@ def new_secret_token(prefix: str = "") -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
+SESSION_LIFETIME = timedelta(hours=12)
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit():
+    """The user of a live server-side session (see ``start_session``); None ends the visit as anonymous."""
+    if not session_id or len(session_id) > 100:
         return None
     session = current_session()
     with platform_access(session):
-        user = session.get(User, int(user_id))
-    if user is None or not user.active or not hmac.compare_digest(str(user.session_version), version):
+        row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(session_id)))
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            return None
+        user = session.get(User, row.user_id)
+    if user is None or not user.active:
         return None
+    user.session_token = session_id
     return user
+
+
+def start_session(session, user: User) -> None:
+    """A new server-side session for ``user``; its random id becomes the cookie's user id (``get_id``)."""
+    token = secrets.token_urlsafe(32)
+    with platform_access(session):
+        _forget_old_sessions(session, user)
+        session.add(UserSession(user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + SESSION_LIFETIME))
+    user.session_token = token
+
+
+def end_sessions(session, user: User) -> None:
+    """End every browser session of ``user`` now, on every device (logout, password change, disabling)."""
+    with platform_access(session):
+        session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        _forget_old_sessions(session, user)
+
+
+def _forget_old_sessions(session, user: User) -> None:
+    # Rows that ended long ago are of no use to anyone: the table keeps live sessions and a day's history.
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.expires_at < utcnow() - timedelta(days=1))
+                    .execution_options(synchronize_session=False))
+
+
+def revoke_api_tokens(session, user: User) -> int:
+    """Revoke every API token of ``user`` (password change or reset, disabling); returns how many."""
+    with platform_access(session):
+        return session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                               .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
 def user_from_bearer() -> User | None:
@@ -101,6 +138,8 @@ def create_api_token(session, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def create_one_time_token(session, user: User, purpose: str, valid_for: timedelta) -> str:
+    """A new link of ``purpose`` for ``user``; every older unused link of the same purpose stops working."""
+    revoke_one_time_tokens(session, user, purpose)
     token = new_secret_token()
     session.add(
         OneTimeToken(
@@ -110,6 +149,13 @@ def create_one_time_token(session, user: User, purpose: str, valid_for: timedelt
     )
     session.flush()
     return token
+
+
+def revoke_one_time_tokens(session, user: User, purpose: str) -> None:
+    with platform_access(session):
+        session.execute(update(OneTimeToken).where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose,
+                                                   OneTimeToken.used_at.is_(None))
+                        .values(used_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def redeem_one_time_token(session, token: str, purpose: str) -> User | None:

@@ -1,5 +1,5 @@
 """Imports every model module so the mapper registry (and Alembic) sees all tables."""
-from saas.tenants.models import ApiToken, OneTimeToken, OutboxMessage, Tenant, User, UserRole  # noqa: F401
+from saas.tenants.models import ApiToken, OneTimeToken, OutboxMessage, Tenant, User, UserRole, UserSession  # noqa: F401
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit  # noqa: F401
 from saas.audit.models import AuditEvent  # noqa: F401
 from saas.jobs import BackgroundTask  # noqa: F401

@@ -1,12 +1,12 @@
 """Pages without a tenant: front page, login, password reset, invitations, language."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session as cookie, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from saas import auth
+from saas import auth, throttle
 from saas.app import limiter
 from saas.db import current_session, utcnow
 from saas.i18n import LANGUAGES
@@ -15,6 +15,7 @@ from saas.tenancy import platform_access
 from saas.tenants import services
 from saas.tenants.models import Tenant, User
 from saas.tenants.schemas import PasswordSchema
+from saas.urls import safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -35,22 +36,19 @@ def index():
     return render_template("public/index.html")
 
 
-def _login_key() -> str:
-    return f"{request.remote_addr}|{request.form.get('email', '').strip().lower()}"
-
-
-def _failed_login(response) -> bool:
-    return response.status_code == 422
+TOO_MANY_LOGINS = lazy_gettext("For mange mislykkede innlogginger. Vent noen minutter og prøv igjen.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"],
-               deduct_when=_failed_login, error_message=lazy_gettext("For mange mislykkede innlogginger. Vent noen minutter og prøv igjen."))
 def login():
     if request.method == "GET":
         return render_template("public/login.html", email="")
     session = current_session()
     email = request.form.get("email", "").strip().lower()
+    # The attempt is counted before the password is checked, so a parallel burst gets no more checks than
+    # the limit; the count is per address and client, so others can't lock the owner out (see saas.throttle).
+    if not throttle.take_attempt(throttle.LOGIN, email, request.remote_addr):
+        return render_template("errors/error.html", code=429, message=TOO_MANY_LOGINS), 429
     with platform_access(session):
         user = session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
         tenant_ok = user is not None and (
@@ -58,6 +56,7 @@ def login():
         )
     if not auth.verify_password(user, request.form.get("password", "")) or not tenant_ok:
         return render_template("public/login.html", email=email, error=gettext("Feil e-postadresse eller passord.")), 422
+    throttle.succeeded(throttle.LOGIN, email, request.remote_addr)
     if not user.active:
         return render_template("public/login.html", email=email, error=gettext("Kontoen er deaktivert. Kontakt administratoren.")), 422
     with platform_access(session):
@@ -66,15 +65,15 @@ def login():
     cookie.clear()  # a fresh session at login; only the chosen language survives
     if lang in LANGUAGES:
         cookie["lang"] = lang
+    auth.start_session(session, user)
     login_user(user)
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = home_url(user)
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), home_url(user)))
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        auth.end_sessions(current_session(), current_user)  # every copy of every cookie of this user
     logout_user()
     cookie.clear()
     flash(gettext("Du er logget ut."), "info")
@@ -125,8 +124,7 @@ def accept_invite(token: str):
 def set_language(code: str):
     if code in LANGUAGES:
         cookie["lang"] = code
-    target = request.form.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.form.get("next"), "/"))
 
 
 @bp.get("/healthz")

@@ -14,7 +14,7 @@ from saas.db import current_session
 from saas.schemas import FieldErrors, load_json
 from saas.surveys import schemas as s
 from saas.surveys.models import SurveyGroup
-from saas.surveys.services import oslo_today, questionnaires, results, surveys
+from saas.surveys.services import distribution, oslo_today, questionnaires, results, surveys
 
 TAG = "surveys"
 
@@ -105,6 +105,36 @@ def close_survey(survey_id: int):
     return surveys.api_dump(session, g.tenant, survey)
 
 
+@tenant_api.post("/surveys/<int:survey_id>/codes")
+@documented("/surveys/{survey_id}/codes", "post", "Make a sheet of one-time codes for the shared link (group_id required "
+            "when the survey has groups; no group gets more codes and links than its headcount)",
+            request=s.CodeSheetSchema, response=s.CodeSheetOutSchema, params=("survey_id",), status=201, tag=TAG)
+def issue_codes(survey_id: int):
+    session = current_session()
+    survey = _survey(survey_id)
+    data = json_body(s.CodeSheetSchema())
+    batch = distribution.issue_codes(session, current_user, survey, data["count"], oslo_today(), group_id=data.get("group_id"))
+    sheet = distribution.code_sheet(session, survey, batch)
+    return s.CodeSheetOutSchema().dump({**sheet, "count": len(sheet["codes"])}), 201
+
+
+@tenant_api.get("/surveys/<int:survey_id>/codes")
+@documented("/surveys/{survey_id}/codes", "get", "The survey's code sheets; ?batch=N gives that sheet's codes to print again",
+            response=s.CodeSheetOutSchema, many=True, params=("survey_id",), tag=TAG)
+def code_sheets(survey_id: int):
+    session = current_session()
+    survey = _survey(survey_id)
+    if survey.status == "closed":
+        return jsonify([])
+    raw = request.args.get("batch", "")
+    if raw:
+        sheet = distribution.code_sheet(session, survey, int(raw)) if raw.isdigit() and len(raw) < 7 else None
+        if sheet is None:
+            abort(404)
+        return jsonify(s.CodeSheetOutSchema(many=True).dump([{**sheet, "count": len(sheet["codes"])}]))
+    return jsonify(s.CodeSheetOutSchema(many=True).dump(distribution.code_sheets(session, survey)))
+
+
 @tenant_api.get("/surveys/<int:survey_id>/results")
 @documented("/surveys/{survey_id}/results", "get", "Results of a closed survey, suppressed below k (409 while open)",
             response=s.SurveyReportSchema, params=("survey_id",), tag=TAG)
@@ -114,7 +144,7 @@ def survey_results(survey_id: int):
         return _not_closed()
     stored = survey.report
     return dict(survey_id=survey.id, k=stored["k"], built_on=stored["built_on"], reference=stored.get("reference"),
-                report=stored["data"])
+                open_link=bool(stored.get("open_link")), report=stored["data"])
 
 
 @tenant_api.get("/surveys/<int:survey_id>/groups/<int:survey_group_id>/results")

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import segno
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -295,10 +295,22 @@ def certificate_verification(session: Session, certificate_id: int, company_ids,
     return public_certificate(certificate, session.get(Tenant, certificate.tenant_id), today)
 
 
+def _listed(today: date):
+    """The condition for a certificate being in a public register today: active and within its validity."""
+    return and_(Certificate.state == CertificateState.ACTIVE.value, Certificate.issued_on <= today,
+                Certificate.valid_until >= today)
+
+
 def search(session: Session, number: str, org_number: str, today: date) -> list[dict] | None:
     """The public view of each certificate with exactly this number AND this company organisation number
     (numbers are unique per issuer only, so there may be several); None when the organisation number is
-    not a valid one."""
+    not a valid one.
+
+    Only certificates the public register lists today are found.  Numbers are sequential and organisation
+    numbers are public, so a search that also found suspended, withdrawn or expired certificates would let
+    anyone walk a company's history; a wrong number, a wrong organisation number and a certificate that is
+    no longer listed all give the same empty answer from the same one query.  The state of any certificate
+    stays visible through its unguessable verification code (the QR code on the paper)."""
     try:
         digits = normalize_org_number(org_number or "")
     except ValueError:
@@ -310,7 +322,8 @@ def search(session: Session, number: str, org_number: str, today: date) -> list[
         codes = list(session.scalars(
             select(Certificate.verification_code).join(ClientCompany, ClientCompany.id == Certificate.company_id)
             .join(Tenant, Tenant.id == Certificate.tenant_id)
-            .where(func.upper(Certificate.number) == number, ClientCompany.org_number == digits, Tenant.active.is_(True))
+            .where(func.upper(Certificate.number) == number, ClientCompany.org_number == digits, Tenant.active.is_(True),
+                   _listed(today))
             .order_by(Certificate.id)))
     return [verification(session, code, today) for code in codes]
 
@@ -319,8 +332,7 @@ def register_page(session: Session, q: str, page: int, per_page: int, today: dat
     """One page of the bound tenant's public register: certificates valid today (active, within their
     validity), by company name; ``q`` matches the company name or its organisation number."""
     query = (select(Certificate, ClientCompany).join(ClientCompany, ClientCompany.id == Certificate.company_id)
-             .where(Certificate.state == CertificateState.ACTIVE.value, Certificate.issued_on <= today,
-                    Certificate.valid_until >= today))
+             .where(_listed(today)))
     q = (q or "").strip()[:100]
     if q:
         digits = re.sub(r"\D", "", q)

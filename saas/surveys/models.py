@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
@@ -83,6 +83,9 @@ class Survey(TenantOwned, Base):
     closes_on: Mapped[date]
     min_group: Mapped[int | None] = mapped_column(Integer)  # k chosen for this survey; effective_k() applies
     shared_link: Mapped[bool] = mapped_column(Boolean, default=True)
+    # With an open link the shared link takes answers without a one-time code: anyone can answer any number
+    # of times, so the results say so and a group is shown only while its answers fit its headcount.
+    open_link: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The shared link is meant to be printed on posters, so it is kept readable; personal tokens are not.
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | open | closed
@@ -123,13 +126,19 @@ class SurveyGroup(TenantOwned, Base):
 
 
 class SurveyInvitation(TenantOwned, Base):
-    """A personal single-use link sent to one address.  ``responded`` is all it knows about answering."""
+    """One right to answer once: a personal link sent to one address (``kind`` "email"), or a one-time code
+    printed on a sheet for the shared link (``kind`` "code", no address).  ``responded`` is all it knows
+    about answering.  In a survey with groups it belongs to one group, and the answer it gives is counted
+    in that group: so no group can have more answers than invitations, nor more invitations than people."""
 
     __tablename__ = "survey_invitations"
     __table_args__ = (UniqueConstraint("survey_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="email", server_default="email")  # email | code
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("survey_groups.id", ondelete="RESTRICT"), index=True)
+    batch: Mapped[int | None] = mapped_column(Integer)  # codes: the printed sheet they are on
     email: Mapped[str | None] = mapped_column(String(254))  # erased at closing
     salt: Mapped[str] = mapped_column(String(32))  # the token is derived from it (see distribution.py)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

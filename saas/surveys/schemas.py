@@ -63,6 +63,8 @@ class SurveySchema(BaseSchema):
     closes_on = fields.Date(required=True)
     min_group = fields.Integer(load_default=None, allow_none=True, validate=K_RANGE)
     shared_link = fields.Boolean(load_default=True)
+    open_link = fields.Boolean(load_default=False, metadata={
+        "description": "the shared link takes answers without a one-time code (not recommended: results are marked)"})
     groups = fields.List(fields.Nested(GroupSchema), load_default=list, validate=validate.Length(
         max=MAX_GROUPS, error=f"Maks {MAX_GROUPS} grupper."))
     # What the API answers with besides the fields above
@@ -92,6 +94,7 @@ class SurveyUpdateSchema(BaseSchema):
     closes_on = fields.Date(required=True)
     min_group = fields.Integer(load_default=None, allow_none=True, validate=K_RANGE)
     shared_link = fields.Boolean(load_default=True)
+    open_link = fields.Boolean(load_default=False)
     groups = fields.List(fields.Nested(GroupSchema), load_default=list, validate=validate.Length(
         max=MAX_GROUPS, error=f"Maks {MAX_GROUPS} grupper."))
 
@@ -101,9 +104,29 @@ class SurveyUpdateFormSchema(SurveyUpdateSchema):
 
 
 class InvitationSchema(BaseSchema):
-    """Addresses for personal links: separated by lines, commas, semicolons or spaces."""
+    """Addresses for personal links: separated by lines, commas, semicolons or spaces; the group they are
+    for (required when the survey has groups)."""
 
     emails = fields.String(required=True, validate=length(200_000, 3))
+    group_id = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1, max=2_147_483_647, error="Velg en gruppe."))
+
+
+class CodeSheetSchema(BaseSchema):
+    """A sheet of one-time codes for the shared link: how many, and the group (required with groups)."""
+
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=500, error="Velg mellom 1 og 500 koder."))
+    group_id = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1, max=2_147_483_647, error="Velg en gruppe."))
+
+
+class CodeSheetOutSchema(BaseSchema):
+    """A sheet of one-time codes for the shared link (``codes`` only when one sheet is asked for)."""
+
+    batch = fields.Integer()
+    group = fields.String(allow_none=True)
+    count = fields.Integer()
+    codes = fields.List(fields.String(), metadata={"description": "XXXXX-XXXXX, to print; never which are used"})
 
 
 class QuestionnaireContentSchema(BaseSchema):
@@ -131,6 +154,8 @@ class SurveyReportSchema(BaseSchema):
     k = fields.Integer()
     built_on = fields.String()
     reference = fields.Dict(allow_none=True)
+    open_link = fields.Boolean(metadata={"description": "answers came in on an open link without codes (may include forged "
+                                                         "answers; a group with more answers than employees is hidden)"})
     report = fields.Dict()
 
 

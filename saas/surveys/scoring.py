@@ -336,12 +336,34 @@ def _scope(
     }
 
 
+def over_headcount(
+    respondents: Mapping[Hashable, int],
+    headcount_by_group: Mapping[Hashable, int | None],
+    total_headcount: int | None = None,
+) -> tuple[set, bool]:
+    """(groups with more answers than people, whether the total must be hidden too).
+
+    More answers than people means some were forged, and the forger knows their values: the rest's
+    scores would follow by subtraction, whatever k says.  Such a group is hidden, and so is the total
+    (total minus the shown groups is the group again).  When only the total is over its headcount, the
+    answers without a group (key None) are hidden with it.
+    """
+    over = {g for g, n in respondents.items()
+            if headcount_by_group.get(g) is not None and n > headcount_by_group[g]}
+    total_over = total_headcount is not None and sum(respondents.values()) > total_headcount
+    if total_over and not over and None in respondents:
+        over.add(None)
+    return over, bool(over) or total_over
+
+
 def build_report(
     questionnaire: Mapping[str, Any],
     responses_by_group: Mapping[Hashable, Sequence[Answers]],
     invited_by_group: Mapping[Hashable, int | None] | None = None,
     k: int = MIN_K,
     reference: Mapping[str, Any] | None = None,
+    headcount_by_group: Mapping[Hashable, int | None] | None = None,
+    total_headcount: int | None = None,
 ) -> dict[str, Any]:
     """The survey report as JSON-safe data, with everything below k suppressed.
 
@@ -350,8 +372,9 @@ def build_report(
     `invited_by_group` gives invitations or headcount per group; the total's denominator is the
     sum of those given. `reference` is an earlier report of another survey (last year's); its
     shown scores are attached per group and dimension. Suppressed entries are
-    {"key": ..., "suppressed": True} and nothing else. Raises ValueError for k < MIN_K or an
-    answer position outside 0..4.
+    {"key": ..., "suppressed": True} and nothing else, or with "over_headcount": True when a
+    group (or the total) has more answers than `headcount_by_group` (`total_headcount`) allows:
+    see `over_headcount`. Raises ValueError for k < MIN_K or an answer position outside 0..4.
     """
     _check_k(k)
     invited_by_group = invited_by_group or {}
@@ -360,11 +383,15 @@ def build_report(
     tallies = {g: _tally(responses_by_group.get(g, ()), layout) for g in order}
     total = _merge(tallies.values(), layout)
     seen = _visibility(tallies, total, layout, k)
+    over, total_over = over_headcount({g: t.respondents for g, t in tallies.items()}, headcount_by_group or {},
+                                      total_headcount)
 
     given = [v for v in invited_by_group.values() if v is not None]
     ref = reference or {}
     ref_groups = {e.get("key"): e for e in ref.get("groups") or () if isinstance(e, Mapping)}
-    if total.respondents >= k:
+    if total_over:
+        total_out = {"suppressed": True, "over_headcount": True}
+    elif total.respondents >= k:
         total_out = _scope(total, sum(given) if given else None, layout, seen.dim_total,
                            seen.items_total, _reference_scores(ref.get("total"), k))
     else:
@@ -373,6 +400,9 @@ def build_report(
     groups_out = []
     for g in order if order != [None] else ():
         key = _json_key(g)
+        if g in over:
+            groups_out.append({"key": key, "suppressed": True, "over_headcount": True})
+            continue
         if g in seen.hidden:
             groups_out.append({"key": key, "suppressed": True})
             continue

@@ -11,7 +11,6 @@ from saas.db import Base, utcnow
 from saas.tenancy import TenantOwned
 
 DEFAULT_TENANT_SETTINGS = {
-    "impartial_decisions": False,
     "survey_min_group": 5,
     "certificate_number_format": "{prefix}-{year}-{seq:04d}",
     "certificate_prefix": "HMS",
@@ -108,8 +107,10 @@ class User(TenantOwned, Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        # The signed cookie holds the random id of a server-side session (auth.start_session), never the
+        # user id: ending the session row ends every copy of the cookie.
+        return getattr(self, "session_token", None)
 
 
 class UserRole(TenantOwned, Base):
@@ -169,3 +170,21 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """One signed-in browser: the cookie carries a random id, the database its SHA-256.
+
+    Platform-level like the user lookup at login (operators have no tenant).  A session ends server-side
+    when its row is revoked or expires, so a copied cookie stops working at logout, a password change or
+    reset, or when the user is disabled (``auth.end_sessions``).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -38,7 +38,6 @@ class TenantSettingsSchema(TenantSchema):
     class Meta:
         exclude = ("slug",)
 
-    impartial_decisions = fields.Boolean(load_default=False)
     certificate_prefix = fields.String(load_default="HMS", validate=validate.Regexp(r"^[A-ZÆØÅ0-9]{1,8}$", error="1–8 store bokstaver eller tall."))
     survey_min_group = fields.Integer(load_default=5, validate=validate.Range(min=5, max=50, error="Minst 5 (kan heves, aldri senkes)."))
     raw_answer_retention_days = fields.Integer(load_default=90, validate=validate.Range(min=0, max=3650, error="Mellom 0 og 3650 dager."))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from saas import auth
 from saas.audit.services import record
 from saas.db import utcnow
+from saas.jobs import enqueue, job
 from saas.mail import send_mail
 from saas.schemas import FieldErrors
 from saas.tenancy import bind_tenant, platform_access
@@ -85,22 +86,44 @@ def send_invitation(session: Session, tenant: Tenant, user: User) -> None:
               name=user.name, tenant_name=tenant.name, link=link, days=INVITE_VALID.days)
 
 
+MAX_EMAIL_LENGTH = 254
+
+
 def request_password_reset(session: Session, email: str) -> None:
-    """E-mail a reset link when the address belongs to an active user; silent otherwise."""
+    """Queue the reset e-mail for ``email``.  The request does the same for every address, known or not
+    (one job enqueued after the commit, no lookup), so neither its answer nor its time tells whether the
+    address has an account; the job looks the address up and mails only an active user."""
+    address = (email or "").strip().lower()[:MAX_EMAIL_LENGTH]
+    enqueue(session, send_password_reset, address, tenant_id=None)
+
+
+@job
+def send_password_reset(session: Session, email: str) -> None:
+    """Mail a new reset link to the active user with address ``email`` (older links stop working);
+    nothing for an unknown or disabled address."""
     with platform_access(session):
-        user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        user = session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
         if user is None or not user.active:
             return
         token = auth.create_one_time_token(session, user, "reset", RESET_VALID)
-    link = current_app.config["PUBLIC_BASE_URL"] + url_for("public.reset_password", token=token)
+    link = f"{current_app.config['PUBLIC_BASE_URL']}/password/reset/{token}"
     send_mail(session, user.email, "Tilbakestill passordet ditt", "reset", tenant_id=user.tenant_id,
               name=user.name, link=link, hours=int(RESET_VALID.total_seconds() // 3600))
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Set a new password and end every existing session of the user."""
-    user.password_hash = auth.hash_password(password)
+def end_everything(session: Session, user: User) -> None:
+    """End every session, API token and unused reset link of ``user`` (the password changed or the
+    account was disabled: whoever held any of them must prove themselves again)."""
     user.session_version += 1
+    auth.end_sessions(session, user)
+    auth.revoke_api_tokens(session, user)
+    auth.revoke_one_time_tokens(session, user, "reset")
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and end every session and API token of the user."""
+    user.password_hash = auth.hash_password(password)
+    end_everything(session, user)
     if user.tenant_id is not None:
         bind_tenant(session, user.tenant_id)
         record(session, user, "user.password_changed", user, "Passord endret")
@@ -111,7 +134,8 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise FieldErrors({"active": "Du kan ikke deaktivere deg selv."})
     user.active = active
-    user.session_version += 1
+    if not active:
+        end_everything(session, user)
     record(session, actor, "user.enabled" if active else "user.disabled", user, user.email)
     session.flush()
 

@@ -45,17 +45,25 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def invite():
-    values, errors = {"roles": []}, {}
+    # ?ekstern=1: a reviewer from outside (e.g. another provider) for decisions nobody here may take
+    # impartially; the user gets the reviewer role and nothing else.
+    external = request.args.get("ekstern") == "1"
+    values, errors = {"roles": ["reviewer"] if external else []}, {}
     if request.method == "POST":
-        values = dict(request.form, roles=request.form.getlist("roles"))
+        form = request.form.copy()
+        if external:
+            form.setlist("roles", ["reviewer"])
+        values = dict(form, roles=form.getlist("roles"))
         try:
-            data = load_form(UserSchema(), request.form)
+            data = load_form(UserSchema(), form)
             user = services.invite_user(current_session(), g.tenant, current_user, data)
         except FieldErrors as error:
-            return render_template("tenants/user_form.html", values=values, errors=error.errors, role_labels=ROLE_LABELS, new=True), 422
+            return render_template("tenants/user_form.html", values=values, errors=error.errors, role_labels=ROLE_LABELS, new=True,
+                                   external=external), 422
         flash(gettext("Invitasjon sendt til %(email)s.", email=user.email), "success")
         return redirect(url_for("tenants.users"))
-    return render_template("tenants/user_form.html", values=values, errors=errors, role_labels=ROLE_LABELS, new=True)
+    return render_template("tenants/user_form.html", values=values, errors=errors, role_labels=ROLE_LABELS, new=True,
+                           external=external)
 
 
 def _load_user(user_id: int) -> User:
@@ -115,7 +123,7 @@ def reinvite(user_id: int):
 # -- settings ------------------------------------------------------------------------------------------
 
 # Kept in Tenant.settings (JSON) rather than columns.
-SETTING_KEYS = ("impartial_decisions", "certificate_prefix", "survey_min_group", "raw_answer_retention_days",
+SETTING_KEYS = ("certificate_prefix", "survey_min_group", "raw_answer_retention_days",
                 "renewal_reminder_days")
 
 def _tenant_values(tenant) -> dict:
@@ -156,11 +164,17 @@ def account():
     session = current_session()
     errors = {}
     if request.method == "POST":
+        from saas import throttle
         from saas.auth import verify_password
 
+        # Counted like a login, per user: a stolen session can't be used to guess the password.
+        if not throttle.take_attempt(throttle.CURRENT_PASSWORD, str(current_user.id), ""):
+            return render_template("errors/error.html", code=429, message=gettext(
+                "For mange forsøk med feil passord. Vent noen minutter og prøv igjen.")), 429
         try:
             if not verify_password(current_user, request.form.get("current_password", "")):
                 raise FieldErrors({"current_password": gettext("Feil passord.")})
+            throttle.succeeded(throttle.CURRENT_PASSWORD, str(current_user.id), "")
             data = load_form(PasswordSchema(), request.form)
             if data["password"] != data["password_repeat"]:
                 raise FieldErrors({"password_repeat": gettext("Passordene er ikke like.")})

@@ -187,6 +187,8 @@ MESSAGES = (
     N_("Kan ikke være før første samtale."),
     N_("Må være tekst."),
     N_("Velg minst én rolle."),
+    N_("Velg en gruppe."),
+    N_("Velg mellom 1 og 500 koder."),
     # saas.certification.labels.class_label() and saas.certification.services.facts (an unused B-alt)
     N_("Klasse B"), N_("Klasse A"), N_("Klasse A+"), N_("Ingen klasse"), N_("Ikke brukt"),
 )

@@ -1,5 +1,5 @@
-"""A consultant publishes a survey in the browser; an employee answers it on a phone through the shared
-link, with no login, and the answers given so far survive leaving the page."""
+"""A consultant publishes a survey in the browser and prints one-time codes; an employee answers it on a phone
+through the shared link with a code, with no login, and the answers given so far survive leaving the page."""
 from __future__ import annotations
 
 import re
@@ -32,6 +32,19 @@ def publish_survey(page, base_url: str) -> str:
     return link
 
 
+def print_codes(page, department: str, count: int) -> list[str]:
+    """On the survey's page, make a sheet of one-time codes for ``department``; returns its codes and goes back."""
+    detail = page.url
+    page.locator("#f-code-group").select_option(label=department)
+    page.get_by_role("spinbutton", name="Antall koder").fill(str(count))
+    page.get_by_role("button", name="Lag kodeark").click()
+    expect(page.locator(".slip .code")).to_have_count(count)
+    screenshot(page, "survey-code-sheet")
+    codes = page.locator(".slip .code").all_inner_texts()
+    page.goto(detail)
+    return codes
+
+
 def answer_current_page(phone, position: int) -> None:
     """Tick the option at ``position`` (0 = first) of every question on the page (scales differ)."""
     for fieldset in phone.locator("fieldset").all():
@@ -40,14 +53,16 @@ def answer_current_page(phone, position: int) -> None:
 
 def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_server, page, phone_page):
     link = publish_survey(page, live_server)
+    code = print_codes(page, "Verksted (24 ansatte)", 3)[0]
     phone = phone_page
 
     phone.goto(link)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Trivsel på verkstedet")
     expect(phone.get_by_text("Undersøkelsen er anonym.")).to_be_visible()
     expect(phone.get_by_role("button", name="Logg ut")).to_have_count(0)  # nobody is logged in here
-    phone.get_by_label("Hvilken avdeling jobber du i?").select_option(label="Verksted")
+    phone.get_by_role("textbox", name="Svarkode").fill(code.lower())  # the department comes with the code
     phone.get_by_role("button", name="Start", exact=True).click()
+    expect(phone.get_by_text("Du svarer for avdeling: Verksted")).to_be_visible()
 
     progress = phone.locator(".steps")
     expect(progress).to_contain_text(re.compile(r"Side 1 av (\d+)"))
@@ -61,6 +76,7 @@ def test_an_employee_answers_a_survey_on_a_phone_through_the_shared_link(live_se
     # Leaving the page and opening the link again keeps what was answered (in this browser only).
     phone.goto(link)
     expect(phone.get_by_text("Svar du har begynt på, er hentet fram igjen")).to_be_visible()
+    phone.get_by_role("textbox", name="Svarkode").fill(code)  # the code itself is never kept in the browser
     phone.get_by_role("button", name="Start", exact=True).click()
     restored = phone.locator("fieldset", has=phone.get_by_text(first_question, exact=True))
     expect(restored.get_by_role("radio").nth(1)).to_be_checked()

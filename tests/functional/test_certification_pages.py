@@ -110,11 +110,7 @@ def test_a_consultant_proposes_and_a_reviewer_approves(client, db, w):
     assert count(db, Certificate) == 1
 
 
-def test_with_impartial_decisions_a_reviewer_who_worked_on_the_year_is_stopped(client, db, w):
-    with platform_access(db):
-        tenant = db.merge(w["tenant"])
-        tenant.settings = {**tenant.settings, "impartial_decisions": True}
-        db.commit()
+def test_a_reviewer_who_proposed_the_year_is_stopped_and_told_who_may_decide(client, db, w):
     login(client, w["both"])
     client.post(f"/t/bt/certification/years/{w['year_id']}/proposals", data={"cert_class": "A"})
     with platform_access(db):
@@ -122,8 +118,9 @@ def test_with_impartial_decisions_a_reviewer_who_worked_on_the_year_is_stopped(c
 
     body = page(client, w["year_id"]).get_data(as_text=True)
     assert "data-decide-blocked" in body and "foreslo klasse" in body and "Godkjenn og utsted" not in body
+    assert "Kan beslutte for dette året: Siri Sertifisør." in body
     response = client.post(f"/t/bt/certification/proposals/{proposal_id}/decision", data={"outcome": "approve"})
-    assert response.status_code == 422 and "upartiske beslutninger" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "ikke er upartisk" in response.get_data(as_text=True)
     assert count(db, Certificate) == 0 and count(db, CertificationDecision) == 0
 
 
@@ -306,3 +303,44 @@ def test_lists_and_the_yearly_run_never_show_another_tenants_companies(app, db, 
     with platform_access(db):
         b_ids = set(db.scalars(select(ClientCompany.id).where(ClientCompany.tenant_id == two_tenants["b"]["tenant"].id)))
     assert ids and not ids & b_ids
+
+
+def test_a_provider_whose_only_reviewer_worked_on_the_year_is_told_to_invite_an_external_reviewer(client, db, w):
+    """One person who consults, proposes and would decide: the page explains and links to the invitation of
+    an external reviewer, who gets the reviewer role only and may then decide."""
+    import re
+
+    from saas.tenants.models import OutboxMessage, User
+
+    with platform_access(db):
+        for user in db.scalars(select(User).where(User.tenant_id == w["tenant"].id)):
+            if user.id != w["both"].id:
+                user.active = False
+        admin = db.merge(w["both"])
+        from saas.tenants.models import UserRole
+        db.add(UserRole(user_id=admin.id, role="admin", tenant_id=admin.tenant_id))
+        db.commit()
+    login(client, w["both"])
+    client.post(f"/t/bt/certification/years/{w['year_id']}/proposals", data={"cert_class": "A"})
+
+    body = page(client, w["year_id"]).get_data(as_text=True)
+    assert "data-decide-external" in body and "Ingen hos dere kan beslutte dette året." in body
+    assert "/t/bt/users/new?ekstern=1" in body
+
+    form = client.get("/t/bt/users/new?ekstern=1").get_data(as_text=True)
+    assert "Inviter ekstern sertifiseringsansvarlig" in form and 'name="roles" value="consultant"' not in form
+    response = client.post("/t/bt/users/new?ekstern=1", data={"name": "Ekstern Revisor", "email": "ekstern@annen.example.no",
+                                                              "roles": ["admin", "consultant"]})
+    assert response.status_code == 302
+    with platform_access(db):
+        external = db.scalar(select(User).where(User.email == "ekstern@annen.example.no"))
+        assert {r.value for r in external.roles} == {"reviewer"}
+        link = re.search(r"http://localhost(/invite/\S+)", db.scalar(select(OutboxMessage.body).where(
+            OutboxMessage.to == "ekstern@annen.example.no"))).group(1)
+    client.post("/logout")
+    client.post(link, data={"password": "eksternt-passord-1", "password_repeat": "eksternt-passord-1"})
+    login(client, external, password="eksternt-passord-1")
+    with platform_access(db):
+        proposal_id = db.scalar(select(CertificationProposal.id))
+    response = client.post(f"/t/bt/certification/proposals/{proposal_id}/decision", data={"outcome": "approve"})
+    assert response.status_code == 302 and count(db, Certificate) == 1

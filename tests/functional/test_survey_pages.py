@@ -54,13 +54,27 @@ def _hidden_fields(html: str) -> dict:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
-def _answer_all(client, url: str, group: str | None, position: str = "1") -> tuple[object, dict]:
+def _codes(app, db, world, survey, count: int, group: str | None = None) -> list[str]:
+    """A printed sheet of ``count`` one-time codes (for ``group``), as staff would make it."""
+    from saas.surveys.services import distribution
+
+    bind_tenant(db, world["tenant"].id)
+    with app.test_request_context():
+        survey = db.get(Survey, survey.id)
+        group_id = next(g.id for g in survey.groups if g.name == group) if group else None
+        batch = distribution.issue_codes(db, world["consultant"], survey, count, TODAY, group_id=group_id)
+        codes = distribution.code_sheet(db, survey, batch)["codes"]
+    db.commit()
+    return codes
+
+
+def _answer_all(client, url: str, group: str | None, position: str = "1", code: str | None = None) -> tuple[object, dict]:
     """Walk the public pages like a respondent: start, answer each page, submit; returns the last response."""
     start = client.get(url)
     assert start.status_code == 200 and "Start" in start.get_data(as_text=True)
     assert start.headers["Cache-Control"] == "no-store"  # no answers from the back button on a shared device
     form = _hidden_fields(start.get_data(as_text=True))
-    form.update(nav="next", **({"group": group} if group else {}))
+    form.update(nav="next", **({"group": group} if group else {}), **({"code": code} if code else {}))
     response = client.post(url, data=form)
     while True:
         html = response.get_data(as_text=True)
@@ -79,11 +93,14 @@ def _answer_all(client, url: str, group: str | None, position: str = "1") -> tup
 
 def test_a_respondent_answers_every_page_without_logging_in_and_one_response_is_stored(app, db, world):
     survey = _open_survey(app, db, world, groups=[{"name": "Lager", "employee_count": 9}])
+    first_code, code = _codes(app, db, world, survey, 2, group="Lager")
     client = app.test_client()
     url = f"/s/{survey.public_token}"
-    first = client.post(url, data={**_hidden_fields(client.get(url).get_data(as_text=True)), "nav": "next", "group": str(survey.groups[0].id)})
+    first = client.post(url, data={**_hidden_fields(client.get(url).get_data(as_text=True)), "nav": "next",
+                                   "code": first_code.lower().replace("-", " ")})  # typed as people type
     assert "Side 1 av" in first.get_data(as_text=True) and 'role="progressbar"' in first.get_data(as_text=True)
-    response, form = _answer_all(client, url, str(survey.groups[0].id))
+    assert "Du svarer for avdeling: Lager" in first.get_data(as_text=True)
+    response, form = _answer_all(client, url, None, code=code)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/s/{survey.public_token}/takk")
     thanks = client.get(response.headers["Location"])
     assert "Takk for svaret" in thanks.get_data(as_text=True) and f'data-survey-done="{survey.id}"' in thanks.get_data(as_text=True)
@@ -96,7 +113,7 @@ def test_a_respondent_answers_every_page_without_logging_in_and_one_response_is_
 
 
 def test_the_answers_of_earlier_pages_ride_along_and_back_keeps_them(app, db, world):
-    survey = _open_survey(app, db, world)
+    survey = _open_survey(app, db, world, open_link=True)
     client = app.test_client()
     url = f"/s/{survey.public_token}"
     page1 = client.post(url, data={**_hidden_fields(client.get(url).get_data(as_text=True)), "nav": "next"}).get_data(as_text=True)
@@ -110,7 +127,8 @@ def test_the_answers_of_earlier_pages_ride_along_and_back_keeps_them(app, db, wo
 
 
 def test_choosing_no_group_is_asked_for_when_the_survey_has_groups(app, db, world):
-    survey = _open_survey(app, db, world, groups=[{"name": "Lager", "employee_count": 9}])
+    # On an open link (no code, so no group from an invitation) the respondent says which group.
+    survey = _open_survey(app, db, world, groups=[{"name": "Lager", "employee_count": 9}], open_link=True)
     client = app.test_client()
     url = f"/s/{survey.public_token}"
     response = client.post(url, data={**_hidden_fields(client.get(url).get_data(as_text=True)), "nav": "next"})

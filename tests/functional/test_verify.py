@@ -123,7 +123,7 @@ def test_the_search_needs_both_the_number_and_the_organisation_number(client, v)
 
     for response in (wrong_company, wrong_number):
         body = response.get_data(as_text=True)
-        assert response.status_code == 200 and "Fant ikke noe sertifikat" in body and v["code"] not in body
+        assert response.status_code == 200 and "Fant ikke noe gyldig sertifikat" in body and v["code"] not in body
     assert invalid.status_code == 422 and "gyldig organisasjonsnummer" in invalid.get_data(as_text=True)
     assert client.get("/verify").status_code == 200  # the empty form
 

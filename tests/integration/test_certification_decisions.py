@@ -10,6 +10,7 @@ from saas.audit.services import record
 from saas.certification import hooks, snapshot
 from saas.certification.demo import complete_year, previous_certificate
 from saas.certification.models import Attestation, Certificate, CertificateEvent, CertificationProposal
+from saas.certification import impartiality
 from saas.certification.services import Conflict, NotFound, Refused
 from saas.certification.services import decisions
 from saas.certification.services.facts import gather_facts, gather_facts_bulk, verdict_for_year
@@ -256,15 +257,9 @@ def test_only_reviewers_decide(ctx):
         decide(ctx, propose(ctx, "A"), actor=ctx["consultant"])
 
 
-# -- impartial decisions --------------------------------------------------------------------------------
+# -- impartial decisions: a rule, not a setting --------------------------------------------------------
 
-def _impartial(ctx):
-    ctx["tenant"].settings = {**ctx["tenant"].settings, "impartial_decisions": True}
-    ctx["db"].flush()
-
-
-def test_with_impartial_decisions_the_proposer_cannot_decide(ctx):
-    _impartial(ctx)
+def test_the_proposer_cannot_decide_whatever_their_roles(ctx):
     proposal = propose(ctx, "A", actor=ctx["both"])
 
     with pytest.raises(Refused, match="foreslo klasse"):
@@ -273,9 +268,30 @@ def test_with_impartial_decisions_the_proposer_cannot_decide(ctx):
     assert certificate is not None
 
 
-def test_without_impartial_decisions_the_proposer_may_decide(ctx):
-    _, certificate = decide(ctx, propose(ctx, "A", actor=ctx["both"]), actor=ctx["both"])
-    assert certificate is not None
+def test_an_admin_who_is_also_a_reviewer_cannot_decide_what_they_proposed_and_no_setting_changes_that(ctx):
+    admin = factories.make_user(ctx["db"], ctx["tenant"], roles=("admin", "reviewer"), name="Randi Admin")
+    ctx["tenant"].settings = {**ctx["tenant"].settings, "impartial_decisions": False}  # an old setting is inert
+    ctx["db"].flush()
+    proposal = propose(ctx, "A", actor=admin)
+
+    with pytest.raises(Refused, match="ikke er upartisk"):
+        decide(ctx, proposal, actor=admin)
+
+
+def test_the_clients_responsible_consultant_cannot_decide_even_without_work_on_the_year(ctx):
+    ctx["company"].consultant_id = ctx["both"].id
+    ctx["db"].flush()
+    proposal = propose(ctx, "A")  # proposed by the year's consultant, not by "both"
+
+    with pytest.raises(Refused, match="ansvarlig HMS-rådgiver for kunden"):
+        decide(ctx, proposal, actor=ctx["both"])
+    assert impartiality.conflicts(ctx["db"], ctx["year"], ctx["reviewer"]) == []
+
+
+def test_the_impartial_reviewers_of_a_year_are_those_without_ties(ctx):
+    proposal = propose(ctx, "A", actor=ctx["both"])
+    assert proposal is not None
+    assert [u.name for u in impartiality.impartial_reviewers(ctx["db"], ctx["year"])] == ["Siri Sertifisør"]
 
 
 @pytest.mark.parametrize("how", ["consultant", "action_item", "note", "evidence", "audit", "compliance", "a4"])

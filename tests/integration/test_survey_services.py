@@ -187,8 +187,10 @@ def test_an_open_survey_only_changes_title_intro_and_closing_date(db, world):
 
 def test_a_response_stores_answers_group_and_date_and_nothing_that_identifies(db, world):
     survey = make_survey(db, world, groups=[("Lager", 9)])
+    batch = distribution.issue_codes(db, world["consultant"], survey, 1, TODAY, group_id=survey.groups[0].id)
+    [code] = distribution.code_sheet(db, survey, batch)["codes"]
     link = answering.resolve(db, survey.public_token)
-    outcome = answering.submit(db, link, form_for(survey, group=str(survey.groups[0].id)), TODAY)
+    outcome = answering.submit(db, link, {**form_for(survey), "code": code}, TODAY)  # the group comes with the code
     assert outcome == answering.STORED
     row = db.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
     assert set(SurveyResponse.__table__.columns.keys()) == {"id", "tenant_id", "survey_id", "group_id", "submitted_on",
@@ -197,7 +199,7 @@ def test_a_response_stores_answers_group_and_date_and_nothing_that_identifies(db
 
 
 def test_a_double_submit_of_one_form_stores_one_response(db, world):
-    survey = make_survey(db, world)
+    survey = make_survey(db, world, open_link=True)
     link = answering.resolve(db, survey.public_token)
     form = form_for(survey)
     assert answering.submit(db, link, form, TODAY) == answering.STORED
@@ -250,7 +252,7 @@ def test_answers_are_refused_before_opening_after_closing_and_for_a_draft(db, wo
 
 
 def test_an_incomplete_form_is_refused_with_field_errors(db, world):
-    survey = make_survey(db, world, groups=[("Lager", 9)])
+    survey = make_survey(db, world, groups=[("Lager", 9)], open_link=True)
     link = answering.resolve(db, survey.public_token)
     with pytest.raises(FieldErrors) as error:
         answering.submit(db, link, {"nonce": answering.new_nonce(), "q_dem_1": "9", "group": "999999"}, TODAY)

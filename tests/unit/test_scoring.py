@@ -370,3 +370,16 @@ def test_property_no_shown_or_derivable_aggregate_covers_fewer_than_k(groups, k)
             item = f"{key}_{i}"
             a = {g: sum(r.get(item) is not None for r in rs) for g, rs in by_group.items()}
             _assert_no_leak(a, with_items, sum(a.values()), total_items, k)
+
+
+# -- more answers than people (issue 12: ballot stuffing on an open link) ---------------------------------------
+
+def test_a_group_with_more_answers_than_employees_is_hidden_and_so_is_the_total():
+    from saas.surveys.scoring import over_headcount
+
+    assert over_headcount({"Lager": 5, "Kontor": 12}, {"Lager": 3, "Kontor": 12}) == ({"Lager"}, True)
+    assert over_headcount({"Lager": 3, "Kontor": 12}, {"Lager": 3, "Kontor": 12}, 15) == (set(), False)
+    # Only the total over its headcount: the answers without a group are the ones that can't be checked.
+    assert over_headcount({"Lager": 3, None: 4}, {"Lager": 3}, 5) == ({None}, True)
+    assert over_headcount({None: 9}, {}, 8) == ({None}, True)  # an ungrouped survey: the total is all there is
+    assert over_headcount({"Lager": 40}, {"Lager": None}) == (set(), False)  # unknown headcount: nothing to check

@@ -16,5 +16,5 @@ def render_with_stripe(template: str, **context):
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' 'nonce-{nonce}' {js_origin}; frame-src {js_origin} https://hooks.stripe.com; "
         f"connect-src 'self' {api_origin}; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'")
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
     return response

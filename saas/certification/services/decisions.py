@@ -6,30 +6,22 @@ reason.  At decision time the rules are evaluated again on today's records: nobo
 above the eligible one.  The decision stores the class, the ruleset version, the facts as JSON and
 their SHA-256.
 
-Impartial decisions (tenant setting ``impartial_decisions``, seed 000 §7.5–7.6): the decider must not
-have been "involved in the certification process" of that year.  From the records, a person worked on
-a year when they (see ``worked_on``):
-  * are the year's consultant or opened the year;
-  * proposed a class for it (any proposal, also returned ones);
-  * created an action item, are responsible for one, or wrote a progress note on one;
-  * submitted a checklist of its physical mapping or safety rounds, or verified its physical mapping;
-  * uploaded or verified evidence of the year, or verified one of its compliance checks;
-  * gave its A4 attestation;
-  * appear in the audit log as the actor on the year or any of its mappings, safety rounds, risk
-    assessments, hazards, action items, compliance checks, checklists or evidence (creating, editing).
-The A+2 attestation is by definition the deciding person's own, so it does not count.
+Impartiality is a rule, not a setting (seed 000 §7.5–7.6, ISO/IEC 17021-1 5.2): whoever did the year's
+work, proposed it or is tied to the client cannot decide it, whatever their roles.  The rule is
+``impartiality.conflicts``; ``decide`` refuses with its reasons.  The A+2 attestation is by definition the
+deciding person's own, so it does not count.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from saas.audit.models import AuditEvent
 from saas.audit.services import record
-from saas.certification import labels, snapshot
+from saas.certification import impartiality, labels, snapshot
+from saas.certification.impartiality import worked_on  # noqa: F401  (callers of decisions.worked_on)
 from saas.certification.models import (Attestation, Certificate, CertificationDecision, CertificationProposal,
                                        ProposalStatus)
 from saas.certification.services import Conflict, NotFound, Refused
@@ -38,8 +30,7 @@ from saas.certification.services.facts import gather_facts
 from saas.clients import services as clients
 from saas.db import utcnow
 from saas.hms import rules
-from saas.hms.models import (ActionItem, ActionNote, CertificationYear, ChecklistRun, ComplianceCheck, Evidence, Hazard,
-                             PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
+from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, Tenant, User
 
@@ -183,8 +174,8 @@ def decide(session: Session, tenant: Tenant, actor: User, proposal_id: int, *, a
            today: date) -> tuple[CertificationDecision, Certificate | None]:
     """Approve (issue the certificate) or send back a waiting proposal, as of ``today``.
 
-    Raises NotFound, FieldErrors (sending back without a reason), Refused (not a reviewer, worked on the
-    year under impartial decisions, the class is above what the rules allow today, A+ without the
+    Raises NotFound, FieldErrors (sending back without a reason), Refused (not a reviewer, not impartial
+    (``impartiality.conflicts``), the class is above what the rules allow today, A+ without the
     decider's own A+2 attestation) or Conflict (already decided, or a certificate exists for the year).
     """
     _require(actor, (Role.REVIEWER,), "Bare en sertifiseringsansvarlig kan beslutte.")
@@ -193,11 +184,9 @@ def decide(session: Session, tenant: Tenant, actor: User, proposal_id: int, *, a
         raise FieldErrors({"reason": "Skriv hvorfor forslaget sendes tilbake."})
     proposal = _locked_proposal(session, proposal_id)
     year = session.scalar(select(CertificationYear).where(CertificationYear.id == proposal.year_id))
-    if tenant.setting("impartial_decisions"):
-        involved = worked_on(session, year).get(actor.id)
-        if involved:
-            raise Refused("Du kan ikke beslutte for dette året fordi du har arbeidet med det ("
-                          + "; ".join(involved) + "). Tilbyderen krever upartiske beslutninger.")
+    reasons = impartiality.conflicts(session, year, actor)
+    if reasons:
+        raise Refused(impartiality.refusal(reasons))
     facts = gather_facts(session, year.id, today)
     verdict = rules.evaluate(facts)
     wanted = rules.CertClass(proposal.cert_class)
@@ -227,58 +216,3 @@ def decide(session: Session, tenant: Tenant, actor: User, proposal_id: int, *, a
     record(session, actor, "certification.approved" if approve else "certification.returned", decision,
            f"{year.year}: klasse {wanted.value}" + (f" – {reason}" if reason else ""), year_id=year.id)
     return decision, certificate
-
-
-def worked_on(session: Session, year: CertificationYear) -> dict[int, list[str]]:
-    """Who worked on the year, by user id, with what they did (bokmål); see the module docstring."""
-    found: dict[int, list[str]] = {}
-
-    def add(user_id: int | None, what: str) -> None:
-        if user_id is not None and what not in found.setdefault(user_id, []):
-            found[user_id].append(what)
-
-    add(year.consultant_id, "HMS-rådgiver for året")
-    add(year.opened_by, "åpnet året")
-    for (user_id,) in session.execute(select(CertificationProposal.proposed_by).where(CertificationProposal.year_id == year.id)):
-        add(user_id, "foreslo klasse")
-    for row in session.execute(select(ActionItem.created_by, ActionItem.responsible_user_id).where(ActionItem.year_id == year.id)):
-        add(row.created_by, "opprettet tiltak")
-        add(row.responsible_user_id, "ansvarlig for tiltak")
-    notes = select(ActionNote.author_id).join(ActionItem, ActionItem.id == ActionNote.action_id).where(ActionItem.year_id == year.id)
-    for (user_id,) in session.execute(notes):
-        add(user_id, "skrev notat på tiltak")
-    for (user_id,) in session.execute(select(PhysicalMapping.verified_by).where(PhysicalMapping.year_id == year.id)):
-        add(user_id, "kontrollerte fysisk kartlegging")
-    for (user_id,) in session.execute(select(ChecklistRun.submitted_by).where(ChecklistRun.id.in_(_run_ids(year.id)))):
-        add(user_id, "fylte ut sjekkliste")
-    for row in session.execute(select(Evidence.uploaded_by, Evidence.verified_by).where(Evidence.year_id == year.id)):
-        add(row.uploaded_by, "lastet opp dokumentasjon")
-        add(row.verified_by, "kontrollerte dokumentasjon")
-    for (user_id,) in session.execute(select(ComplianceCheck.verified_by).where(ComplianceCheck.year_id == year.id)):
-        add(user_id, "kontrollerte krav i arbeidsmiljøloven")
-    for (user_id,) in session.execute(select(Attestation.by_user_id).where(Attestation.year_id == year.id, Attestation.kind == "a4")):
-        add(user_id, "bekreftet A4")
-    for (user_id,) in session.execute(select(AuditEvent.actor_id).where(_audit_on_year(year.id)).distinct()):
-        add(user_id, "registrerte eller endret arbeid i året")
-    return found
-
-
-def _run_ids(year_id: int):
-    return union(select(PhysicalMapping.run_id).where(PhysicalMapping.year_id == year_id),
-                 select(SafetyRound.run_id).where(SafetyRound.year_id == year_id))
-
-
-def _audit_on_year(year_id: int):
-    def on(model, ids) -> object:
-        return and_(AuditEvent.object_type == model.__name__, AuditEvent.object_id.in_(ids))
-
-    def of_year(model) -> object:
-        return on(model, select(model.id).where(model.year_id == year_id))
-
-    hazards = select(Hazard.id).join(RiskAssessment, RiskAssessment.id == Hazard.assessment_id).where(RiskAssessment.year_id == year_id)
-    return or_(
-        and_(AuditEvent.object_type == CertificationYear.__name__, AuditEvent.object_id == year_id),
-        *(of_year(m) for m in (PhysicalMapping, PsychosocialMapping, SafetyRound, RiskAssessment, ActionItem,
-                               ComplianceCheck, Evidence)),
-        on(Hazard, hazards), on(ChecklistRun, _run_ids(year_id)),
-    )

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from saas.certification import labels
 from saas.certification.models import Attestation, Certificate, CertificationDecision, CertificationProposal
 from saas.certification.services.certificates import certificate_dict
-from saas.certification.services.decisions import PENDING, PROPOSERS, get_year, worked_on
+from saas.certification import impartiality
+from saas.certification.services.decisions import PENDING, PROPOSERS, get_year
 from saas.certification.services.facts import verdict_for_year
 from saas.hms.rules import CertClass
 from saas.tenants.models import Role, Tenant, User
@@ -52,7 +53,6 @@ def year_page(session: Session, tenant: Tenant, user: User, year_id: int, today:
     eligible_rank = CertClass(verdict["eligible"]).rank if verdict["eligible"] else 0
     return page | dict(
         verdict=verdict,
-        impartial=bool(tenant.setting("impartial_decisions")),
         attestations=[dict(id=a.id, kind=a.kind, kind_label=labels.ATTESTATION_LABELS[a.kind], note=a.note, on=a.on,
                            by=names.get(a.by_user_id, ""), by_user_id=a.by_user_id) for a in attestations],
         proposals=proposals,
@@ -93,12 +93,15 @@ def _proposal(p: CertificationProposal, decision: CertificationDecision | None, 
 def _decide_box(session: Session, tenant: Tenant, user: User, year, pending: dict, verdict: dict) -> dict:
     """Whether this user may decide the waiting proposal, and if not, why (shown instead of the form)."""
     if not user.has_role(Role.REVIEWER):
-        return dict(allowed=False, reason="Forslaget venter på beslutning av en sertifiseringsansvarlig.")
-    if tenant.setting("impartial_decisions"):
-        involved = worked_on(session, year).get(user.id)
-        if involved:
-            return dict(allowed=False, reason="Du kan ikke beslutte for dette året fordi du har arbeidet med det ("
-                        + "; ".join(involved) + "). Tilbyderen krever upartiske beslutninger.")
+        others = [u.name for u in impartiality.impartial_reviewers(session, year)]
+        return dict(allowed=False, reason="Forslaget venter på beslutning av en sertifiseringsansvarlig.", others=others,
+                    invite_external=not others, can_invite=user.has_role(Role.ADMIN))
+    reasons = impartiality.conflicts(session, year, user)
+    if reasons:
+        others = [u.name for u in impartiality.impartial_reviewers(session, year)]
+        return dict(allowed=False, reason=impartiality.refusal(reasons), others=others,
+                    # Nobody in the tenant may decide: a small provider invites an outside reviewer.
+                    invite_external=not others, can_invite=user.has_role(Role.ADMIN))
     warnings = []
     eligible_rank = CertClass(verdict["eligible"]).rank if verdict["eligible"] else 0
     if not pending["b_alternative"] and CertClass(pending["cert_class"]).rank > eligible_rank:

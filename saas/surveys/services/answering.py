@@ -3,7 +3,13 @@
 No login and no tenant in the session: the token names the survey (and for a personal link the
 invitation), and the request is bound to the survey's tenant from there.  Nothing about a respondent is
 stored before the single submit, and what the submit stores is described in ``models.SurveyResponse``:
-the answers, the chosen group and the date.  No audit event is written here (it would hold an IP address).
+the answers, the group and the date.  No audit event is written here (it would hold an IP address).
+
+Every answer uses up one invitation: the personal link's, or on the shared link a printed one-time code
+typed on the first page.  The invitation is claimed by a conditional UPDATE in the transaction that
+inserts the response, and nothing links the two rows.  The group is the invitation's, so a group never
+gets more answers than invitations.  Only a survey made with an open link takes answers on the shared
+link without a code (its results say so).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from sqlalchemy.orm import Session
 from saas.auth import token_digest
 from saas.schemas import FieldErrors
 from saas.surveys import pages
+from saas.surveys.services import distribution
 from saas.surveys.models import Survey, SurveyInvitation, SurveyResponse
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
@@ -39,6 +46,12 @@ class Link:
     tenant: Tenant
     invitation_id: int | None
     responded: bool
+    group_id: int | None = None  # the personal invitation's group
+
+    @property
+    def needs_code(self) -> bool:
+        """The shared link of a survey without an open link: a one-time code comes first."""
+        return self.invitation_id is None and not self.survey.open_link
 
 
 def resolve(session: Session, token: str) -> Link | None:
@@ -58,7 +71,7 @@ def resolve(session: Session, token: str) -> Link | None:
         return None
     bind_tenant(session, survey.tenant_id)
     return Link(survey=survey, tenant=tenant, invitation_id=invitation.id if invitation else None,
-                responded=bool(invitation and invitation.responded))
+                responded=bool(invitation and invitation.responded), group_id=invitation.group_id if invitation else None)
 
 
 def state(survey: Survey, responded: bool, today: date) -> str:
@@ -71,6 +84,31 @@ def state(survey: Survey, responded: bool, today: date) -> str:
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Code:
+    invitation_id: int
+    group_id: int | None
+    code: str
+
+
+def check_code(session: Session, survey: Survey, raw: str | None) -> Code:
+    """The unused one-time code ``raw`` of ``survey``; FieldErrors {"code"} when it is unknown or used."""
+    code = distribution.normalize_code(raw)
+    invitation = session.scalar(select(SurveyInvitation).where(
+        SurveyInvitation.survey_id == survey.id, SurveyInvitation.kind == "code",
+        SurveyInvitation.token_hash == distribution.code_digest(survey.id, code))
+        .execution_options(populate_existing=True)) if code else None
+    if invitation is None:
+        raise FieldErrors({"code": "Ukjent kode. Skriv koden slik den står på lappen (10 tegn)."})
+    if invitation.responded:
+        raise FieldErrors({"code": "Denne koden er allerede brukt. Hver kode kan gi ett svar."})
+    return Code(invitation_id=invitation.id, group_id=invitation.group_id, code=code)
+
+
+def group_name(survey: Survey, group_id: int | None) -> str | None:
+    return next((g.name for g in survey.groups if g.id == group_id), None)
 
 
 def choose_group(survey: Survey, raw: str | None) -> tuple[int | None, bool]:
@@ -99,31 +137,41 @@ def check_submission(answers: dict, group_ok: bool, nonce: str) -> None:
 
 def submit(session: Session, link: Link, form, today: date) -> str:
     """Store the posted answers once; returns STORED, DUPLICATE (this form was already stored), USED (the
-    personal link was already used), CLOSED or NOT_YET.  Raises FieldErrors for an incomplete form.
+    personal link or code was already used), CLOSED or NOT_YET.  Raises FieldErrors for an incomplete form
+    or a missing, unknown or used code on the shared link.
 
-    Idempotent: a personal link is claimed by a conditional UPDATE and a shared-link form carries a
-    one-time nonce under a unique constraint, both in the transaction that inserts the response.  The
-    survey row is share-locked, so a response is either in the report built at closing or refused.
+    Idempotent: the invitation (personal link or code) is claimed by a conditional UPDATE and the form
+    carries a one-time nonce under a unique constraint, both in the transaction that inserts the response.
+    The survey row is share-locked, so a response is either in the report built at closing or refused.
     """
     survey = link.survey
     session.refresh(survey, ["status", "opens_on", "closes_on"], with_for_update={"read": True})
     version = survey.questionnaire_version.content
     answers = pages.parse_answers(form, version)
-    group_id, group_ok = choose_group(survey, form.get("group"))
     nonce = form.get("nonce", "")
-    check_submission(answers, group_ok, nonce)
     current = state(survey, False, today)
     if current != OPEN:
         return current
-    if link.invitation_id is not None:
+    invitation_id, fixed_group = link.invitation_id, link.group_id
+    if link.needs_code:
+        nonce_ok = NONCE.fullmatch(nonce or "")
+        code = check_code(session, survey, form.get("code")) if not nonce_ok or not _stored(session, nonce) else None
+        if code is None:  # this very form was stored a moment ago (a double click): nothing more to do
+            return DUPLICATE
+        invitation_id, fixed_group = code.invitation_id, code.group_id
+    if fixed_group is not None:
+        group_id, group_ok = fixed_group, True  # the invitation's group: answers can't be moved to another
+    else:
+        group_id, group_ok = choose_group(survey, form.get("group"))
+    check_submission(answers, group_ok, nonce)
+    if invitation_id is not None:
         claimed = session.execute(
-            update(SurveyInvitation).where(SurveyInvitation.id == link.invitation_id, SurveyInvitation.responded.is_(False))
+            update(SurveyInvitation).where(SurveyInvitation.id == invitation_id, SurveyInvitation.responded.is_(False))
             .values(responded=True).execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
             # A double click on a personal link: the first click's answers are stored under this nonce.
-            stored = session.scalar(select(SurveyResponse.id).where(SurveyResponse.submit_nonce == nonce))
-            return DUPLICATE if stored is not None else USED
+            return DUPLICATE if _stored(session, nonce) else USED
     try:
         with session.begin_nested():
             session.add(SurveyResponse(survey_id=survey.id, group_id=group_id, submitted_on=today, answers=answers,
@@ -132,3 +180,7 @@ def submit(session: Session, link: Link, form, today: date) -> str:
     except IntegrityError:
         return DUPLICATE
     return STORED
+
+
+def _stored(session: Session, nonce: str) -> bool:
+    return session.scalar(select(SurveyResponse.id).where(SurveyResponse.submit_nonce == nonce)) is not None

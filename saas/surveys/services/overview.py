@@ -17,6 +17,7 @@ def survey_page(session: Session, tenant: Tenant, user: User, survey: Survey, to
     return dict(
         survey=surveys.summary(session, tenant, survey, today),
         invitations=distribution.invitation_counts(session, survey, today) if survey.status != "closed" else None,
+        code_sheets=distribution.code_sheets(session, survey) if survey.status == "open" else [],
         qr=distribution.qr_svg(survey) if show_qr else "",
         mappings=work.year_mappings(session, survey) if user.is_staff else [],
         actions=work.survey_actions(session, survey),
@@ -28,5 +29,6 @@ def edit_values(survey: Survey) -> dict:
     groups = [dict(name=g.name, employee_count=g.employee_count) for g in survey.groups]
     return dict(title=survey.title, intro=survey.intro, opens_on=survey.opens_on.isoformat(),
                 closes_on=survey.closes_on.isoformat(), min_group=survey.min_group, shared_link=survey.shared_link,
+                open_link=survey.open_link,
                 questionnaire_id=survey.questionnaire_version.questionnaire_id,
                 groups=GroupLines()._serialize(groups, "groups", None))

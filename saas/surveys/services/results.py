@@ -28,6 +28,7 @@ NO_GROUP_NAME = "Vil ikke oppgi avdeling"
 COLOUR_LABELS = {"good": "God", "medium": "Middels", "bad": "Svak"}
 DIRECTION_LABELS = {"high_is_good": "høy score er bra", "high_is_bad": "høy score er belastende"}
 HIDDEN = "Skjult (færre enn {k} svar)"
+OVER = "Skjult (flere svar enn ansatte)"
 
 
 def reference_survey(session: Session, survey: Survey) -> Survey | None:
@@ -49,19 +50,36 @@ def build_report_for(session: Session, tenant: Tenant, survey: Survey, today: da
         invited: dict = {g.name: g.employee_count for g in survey.groups}
     else:
         responses = {None: []}
-        invited = {None: survey.invited_count or survey.year.company.employee_count or None}
+        invited = {None: survey.year.company.employee_count or survey.invited_count or None}
     for group_id, answers in session.execute(select(SurveyResponse.group_id, SurveyResponse.answers)
                                              .where(SurveyResponse.survey_id == survey.id)):
         responses[names.get(group_id) if survey.groups else None].append(answers)
     previous = reference_survey(session, survey)
     reference = previous.report["data"] if previous is not None and previous.report else None
     k = survey_k(tenant, survey)
+    headcount, total_headcount = _headcounts(survey)
     return {
         "built_on": today.isoformat(),
         "k": k,
+        "open_link": survey.open_link,
         "reference": dict(survey_id=previous.id, title=previous.title, year=previous.year.year) if reference else None,
-        "data": build_report(content, responses, invited, k, reference),
+        "data": build_report(content, responses, invited, k, reference, headcount, total_headcount),
     }
+
+
+def _headcounts(survey: Survey) -> tuple[dict, int | None]:
+    """The most answers each group (and the whole survey) can honestly have.
+
+    A group's headcount is fixed from publishing on (groups of an open survey never change), and with
+    invitations no group can get more of them than its headcount, so this only ever bites on an open link
+    (or links made before invitations were bound to groups).  For an ungrouped survey with invitations the
+    answers can't exceed the invitations; with an open link the company's headcount is the limit.
+    """
+    if survey.groups:
+        counts = [g.employee_count for g in survey.groups]
+        return ({g.name: g.employee_count for g in survey.groups},
+                sum(counts) if all(c is not None for c in counts) else None)
+    return {}, survey.year.company.employee_count if survey.open_link else None
 
 
 def _options(content: dict) -> dict[str, list[str]]:
@@ -72,7 +90,8 @@ def _scope_view(name: str, key, scope: dict, content: dict, k: int, company: dic
     """One scope as plain data; ``company`` (the whole company's scores) is None for the total itself."""
     is_total = company is None
     if scope.get("suppressed", True):
-        return dict(name=name, key=key, is_total=is_total, suppressed=True, dimensions=[], chart="")
+        return dict(name=name, key=key, is_total=is_total, suppressed=True, over_headcount=bool(scope.get("over_headcount")),
+                    dimensions=[], chart="")
     dim_info = {d["key"]: d for d in content["dimensions"]}
     items = {i["key"]: i for i in content["items"]}
     options = _options(content)
@@ -118,6 +137,7 @@ def results_view(survey: Survey, with_charts: bool = True) -> dict | None:
     scales = list(_options(content).values())
     legend = [" / ".join(dict.fromkeys(scale[i] for scale in scales if i < len(scale))) for i in range(max(map(len, scales)))]
     return dict(k=k, built_on=stored["built_on"], reference=stored.get("reference"), total=total, groups=groups,
+                open_link=bool(stored.get("open_link")),
                 legend=svg.option_legend(legend) if with_charts else "",
                 weak=[dict(key=d["key"], name=d["name"], score=d["score"], colour_label=d["colour_label"])
                       for d in total["dimensions"] if not d["suppressed"] and d["colour"] in ("bad", "medium")],
@@ -131,8 +151,8 @@ def export_rows(view: dict) -> list[dict]:
     rows = []
     for scope in [view["total"], *view["groups"]]:
         if scope["suppressed"]:
-            rows.append(dict(scope=scope["name"], dimension="", item="", respondents=hidden, n="", score="", reference="",
-                             distribution=""))
+            rows.append(dict(scope=scope["name"], dimension="", item="", respondents=OVER if scope.get("over_headcount") else hidden,
+                             n="", score="", reference="", distribution=""))
             continue
         for d in scope["dimensions"]:
             if d["suppressed"]:

@@ -99,6 +99,12 @@ def _check(tenant: Tenant, data: dict) -> None:
     names = [g["name"].strip().casefold() for g in data.get("groups") or []]
     if len(names) != len(set(names)):
         errors["groups"] = "To grupper har samme navn."
+    if data.get("open_link") and not data.get("shared_link", True):
+        errors["open_link"] = "En åpen lenke krever at felles lenke er slått på."
+    elif data.get("open_link") and any(g.get("employee_count") is None for g in data.get("groups") or []):
+        # Without a code anyone can answer any number of times: a group is shown only while its answers fit
+        # its headcount, so every group needs one.
+        errors["groups"] = "Med åpen lenke må hver gruppe ha antall ansatte (f.eks. «Lager; 12»)."
     if errors:
         raise FieldErrors(errors)
 
@@ -129,7 +135,7 @@ def create_survey(session: Session, actor: User, tenant: Tenant, data: dict) -> 
     survey = Survey(year_id=year.id, questionnaire_version=version, title=data["title"].strip(),
                     intro=data.get("intro") or "", opens_on=data["opens_on"], closes_on=data["closes_on"],
                     min_group=data.get("min_group"), shared_link=data.get("shared_link", True),
-                    public_token=secrets.token_urlsafe(32), created_by=actor.id)
+                    open_link=bool(data.get("open_link")), public_token=secrets.token_urlsafe(32), created_by=actor.id)
     session.add(survey)
     session.flush()
     _set_groups(session, survey, data.get("groups") or [])
@@ -153,6 +159,7 @@ def update_survey(session: Session, actor: User, tenant: Tenant, survey: Survey,
     survey.questionnaire_version = _pinned_version(session, data.get("questionnaire_id"))
     for key in ("opens_on", "closes_on", "min_group", "shared_link"):
         setattr(survey, key, data.get(key) if key != "shared_link" else data.get(key, True))
+    survey.open_link = bool(data.get("open_link"))
     survey.title, survey.intro = data["title"].strip(), data.get("intro") or ""
     _set_groups(session, survey, data.get("groups") or [])
     record(session, actor, "survey.updated", survey, survey.title)
@@ -231,6 +238,7 @@ def summary(session: Session, tenant: Tenant, survey: Survey, today: date | None
         id=survey.id, title=survey.title, intro=survey.intro, status=survey.status, status_label=STATUS_LABELS[survey.status],
         company_id=company.id, company_name=company.name, year=survey.year.year, year_id=survey.year_id,
         opens_on=survey.opens_on, closes_on=survey.closes_on, k=k, min_group=survey.min_group, shared_link=survey.shared_link,
+        open_link=survey.open_link,
         shared_url=survey_link(survey) if survey.shared_link and survey.status != "closed" else None,
         questionnaire=dict(id=version.questionnaire_id, title=version.questionnaire.title, version=version.number,
                            label=version.label),
@@ -248,7 +256,7 @@ def summary(session: Session, tenant: Tenant, survey: Survey, today: date | None
 def api_dump(session: Session, tenant: Tenant, survey: Survey) -> dict:
     data = summary(session, tenant, survey)
     keep = ("id", "title", "intro", "status", "company_id", "company_name", "year", "year_id", "opens_on", "closes_on",
-            "min_group", "k", "shared_link", "shared_url", "questionnaire", "invited_count", "results_available")
+            "min_group", "k", "shared_link", "open_link", "shared_url", "questionnaire", "invited_count", "results_available")
     out = {key: data[key] for key in keep}
     out["opens_on"], out["closes_on"] = data["opens_on"].isoformat(), data["closes_on"].isoformat()
     out["groups"] = [dict(g) for g in data["groups"]]

@@ -29,7 +29,7 @@ def _message(kind: str, survey=None, status: int = 200):
 
 
 def _page(link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str, nonce: str,
-          errors: dict | None = None, status: int = 200):
+          errors: dict | None = None, status: int = 200, code: str = "", fixed_group: int | None = None):
     survey = link.survey
     dims = {d["key"]: d for d in content["dimensions"]}
     scales = {s["key"]: [pages.text(o) for o in s["options"]] for s in content["scales"]}
@@ -45,6 +45,7 @@ def _page(link, content: dict, layout: list[list[str]], number: int, answers: di
         "surveys/answer_page.html", token=request.view_args["token"], number=number, total=len(layout),
         sections=sections, hidden=hidden, group=group, nonce=nonce, errors=errors or {},
         groups=[dict(id=str(x.id), name=x.name) for x in survey.groups], no_group=answering.NO_GROUP,
+        needs_code=link.needs_code, code=code, fixed_group=answering.group_name(survey, fixed_group),
         survey=dict(id=survey.id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
                     company=survey.year.company.name, k=survey_k(link.tenant, survey), items=len(content["items"])),
         answered=len(answers)), status
@@ -75,7 +76,7 @@ def answer(token: str):
     content = link.survey.questionnaire_version.content
     layout = pages.paginate(content)
     if request.method == "GET":
-        return _page(link, content, layout, 0, {}, "", answering.new_nonce())
+        return _page(link, content, layout, 0, {}, "", answering.new_nonce(), fixed_group=link.group_id)
     form = request.form
     answers = pages.parse_answers(form, content)
     group = form.get("group", "")
@@ -83,21 +84,32 @@ def answer(token: str):
     raw_page = form.get("page", "0")
     number = min(int(raw_page), len(layout)) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 4 else 0
     nav = form.get("nav", "next")
+    code, fixed_group = "", link.group_id
+    if link.needs_code and nav != "submit":
+        # The shared link without an open link: a valid unused code before any question.
+        try:
+            checked = answering.check_code(session, link.survey, form.get("code"))
+        except FieldErrors as error:
+            return _page(link, content, layout, 0, answers, group, nonce, error.errors, status=422,
+                         code=form.get("code", "")[:40])
+        code, fixed_group = checked.code, checked.group_id
+    state = dict(code=code, fixed_group=fixed_group)
     if nav == "submit":
         try:
             outcome = answering.submit(session, link, form, today)
         except FieldErrors as error:
-            back_to = 0 if "group" in error.errors else max(number, 1)
-            return _page(link, content, layout, back_to, answers, group, nonce, error.errors, status=422)
+            back_to = 0 if {"group", "code"} & set(error.errors) else max(number, 1)
+            return _page(link, content, layout, back_to, answers, group, nonce, error.errors, status=422,
+                         code=form.get("code", "")[:40], fixed_group=link.group_id)
         if outcome in (answering.STORED, answering.DUPLICATE):
             return redirect(url_for("survey_answer.thanks", token=token), 303)
         return _message(outcome, link.survey)
     if nav == "back":
-        return _page(link, content, layout, max(number - 1, 0), answers, group, nonce)
-    if number == 0 and not answering.choose_group(link.survey, group)[1]:
+        return _page(link, content, layout, max(number - 1, 0), answers, group, nonce, **state)
+    if number == 0 and fixed_group is None and not answering.choose_group(link.survey, group)[1]:
         return _page(link, content, layout, 0, answers, group, nonce,
-                     {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422)
-    return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce)
+                     {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422, **state)
+    return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce, **state)
 
 
 @answer_bp.get("/<token>/takk")

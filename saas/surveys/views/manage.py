@@ -12,7 +12,7 @@ from saas.clients.services import NotFound, visible_companies
 from saas.auth import staff_required
 from saas.db import current_session
 from saas.schemas import FieldErrors, load_form
-from saas.surveys.schemas import InvitationSchema, SurveyFormSchema, SurveyUpdateFormSchema
+from saas.surveys.schemas import CodeSheetSchema, InvitationSchema, SurveyFormSchema, SurveyUpdateFormSchema
 from saas.surveys.services import distribution, oslo_today, overview, surveys
 from saas.surveys.views import bp, member_required
 
@@ -138,7 +138,8 @@ def invite(survey_id: int):
     survey = survey_or_404(survey_id)
     try:
         data = load_form(InvitationSchema(), request.form)
-        result = distribution.invite(session, current_user, g.tenant, survey, distribution.parse_emails(data["emails"]), oslo_today())
+        result = distribution.invite(session, current_user, g.tenant, survey, distribution.parse_emails(data["emails"]), oslo_today(),
+                                     group_id=data.get("group_id"))
     except FieldErrors as error:
         return render_template("surveys/detail.html", errors=error.errors, values=dict(request.form),
                                **overview.survey_page(session, g.tenant, current_user, survey, oslo_today())), 422
@@ -148,6 +149,27 @@ def invite(survey_id: int):
         message += " " + ngettext("%(num)d hadde fått lenke fra før.", "%(num)d hadde fått lenke fra før.", result["skipped"])
     flash(message, "success")
     return redirect(url_for("surveys.detail", survey_id=survey.id) + "#distribusjon")
+
+
+@bp.route("/<int:survey_id>/codes", methods=["GET", "POST"])
+@member_required
+def codes(survey_id: int):
+    """POST makes a sheet of one-time codes for the shared link; GET ?batch=N prints sheet N again."""
+    session = current_session()
+    survey = survey_or_404(survey_id)
+    if request.method == "POST":
+        try:
+            data = load_form(CodeSheetSchema(), request.form)
+            batch = distribution.issue_codes(session, current_user, survey, data["count"], oslo_today(), group_id=data.get("group_id"))
+        except FieldErrors as error:
+            return render_template("surveys/detail.html", errors=error.errors, values=dict(request.form),
+                                   **overview.survey_page(session, g.tenant, current_user, survey, oslo_today())), 422
+        return redirect(url_for("surveys.codes", survey_id=survey.id, batch=batch))
+    batch = _int_arg("batch")
+    sheet = distribution.code_sheet(session, survey, batch) if batch and survey.status != "closed" else None
+    if sheet is None:
+        abort(404)
+    return render_template("surveys/code_sheet.html", survey=surveys.summary(session, g.tenant, survey), sheet=sheet)
 
 
 @bp.post("/<int:survey_id>/reminders")
