@@ -4,7 +4,7 @@ a stored file: every write, read, download and deletion goes through the functio
 
 Uploads follow the security facts in DOMAIN.md: an allow-list of types decided by the content's magic
 bytes (never the name), a size limit, a pixel limit read from an image's header before any decoding,
-PDFs without active content, images re-encoded without EXIF (GPS), generated storage names in a store
+PDFs without active content, images stripped of EXIF (GPS) without decoding them, generated storage names in a store
 that is never served, SHA-256 kept, and downloads only through an authorised view that streams the file
 with ``Content-Disposition: attachment`` and ``nosniff`` (checks in ``saas.upload_checks``).
 """
@@ -16,6 +16,7 @@ import logging
 import re
 import secrets
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -24,13 +25,11 @@ from flask import abort, current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from saas import storage_backends
+from saas import image_clean, storage_backends
 from saas.storage_backends import LocalStorage, MissingObject, S3Storage
 from saas.upload_checks import ALLOWED, EXTENSIONS, UploadRejected, sniff  # noqa: F401  (the upload interface)
 from saas import upload_checks
 
-# What a re-encoded image keeps of what Pillow read (see _strip_image_metadata).
-_KEPT_IMAGE_INFO = ("transparency", "icc_profile")
 KEY_PATTERN = re.compile(r"[0-9a-f]{4}/[0-9a-f]{32}\.[a-z]{3,4}")
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 
@@ -140,33 +139,22 @@ def validate_upload(data: bytes, filename: str) -> str:
 
 
 def _strip_image_metadata(data: bytes, kind: str) -> bytes:
-    """Re-encode the image so EXIF (GPS position, camera serials) and other metadata are gone.
+    """The image without EXIF (GPS position, camera serials), XMP, comments and text chunks.
 
-    The header was checked first (``validate_upload``), so the decode below is bounded by the pixel limit;
-    Pillow's own bomb limit is set to the same number for any other path into Pillow."""
-    from PIL import Image, ImageOps
+    No pixel is decoded (``saas.image_clean`` copies the image's own segments), so the work is one pass
+    over at most MAX_UPLOAD_BYTES whatever the picture's dimensions, and needs no job.  A JPEG keeps its
+    EXIF orientation as a one-tag EXIF block, so a photo taken sideways still shows upright."""
+    from PIL import Image
 
-    limit = max_image_pixels()
-    Image.MAX_IMAGE_PIXELS = limit
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.size[0] * image.size[1] > limit:  # never decode past the limit, whatever called us
-                raise UploadRejected(f"Bildet er for stort. Største tillatte størrelse er {limit // 1_000_000} megapiksler.")
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for
-            # Pillow writes some of what it read back out (a JPEG's comment, a PNG's ICC profile): keep only
-            # what the picture needs to look the same; comments and XMP can carry a position or a name.
-            image.info = {key: value for key, value in image.info.items() if key in _KEPT_IMAGE_INFO}
-            if kind == "jpeg" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            out = io.BytesIO()
-            # optimize=True on a large PNG tries every compression level: many seconds in a web worker.
-            image.save(out, format="PNG" if kind == "png" else "JPEG", quality=90,
-                       optimize=image.size[0] * image.size[1] <= 4_000_000)
-            return out.getvalue()
-    except UploadRejected:
-        raise
-    except Exception as error:  # Pillow raises many kinds for a broken image; all mean "not an image"
+        if kind == "png":
+            return image_clean.clean_png(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:  # the header and the EXIF block only
+                orientation = image.getexif().get(0x0112)
+        return image_clean.clean_jpeg(data, orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None)
+    except Exception as error:  # a broken structure, or Pillow failing on the header: not an image
         raise UploadRejected("Bildet kan ikke leses. Last opp en gyldig PNG- eller JPEG-fil.") from error
 
 

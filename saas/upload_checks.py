@@ -36,7 +36,7 @@ _HTML_MARKERS = (b"<html", b"<script", b"<!doctype", b"<svg", b"<body", b"<ifram
 # A PDF name: a slash and regular characters (PDF 32000-1 §7.3.5; whitespace and delimiters end it).
 _PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM = re.compile(rb"stream\r?\n")
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 # Deflating hidden streams is bounded: a small bomb must not cost more than this much memory or work.
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 MAX_STREAMS = 10_000
@@ -98,12 +98,26 @@ def _thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0")
 
 
+def _refuse_when_too_large(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise UploadRejected(
+            f"Bildet er for stort ({_thousands(width)} × {_thousands(height)} piksler). Største tillatte størrelse er "
+            f"{_megapixels(max_pixels)} megapiksler; lagre bildet i lavere oppløsning og prøv igjen.")
+
+
 def check_image_header(data: bytes, max_pixels: int) -> tuple[int, int]:
     """The image's (width, height) from its header, or UploadRejected when it is unreadable or has more
     than ``max_pixels`` pixels.  No pixel is decoded here, so a small file that would expand to gigabytes
     costs only the parse of its header."""
     from PIL import Image
 
+    from saas.image_clean import dimensions
+
+    stated = dimensions(data)  # a few bytes of the header, before Pillow looks at anything
+    if stated is not None:
+        _refuse_when_too_large(*stated, max_pixels)
+    # Pillow's own bomb guard (a warning past the limit, an error past twice it) for every other path.
+    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel count is judged below
@@ -115,10 +129,7 @@ def check_image_header(data: bytes, max_pixels: int) -> tuple[int, int]:
         raise UploadRejected("Bildet kan ikke leses. Last opp en gyldig PNG- eller JPEG-fil.") from error
     if width <= 0 or height <= 0:
         raise UploadRejected("Bildet kan ikke leses. Last opp en gyldig PNG- eller JPEG-fil.")
-    if width * height > max_pixels:
-        raise UploadRejected(
-            f"Bildet er for stort ({_thousands(width)} × {_thousands(height)} piksler). Største tillatte størrelse er "
-            f"{_megapixels(max_pixels)} megapiksler; lagre bildet i lavere oppløsning og prøv igjen.")
+    _refuse_when_too_large(width, height, max_pixels)
     return width, height
 
 
