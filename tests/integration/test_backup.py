@@ -171,6 +171,12 @@ def test_a_restore_over_data_is_refused_unless_forced(source, target, tmp_path):
     assert run(source, "backup", str(archive)).exit_code == 0
     refused = run(source, "restore", str(archive))
     assert refused.exit_code != 0 and "ikke tomt" in refused.output
+    source_url = source.config.get("MIGRATION_DATABASE_URL") or source.config["DATABASE_URL"]
+    before = rows_by_table(source_url)
+    source.extensions["saas.db"].engine.dispose()
+    forced = run(source, "restore", "--force", str(archive))
+    assert forced.exit_code == 0, forced.output
+    assert rows_by_table(source_url) == before
     assert run(target, "restore", str(archive)).exit_code == 0
     assert run(target, "restore", str(archive)).exit_code != 0  # once restored it is not empty any more
 
