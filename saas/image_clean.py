@@ -10,6 +10,7 @@ Only the standard library is used; callers turn ``BrokenImage`` into the product
 """
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 
@@ -21,6 +22,7 @@ class BrokenImage(ValueError):
 # -- JPEG --------------------------------------------------------------------------------------------
 
 _SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
+_SCAN_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 # Application segments the picture needs: JFIF (pixel density), an ICC colour profile, Adobe's colour
 # transform flag (CMYK and YCCK JPEGs look wrong without it).  Every other APPn is metadata.
 _KEPT_APP = ((0xE0, b"JFIF\x00"), (0xE2, b"ICC_PROFILE\x00"), (0xEE, b"Adobe"))
@@ -49,15 +51,10 @@ def clean_jpeg(data: bytes, orientation: int | None = None) -> bytes:
         if in_scan:
             # Entropy-coded data: 0xFF is followed by a stuffed 0x00 or a restart marker, else a marker starts.
             start = at
-            while True:
-                at = data.find(b"\xff", at)
-                if at == -1 or at + 1 >= size:
-                    raise BrokenImage("no EOI")
-                following = data[at + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    at += 1 if following == 0xFF else 2
-                    continue
-                break
+            found = _SCAN_MARKER.search(data, at)
+            if found is None:
+                raise BrokenImage("no EOI")
+            at = found.start()
             out.append(data[start:at])
             in_scan = False
         if at + 1 >= size or data[at] != 0xFF:
