@@ -232,3 +232,23 @@ def test_evidence_uploaded_by_a_client_lives_in_the_bucket_and_downloads_through
     login(client, two_tenants["b"]["admin"])
     assert client.get(f"/t/tenant-a/evidence/{rows[0].id}/download").status_code == 404
     assert client.get(f"/t/tenant-b/evidence/{rows[0].id}/download").status_code == 404
+
+
+def test_a_certificate_is_rendered_with_its_logo_from_the_bucket_and_stored_there(app, db, s3_url, monkeypatch):
+    from saas.certification import documents
+    from tests.integration.test_certificate_pdf import branded_tenant, certified_company, pdf_text, stored_pdf
+
+    monkeypatch.setitem(app.config, "STORAGE_URL", s3_url)
+    with app.app_context():
+        tenant = branded_tenant(db, slug="s3-tilbyder")  # logo and signature go to the bucket
+        _company, certificate = certified_company(db, tenant)
+        document_id = documents.render_and_store(db, certificate.id)
+        document, data = stored_pdf(db, certificate.id)
+        store = storage.backend()
+        assert document.id == document_id and isinstance(store, S3Storage)
+        assert set(store.keys()) == {tenant.logo_file, tenant.signature_file, document.file_key}
+        assert hashlib.sha256(data).hexdigest() == document.sha256 and "Fjellstø Rør og Varme AS" in pdf_text(data)
+        import pypdf
+
+        images = [image for page in pypdf.PdfReader(io.BytesIO(data)).pages for image in page.images]
+        assert len(images) >= 2, [i.name for i in images]  # the logo and the signature, read back from S3
