@@ -337,8 +337,11 @@ def restore(app, path: str | Path, force: bool = False, echo: Callable[[str], No
             raise BackupError(f"Radantallet stemmer ikke etter gjenoppretting (row counts differ): {wrong}")
         echo(f"Database: {sum(counts.values())} rader i {len(counts)} tabeller.")
         total = 0
+        members = {member.name: member for member in archive.getmembers()}  # getmember() scans: O(n) each
         for key, entry in expected.items():
-            member = archive.getmember(f"files/{key}")
+            member = members.get(f"files/{key}")
+            if member is None or not member.isfile():
+                raise BackupError(f"Filen {key} mangler i arkivet (missing from the archive).")
             with archive.extractfile(member) as source:
                 reader = _Hashing(source)
                 store.put_stream(key, reader)

@@ -210,17 +210,19 @@ def download_response(key: str, download_name: str, content_type: str, inline: b
     that is gone is a 404 (and an error in the log)."""
     store = backend()
     validate_key(key)
-    if not store.exists(key):
+    name = safe_display_name(download_name)
+    try:
+        if isinstance(store, LocalStorage):
+            if not store.exists(key):
+                raise MissingObject(key)
+            response = send_file(store.root / key, mimetype=content_type, as_attachment=not inline, download_name=name, max_age=0)
+        else:
+            stream, size = store.open(key)  # one GET: no separate existence check
+            response = send_file(stream, mimetype=content_type, as_attachment=not inline, download_name=name, max_age=0)
+            response.content_length = size
+    except MissingObject:
         current_app.logger.error("stored file %s is missing", key)
         abort(404)
-    if isinstance(store, LocalStorage):
-        response = send_file(store.root / key, mimetype=content_type, as_attachment=not inline,
-                             download_name=safe_display_name(download_name), max_age=0)
-    else:
-        stream, size = store.open(key)
-        response = send_file(stream, mimetype=content_type, as_attachment=not inline,
-                             download_name=safe_display_name(download_name), max_age=0)
-        response.content_length = size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
