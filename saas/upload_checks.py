@@ -185,14 +185,16 @@ def active_pdf_content(data: bytes) -> str | None:
     for marker in _HTML_MARKERS:
         if marker in lowered:
             return marker.decode().strip("<:")
-    hit = _names(data) & ACTIVE_PDF_NAMES
+    names = _names(data)
+    hit = names & ACTIVE_PDF_NAMES
     if hit:
         return sorted(hit)[0]
     for dictionary, inflated in _streams(data):
         object_stream = "ObjStm" in dictionary or {"N", "First"} <= dictionary
         if inflated is None:
-            if object_stream and "Filter" in dictionary:
-                return "ObjStm"  # objects behind an encoding this check does not read: refuse, not guess
+            if object_stream and ("Filter" in dictionary or "Encrypt" in names):
+                # objects behind encryption or an encoding this check does not read: refuse, not guess
+                return "Encrypt" if "Encrypt" in names else "ObjStm"
             continue
         # Images and fonts are binary; a stray "/JS" in their bytes means nothing.  Object streams and
         # anything that reads as text (scripts, XML forms, content) are checked.
@@ -207,6 +209,11 @@ def active_pdf_content(data: bytes) -> str | None:
 
 
 def check_pdf(data: bytes) -> None:
-    """Raise UploadRejected when the PDF carries scripts, actions, embedded files or HTML."""
-    if active_pdf_content(data) is not None:
+    """Raise UploadRejected when the PDF carries scripts, actions, embedded files or HTML, or hides its
+    objects behind encryption so that this cannot be checked."""
+    found = active_pdf_content(data)
+    if found == "Encrypt":
+        raise UploadRejected("PDF-filen er kryptert (passordbeskyttet) og kan ikke kontrolleres. Lagre den uten "
+                             "beskyttelse (for eksempel med «Skriv ut til PDF») og last den opp på nytt.")
+    if found is not None:
         raise UploadRejected("PDF-filen inneholder aktivt innhold (skript, handlinger, innebygde filer eller HTML) og kan ikke lastes opp.")

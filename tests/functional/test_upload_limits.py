@@ -237,3 +237,11 @@ def test_a_zip_bomb_stream_is_refused_without_inflating_it_whole(monkeypatch):
     with Peak() as peak, pytest.raises(UploadRejected, match="for kompleks"):
         upload_checks.check_pdf(bomb)
     assert peak.python_bytes < 12 * MB
+
+
+def test_an_encrypted_pdf_whose_objects_cannot_be_read_is_refused_with_its_own_message():
+    hidden = b"<< /Type /ObjStm /N 1 /First 5 /Length 16 >>\nstream\n" + bytes(range(200, 216)) + b"\nendstream"
+    encrypted = pdf(CATALOG, hidden, b"<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>").replace(
+        b"trailer << /Root 1 0 R >>", b"trailer << /Root 1 0 R /Encrypt 3 0 R >>")
+    with pytest.raises(UploadRejected, match="kryptert"):
+        upload_checks.check_pdf(encrypted)
