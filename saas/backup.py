@@ -350,4 +350,24 @@ def restore(app, path: str | Path, force: bool = False, echo: Callable[[str], No
                 raise BackupError(f"Filen {key} i arkivet er skadet (SHA-256 stemmer ikke) (file is corrupt).")
             total += reader.size
     echo(f"Filer: {len(expected)} ({total} byte).")
+    if not _at_head(url):
+        echo("Skjemaet er eldre enn denne versjonen av produktet: kjør `saas db upgrade` før start.")
     return Summary(database=kind, tables=counts, files=len(expected), bytes=total)
+
+
+def _at_head(url: str) -> bool:
+    """True when the restored schema is at this code's newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from saas.migrate import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except Exception:  # no alembic_version table: not a schema this product made
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
