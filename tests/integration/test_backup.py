@@ -209,3 +209,39 @@ def test_a_backup_as_a_role_under_row_level_security_is_refused_not_silently_emp
     finally:
         app.extensions["saas.db"].engine.dispose()
         drop_database(url)
+
+
+@pytest.mark.postgres
+def test_an_owner_role_that_is_not_a_superuser_backs_up_and_restores(tmp_path):
+    """The production shape: a non-superuser role with BYPASSRLS owns the tables and runs backup and restore."""
+    role = f"saas_test_owner_{os.getpid()}_{secrets.token_hex(2)}"
+    names = [f"saas_test_owner_src_{os.getpid()}_{secrets.token_hex(3)}", f"saas_test_owner_dst_{os.getpid()}_{secrets.token_hex(3)}"]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    base = PG_ADMIN_URL.replace("//postgres@", f"//{role}@").rsplit("/", 1)[0]
+    apps = []
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB"))
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}" OWNER {role}'))
+        from saas.migrate import upgrade
+
+        upgrade(f"{base}/{names[0]}")
+        for name, folder in zip(names, ("source-files", "target-files")):
+            apps.append(create_app(app_config(f"{base}/{name}", tmp_path / name, STORAGE_URL=f"file://{tmp_path / folder}")))
+        populate(apps[0])
+        archive = tmp_path / "eier.tar"
+        made = run(apps[0], "backup", str(archive))
+        assert made.exit_code == 0, made.output
+        restored = run(apps[1], "restore", str(archive))
+        assert restored.exit_code == 0, restored.output
+        assert rows_by_table(f"{base}/{names[1]}") == rows_by_table(f"{base}/{names[0]}")
+        assert files_by_hash(apps[1]) == files_by_hash(apps[0]) and len(files_by_hash(apps[0])) == 8
+    finally:
+        for app in apps:
+            app.extensions["saas.db"].engine.dispose()
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
