@@ -4,9 +4,10 @@ a stored file: every write, read, download and deletion goes through the functio
 
 Uploads follow the security facts in DOMAIN.md: an allow-list of types decided by the content's magic
 bytes (never the name), a size limit, a pixel limit read from an image's header before any decoding,
-PDFs without active content, images stripped of EXIF (GPS) without decoding them, generated storage names in a store
-that is never served, SHA-256 kept, and downloads only through an authorised view that streams the file
-with ``Content-Disposition: attachment`` and ``nosniff`` (checks in ``saas.upload_checks``).
+PDFs without active content (checks in ``saas.upload_checks``), images stripped of EXIF (GPS) without
+decoding them (``saas.image_clean``), generated storage names in a store that is never served, SHA-256
+kept, and downloads only through an authorised view that streams the file with
+``Content-Disposition: attachment`` and ``nosniff``.
 """
 from __future__ import annotations
 
@@ -25,10 +26,9 @@ from flask import abort, current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from saas import image_clean, storage_backends
+from saas import image_clean, storage_backends, upload_checks
 from saas.storage_backends import LocalStorage, MissingObject, S3Storage
 from saas.upload_checks import ALLOWED, EXTENSIONS, UploadRejected, sniff  # noqa: F401  (the upload interface)
-from saas import upload_checks
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{4}/[0-9a-f]{32}\.[a-z]{3,4}")
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
