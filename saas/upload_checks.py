@@ -23,8 +23,8 @@ ALLOWED = {
 EXTENSIONS = {"pdf": "pdf", "png": "png", "jpeg": "jpg", "docx": "docx", "xlsx": "xlsx"}
 _NAME_EXT = {"pdf": {"pdf"}, "png": {"png"}, "jpeg": {"jpg", "jpeg"}, "docx": {"docx"}, "xlsx": {"xlsx"}}
 
-# A PDF is refused when any of these names appears, in the file or in any of its (deflated) streams, after
-# #xx escapes are decoded: scripts, actions that run on open or on events, launching programs, files
+# A PDF is refused when any of these names appears in its syntax, its object streams or its text streams,
+# after #xx escapes are decoded: scripts, actions that run on open or on events, launching programs, files
 # riding inside, Flash/3D media and XML forms (which carry their own scripts).
 ACTIVE_PDF_NAMES = frozenset({
     "JS", "JavaScript", "Launch", "EmbeddedFile", "EmbeddedFiles", "AA", "RichMedia", "RichMediaContent",
@@ -41,7 +41,7 @@ _DELIMITERS = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"
 _PDF_NAME = re.compile(rb"/([^" + _DELIMITERS + rb"]+)")
 _ACTIVE_NAME = re.compile(rb"/(" + b"|".join(sorted((n.encode() for n in ACTIVE_PDF_NAMES), key=len, reverse=True))
                           + rb")(?=[" + _DELIMITERS + rb"]|\Z)")
-_ESCAPED_NAME = re.compile(rb"/([^#" + _DELIMITERS + rb"]*#[0-9A-Fa-f]{2}[^" + _DELIMITERS + rb"]*)")
+_ESCAPED_NAME = re.compile(rb"/([^" + _DELIMITERS + rb"]*?#[0-9A-Fa-f]{2}[^" + _DELIMITERS + rb"]*)")
 _TEXT_BYTES = bytes([9, 10, 11, 12, 13]) + bytes(range(32, 127))
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # Deflating hidden streams is bounded: a small bomb must not cost more than this much memory or work.
