@@ -54,6 +54,13 @@ def _development_secret(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} må være et positivt heltall ({name} must be a positive integer).")
+    return int(raw)
+
+
 def _storage_url(url: str | None) -> str | None:
     if url and not url.startswith(("file://", "s3://")):
         raise ConfigError("STORAGE_URL må begynne med file:// eller s3:// (STORAGE_URL must start with file:// or s3://).")
@@ -92,7 +99,7 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "STORAGE_DIR": str(storage),
         "STORAGE_URL": _storage_url(env.get("STORAGE_URL") or None),
         "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
-        "MAX_IMAGE_PIXELS": int(env.get("MAX_IMAGE_PIXELS") or 40_000_000),
+        "MAX_IMAGE_PIXELS": _positive_int(env, "MAX_IMAGE_PIXELS", 40_000_000),
         "BRREG_URL": env.get("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api").rstrip("/"),
         "BRREG_TIMEOUT": float(env.get("BRREG_TIMEOUT", "4")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or (redis_url or "memory://"),
