@@ -1,4 +1,4 @@
-"""The ``saas`` command: serve, demo data, tenants, users, tokens, migrations, worker."""
+"""The ``saas`` command: serve, demo data, tenants, users, tokens, migrations, worker, backup and restore."""
 from __future__ import annotations
 
 import click
@@ -219,6 +219,37 @@ def schedule():
     from saas.scheduler import run_forever
 
     run_forever(current_app._get_current_object())
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(path):
+    """Write every tenant's rows and every stored file to the archive PATH (a tar file)."""
+    from saas.backup import BackupError, backup as make_backup
+
+    try:
+        summary = make_backup(current_app._get_current_object(), path, echo=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    for key in summary.skipped:
+        click.echo(f"Hoppet over {key}: ikke en fil produktet har lagret.", err=True)
+    click.echo(f"Sikkerhetskopi skrevet til {path}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="restore over a database or store that is not empty")
+@with_appcontext
+def restore(path, force):
+    """Restore the archive PATH into a fresh database and an empty store (checks every SHA-256)."""
+    from saas.backup import BackupError, restore as run_restore
+
+    try:
+        run_restore(current_app._get_current_object(), path, force=force, echo=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Gjenopprettet fra {path}.")
 
 
 def register_cli(app) -> None:

@@ -25,6 +25,9 @@ SETTINGS = (
     ("MAIL_FROM", "noreply@hms-sertifikat.local", "sender address"),
     ("SMTP_URL", None, "smtp://user:pass@host:587 to send real e-mail; without it mail goes to the outbox"),
     ("STORAGE_DIR", "instance/files", "where uploaded files and PDFs are stored (outside any served folder)"),
+    ("STORAGE_URL", None, "`file:///srv/saas/files` (the local disk, default STORAGE_DIR) or `s3://bucket/prefix?endpoint_url=https://…&region=…` (credentials from the AWS_* variables)"),
+    ("MIGRATION_DATABASE_URL", None, "the owner role's URL for migrations and `saas backup`/`restore`; defaults to DATABASE_URL"),
+    ("MAX_IMAGE_PIXELS", "40000000", "largest uploaded image, in pixels, checked from the header before decoding"),
     ("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api", "Enhetsregisteret API base"),
     ("RATELIMIT_STORAGE_URI", None, "Flask-Limiter storage; defaults to REDIS_URL, else memory"),
     ("LOGIN_RATE_LIMIT", "10 per 5 minutes", "failed-login limit per e-mail address and client"),
@@ -49,6 +52,19 @@ def _development_secret(instance: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} må være et positivt heltall ({name} must be a positive integer).")
+    return int(raw)
+
+
+def _storage_url(url: str | None) -> str | None:
+    if url and not url.startswith(("file://", "s3://")):
+        raise ConfigError("STORAGE_URL må begynne med file:// eller s3:// (STORAGE_URL must start with file:// or s3://).")
+    return url
 
 
 def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> dict:
@@ -81,6 +97,9 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@hms-sertifikat.local"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         "STORAGE_DIR": str(storage),
+        "STORAGE_URL": _storage_url(env.get("STORAGE_URL") or None),
+        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
+        "MAX_IMAGE_PIXELS": _positive_int(env, "MAX_IMAGE_PIXELS", 40_000_000),
         "BRREG_URL": env.get("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api").rstrip("/"),
         "BRREG_TIMEOUT": float(env.get("BRREG_TIMEOUT", "4")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or (redis_url or "memory://"),

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 from datetime import date, timedelta
 
 import segno
@@ -158,17 +156,8 @@ def document_key(certificate: Certificate) -> str:
 
 
 def _write_file(key: str, data: bytes) -> None:
-    """Write ``data`` under ``key`` atomically, first removing temporary files a killed writer left."""
-    path = storage.root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f"{path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    tmp = path.parent / f"{path.name}.{secrets.token_hex(4)}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` under ``key`` in the store (atomically; a retry replaces what a killed writer left)."""
+    storage.put(key, data)
 
 
 def render_and_store(session: Session, certificate_id: int) -> int | None:
