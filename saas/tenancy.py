@@ -7,8 +7,9 @@
 * With no tenant bound, a query that touches tenant data fails closed (``TenantNotBound``).
 * ``platform_access(session)`` is the one explicit, greppable bypass, for platform-level work
   (login lookups, the operator's pages, jobs that fan out over tenants, migrations).
-* On PostgreSQL the same rule is enforced a second time by row-level security (FORCE), reading the
-  transaction-local settings ``app.tenant_id`` and ``app.platform`` kept in step here.
+* On PostgreSQL the same rule is enforced a second time by row-level security (FORCE).  The scope kept in
+  step here (the bound tenant, platform access or neither) is *sealed* for the transaction by
+  ``saas_private.enter_scope`` (saas/rls.sql), never set as a bare setting: see ``platform_access``.
 """
 from __future__ import annotations
 
@@ -79,7 +80,16 @@ def bind_tenant(session: Session, tenant_id: int | None) -> None:
 
 @contextmanager
 def platform_access(session: Session) -> Iterator[Session]:
-    """The one bypass of tenant scoping.  Use only for platform-level work."""
+    """The one bypass of tenant scoping.  Use only for platform-level work.
+
+    On PostgreSQL this does not rest on a setting any session could ``SET app.platform = 'on'``: the
+    runtime role's policies believe a scope only when it carries a seal that ``saas_private.enter_scope``
+    wrote, and that function writes one only for a caller who presents the application's proof (derived
+    from SECRET_KEY; the database keeps just its hash, in a table the runtime role cannot read).  The seal
+    covers this backend and this transaction, so a seal read by an injected statement is worthless in any
+    other transaction, and a leaked DATABASE_URL alone reads nothing.  The scope stays in the request's own
+    transaction (no second connection), so work done under platform access commits or rolls back with it.
+    """
     session.info["platform"] = session.info.get("platform", 0) + 1
     _sync_database_settings(session)
     try:

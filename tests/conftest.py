@@ -2,8 +2,9 @@
 and a savepoint transaction per test.
 
 SAAS_TEST_DB=postgres|sqlite forces a backend; TEST_PG_ADMIN_URL names a superuser connection used only
-to create the test role and database.  The application itself connects as a non-superuser role, so
-PostgreSQL row-level security applies to it.
+to create the test roles and databases.  As in production, migrations run as an owner role
+(``PG_OWNER``) and the application connects as a runtime role (``PG_ROLE``) that owns nothing and holds
+only the grants ``saas db upgrade`` makes, so PostgreSQL row-level security applies to it.
 """
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from saas.app import create_app
+from saas.db import scope_proof
 from saas.migrate import upgrade
 from saas.tenancy import bind_tenant, platform_access
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_ROLE = "saas_test_app"
+PG_OWNER = "saas_test_owner"
+PG_ROLE = "saas_test_runtime"
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-production"
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -57,23 +62,43 @@ def pytest_report_header(config):
     return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}"
 
 
+def _ensure_role(conn, role: str) -> None:
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+        return
+    try:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
+    except (ProgrammingError, IntegrityError):  # another test process created it a moment ago
+        pass
+
+
+def role_url(url: str, role: str) -> str:
+    """``url`` with its user replaced by ``role`` (trust authentication on the test server)."""
+    return re.sub(r"//[^@/]+@", f"//{role}@", url)
+
+
+def owner_url(url: str) -> str:
+    """The migration (owner) role's URL of a database made by ``create_database``."""
+    return role_url(url, PG_OWNER)
+
+
 def create_database(name: str) -> str:
-    """A fresh, migrated database; returns the application's URL for it."""
+    """A fresh database migrated as the owner role; returns the application's (runtime role's) URL."""
     if BACKEND == "postgres":
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PG_ROLE}).scalar():
-                conn.execute(text(f"CREATE ROLE {PG_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            for role in (PG_OWNER, PG_ROLE):
+                _ensure_role(conn, role)
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_ROLE}'))
+            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
         admin.dispose()
-        url = re.sub(r"//[^@/]+@", f"//{PG_ROLE}@", PG_ADMIN_URL).rsplit("/", 1)[0] + f"/{name}"
+        url = role_url(PG_ADMIN_URL, PG_ROLE).rsplit("/", 1)[0] + f"/{name}"
+        upgrade(owner_url(url), runtime_url=url, scope_proof=scope_proof(SECRET_KEY))
     else:
         path = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"{name}-{os.getpid()}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-    upgrade(url)
+        upgrade(url)
     return url
 
 
@@ -92,7 +117,7 @@ def drop_database(url: str) -> None:
 def app_config(url: str, tmp_path: Path, **extra) -> dict:
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
+        "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": url,
         "JOBS_MODE": "sync",
         "STORAGE_DIR": str(tmp_path / "files"),
