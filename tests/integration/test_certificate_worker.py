@@ -26,7 +26,7 @@ from saas.certification.models import Certificate
 from saas.tenancy import bind_tenant
 from tests import factories
 from tests.conftest import REDIS_URL as TEST_REDIS_URL
-from tests.conftest import app_config, create_database, drop_database
+from tests.conftest import SECRET_KEY, app_config, create_database, drop_database
 
 pytestmark = [pytest.mark.redis]
 # A Redis database of its own: the other worker test empties the shared one when it starts.
@@ -83,7 +83,7 @@ def _issue_and_enqueue(app) -> tuple[int, int]:
 
 
 def _worker_env(app, tmp_path, **extra) -> dict:
-    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL,
+    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL,
             "JOBS_MODE": "rq", "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
             "PUBLIC_BASE_URL": "http://localhost", **extra}
 

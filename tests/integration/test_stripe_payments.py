@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from saas.billing import gateway
 from saas.billing.models import Invoice, Payment, StripeEvent
 from saas.billing.services import invoices, payments, settings
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, platform_access
 from tests import factories
 from tests.integration.conftest_stripe import *  # noqa: F401,F403  (localstripe, stripe_app, live_server, helpers)
 from tests.integration.conftest_stripe import (CONNECT_ACCOUNT, PLATFORM_WEBHOOK_SECRET, TENANT_KEY, TENANT_WEBHOOK_SECRET,
@@ -71,6 +71,9 @@ def _count(app, model, tenant_id=None, **where) -> int:
         query = select(func.count()).select_from(model)
         for key, value in where.items():
             query = query.where(getattr(model, key) == value)
+        if tenant_id is None:  # platform-level rows (the Stripe event log)
+            with platform_access(session):
+                return session.scalar(query)
         return session.scalar(query)
     finally:
         session.close()
@@ -239,7 +242,8 @@ def test_a_connect_payment_event_names_the_account_and_pays_that_tenants_invoice
     assert _invoice(stripe_app, world).state == "paid"
     session = _session(stripe_app)
     try:
-        row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == json.loads(recorded)["id"]))
+        with platform_access(session):
+            row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == json.loads(recorded)["id"]))
         assert row.account == world["account"] and row.processed_at is not None and "paid" in row.outcome
     finally:
         session.close()
