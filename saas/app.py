@@ -1,7 +1,6 @@
 """The application factory: reads as the table of contents of the product."""
 from __future__ import annotations
 
-import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,7 +20,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(resource_path("templates")), instance_path=str(root / "instance"))
     app.config.update(load_config(root=root))
     app.config.update(overrides or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config["MIGRATION_DATABASE_URL"] = app.config.get("MIGRATION_DATABASE_URL") or app.config["DATABASE_URL"]
+    _init_observability(app)
 
     _init_database(app)
     _init_extensions(app)
@@ -33,6 +33,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _init_observability(app: Flask) -> None:
+    from saas.observability import configure_logging, init_proxy_fix, init_request_ids, init_sentry
+
+    configure_logging(app)
+    init_request_ids(app)
+    init_proxy_fix(app)
+    init_sentry(app)
 
 
 def _init_database(app: Flask) -> None:
