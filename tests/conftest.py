@@ -160,6 +160,15 @@ def db(app):
     original = database.sessionmaker
     database.sessionmaker = database.make_sessionmaker(connection, join_transaction_mode="create_savepoint")
     session = database.sessionmaker()
+    if connection.dialect.name == "postgresql":
+        from saas.tenancy import _sync_database_settings
+
+        @event.listens_for(session, "do_orm_execute")
+        def _reseal_scope(state):
+            # Requests in the test run on this same connection and transaction and leave their own row-level
+            # security scope sealed on it: seal this session's scope again before each of its statements.
+            _sync_database_settings(state.session)
+
     try:
         yield session
     finally:
@@ -227,7 +236,7 @@ def count_queries(app):
         engine = app.extensions["saas.db"].engine
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG")):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG", "SELECT SAAS_PRIVATE.ENTER_SCOPE")):
                 counter.count += 1
                 counter.statements.append(statement)
 
