@@ -12,9 +12,12 @@ import os
 import re
 import socket
 from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
@@ -50,8 +53,89 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
 
 
+# -- the clock -----------------------------------------------------------------------------------------
+#
+# SAAS_TEST_FROZEN_TIME runs every test at one instant (the clock then ticks on from it): "HH:MM" is that
+# time in Oslo on Oslo's date today, anything else an ISO datetime (naive means Oslo time).  scripts/test
+# runs the suite once more at 23:30 Oslo time with the machine's zone a day ahead, so a test or product
+# line that uses the machine's date or zone instead of Oslo's fails.  Tests whose other processes
+# (localstripe, RQ workers in subprocesses) keep the real time are marked ``real_clock`` and not frozen.
+OSLO = ZoneInfo("Europe/Oslo")
+FROZEN_TIME = os.environ.get("SAAS_TEST_FROZEN_TIME") or None
+REAL_CLOCK_FIXTURES = {"localstripe", "quiet_localstripe", "stripe_app", "live_server"}
+
+
+def frozen_instant(spec: str) -> datetime:
+    """The UTC instant that ``SAAS_TEST_FROZEN_TIME`` names (given in UTC, so the machine's zone is kept)."""
+    if re.fullmatch(r"\d{1,2}:\d{2}", spec):
+        hours, minutes = map(int, spec.split(":"))
+        oslo_today = datetime.now(OSLO).date()
+        when = datetime.combine(oslo_today, time(hours, minutes), tzinfo=OSLO)
+    else:
+        when = datetime.fromisoformat(spec)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=OSLO)
+    return when.astimezone(timezone.utc)
+
+
+class Clock:
+    """The tests' one clock: Oslo's date as the product sees it, and travel to another instant.
+
+    ``clock.travel(when)`` moves the time for the rest of the test (a naive ``when`` is Oslo time; the
+    clock ticks on from it unless ``tick=False``).
+    """
+
+    def __init__(self):
+        self._travels: list = []
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    @staticmethod
+    def today() -> date:
+        from saas.i18n import today_in_oslo
+
+        return today_in_oslo()
+
+    def travel(self, when: datetime | date | str, tick: bool = True) -> None:
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if isinstance(when, date) and not isinstance(when, datetime):
+            when = datetime.combine(when, time(12, 0))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=OSLO)
+        travel = time_machine.travel(when.timestamp(), tick=tick)  # a number: the machine's zone stays
+        travel.start()
+        self._travels.append(travel)
+
+    def stop(self) -> None:
+        while self._travels:
+            self._travels.pop().stop()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_time(request):
+    if FROZEN_TIME is None or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    # A timestamp, not a datetime: time-machine would also set the process's zone to the datetime's.
+    with time_machine.travel(frozen_instant(FROZEN_TIME).timestamp(), tick=True):
+        yield
+
+
+@pytest.fixture
+def clock():
+    """See ``Clock``."""
+    clock = Clock()
+    yield clock
+    clock.stop()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if REAL_CLOCK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_clock)
         if "postgres" in item.keywords and BACKEND != "postgres":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (SAAS_TEST_DB=postgres)"))
         if "redis" in item.keywords and not REDIS_AVAILABLE:
@@ -59,7 +143,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}"
+    frozen = f"; frozen time: {frozen_instant(FROZEN_TIME).astimezone(OSLO).isoformat()} (Oslo)" if FROZEN_TIME else ""
+    return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}{frozen}"
 
 
 def _ensure_role(conn, role: str) -> None:

@@ -18,7 +18,7 @@ from saas.tenancy import bind_tenant
 from tests import factories
 from tests.conftest import REDIS_URL, SECRET_KEY, app_config, create_database, drop_database
 
-pytestmark = [pytest.mark.redis]
+pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
 
 
 @pytest.fixture
