@@ -8,6 +8,7 @@ only the grants ``saas db upgrade`` makes, so PostgreSQL row-level security appl
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import socket
@@ -166,8 +167,17 @@ def owner_url(url: str) -> str:
     return role_url(url, PG_OWNER)
 
 
+_CREATED: set[str] = set()
+
+
 def create_database(name: str) -> str:
-    """A fresh database migrated as the owner role; returns the application's (runtime role's) URL."""
+    """A fresh database migrated as the owner role; returns the application's (runtime role's) URL.
+
+    Every database made here is dropped: by ``drop_database``, or at the latest when the process exits
+    (a fixture that failed half-way, a benchmark), so no run leaves one behind.
+    """
+    if not _CREATED:
+        atexit.register(_drop_leftovers)
     if BACKEND == "postgres":
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -177,18 +187,21 @@ def create_database(name: str) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
         admin.dispose()
         url = role_url(PG_ADMIN_URL, PG_ROLE).rsplit("/", 1)[0] + f"/{name}"
+        _CREATED.add(url)
         upgrade(owner_url(url), runtime_url=url, scope_proof=scope_proof(SECRET_KEY))
     else:
         path = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"{name}-{os.getpid()}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
+        _CREATED.add(url)
         upgrade(url)
     return url
 
 
 def drop_database(url: str) -> None:
     """Remove a database made by ``create_database`` (connections of this process must be disposed)."""
+    _CREATED.discard(url)
     if url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
@@ -197,6 +210,14 @@ def drop_database(url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _drop_leftovers() -> None:
+    for url in list(_CREATED):
+        try:
+            drop_database(url)
+        except Exception as error:  # the server may be gone at exit; say so rather than fail the exit
+            print(f"could not drop test database {url}: {error}")
 
 
 def app_config(url: str, tmp_path: Path, **extra) -> dict:
