@@ -228,3 +228,23 @@ def test_the_command_line_refuses_with_the_reason_instead_of_a_traceback(world, 
     result = subprocess.run([sys.executable, "-m", "saas", "daily"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "owns" in result.stderr and "MIGRATION_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _dump(url: str, role: str) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    result = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", role, "--data-only", "--enable-row-security",
+                             "-t", "client_companies", url.rsplit("/", 1)[1]], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_dump_as_the_owner_holds_both_tenants_and_one_as_the_runtime_role_holds_none(world):
+    """What backups rely on: they must connect as the owner (MIGRATION_DATABASE_URL)."""
+    owner = _dump(world["url"], PG_OWNER)
+    assert "Bedrift A AS" in owner and "Bedrift B AS" in owner
+    runtime = _dump(world["url"], PG_ROLE)
+    assert "Bedrift A AS" not in runtime and "Bedrift B AS" not in runtime
