@@ -106,6 +106,19 @@ def create_tenant_policy(op, table: str, tenant_column: str = "tenant_id") -> No
     op.execute(f'CREATE POLICY tenant_isolation ON "{table}" USING {condition} WITH CHECK {condition}')
 
 
+def enable_platform_only_security(op, table: str) -> None:
+    """Row-level security for a platform-level table with no tenant column (e.g. a job registry): its rows
+    are visible only under ``platform_access`` and to the owner role.  A table with a nullable
+    ``tenant_id`` uses ``enable_row_level_security`` instead (a tenant then sees its own rows)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    install_scope_support(op)
+    op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+    condition = "((SELECT saas_private.rls_sees_all()))"
+    op.execute(f'CREATE POLICY platform_only ON "{table}" USING {condition} WITH CHECK {condition}')
+
+
 def enable_row_level_security(op, table: str, tenant_column: str = "tenant_id", nullable: bool = False) -> None:
     """The second wall: PostgreSQL RLS, forced even for the table owner.  Every migration that creates a
     tenant-owned table calls this (a test checks every such table has it).

@@ -248,3 +248,48 @@ def test_a_dump_as_the_owner_holds_both_tenants_and_one_as_the_runtime_role_hold
     assert "Bedrift A AS" in owner and "Bedrift B AS" in owner
     runtime = _dump(world["url"], PG_ROLE)
     assert "Bedrift A AS" not in runtime and "Bedrift B AS" not in runtime
+
+
+def test_every_table_of_the_product_has_forced_row_level_security_and_a_policy(raw):
+    """Not only tenant-owned models: a new table without a policy would be readable by any session of the
+    runtime role.  Use enable_row_level_security (tenant column, also nullable) or
+    enable_platform_only_security (no tenant column) from saas.migrate in its migration."""
+    from saas.db import Base
+
+    rows = raw.execute(text(
+        "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
+        "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) FROM pg_class c "
+        "WHERE c.relname = ANY(:names) AND c.relnamespace = 'public'::regnamespace"), {"names": list(Base.metadata.tables)}).all()
+    assert {name for name, _, _ in rows} == set(Base.metadata.tables)
+    unprotected = sorted(name for name, forced, policies in rows if not forced or policies == 0)
+    assert unprotected == []
+
+
+def test_a_platform_only_table_shows_its_rows_only_under_platform_access(world, raw):
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from saas.migrate import enable_platform_only_security
+
+    owner = create_engine(owner_url(world["url"]))
+    try:
+        with owner.begin() as connection:
+            connection.execute(text("CREATE TABLE lp_platform_probe (id integer PRIMARY KEY)"))
+            connection.execute(text("INSERT INTO lp_platform_probe VALUES (1)"))
+            enable_platform_only_security(Operations(MigrationContext.configure(connection)), "lp_platform_probe")
+            connection.execute(text(f"GRANT SELECT ON lp_platform_probe TO {PG_ROLE}"))
+        with raw.begin():
+            raw.execute(text("SET LOCAL app.platform = 'on'"))
+            assert raw.execute(text("SELECT count(*) FROM lp_platform_probe")).scalar() == 0
+        session = world["app"].extensions["saas.db"].sessionmaker()
+        try:
+            bind_tenant(session, world["a"])
+            assert session.execute(text("SELECT count(*) FROM lp_platform_probe")).scalar() == 0
+            with platform_access(session):
+                assert session.execute(text("SELECT count(*) FROM lp_platform_probe")).scalar() == 1
+        finally:
+            session.close()
+    finally:
+        with owner.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS lp_platform_probe"))
+        owner.dispose()
