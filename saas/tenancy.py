@@ -75,7 +75,6 @@ def is_platform(session: Session) -> bool:
 def bind_tenant(session: Session, tenant_id: int | None) -> None:
     """Bind the session to one tenant for the rest of its life (request or job)."""
     session.info["tenant_id"] = tenant_id
-    _sync_database_settings(session)
 
 
 @contextmanager
@@ -91,7 +90,6 @@ def platform_access(session: Session) -> Iterator[Session]:
     transaction (no second connection), so work done under platform access commits or rolls back with it.
     """
     session.info["platform"] = session.info.get("platform", 0) + 1
-    _sync_database_settings(session)
     try:
         yield session
         # Changes made with platform access are written while it lasts (RLS would hide them afterwards).
@@ -99,23 +97,58 @@ def platform_access(session: Session) -> Iterator[Session]:
             session.flush()
     finally:
         session.info["platform"] -= 1
-        _sync_database_settings(session)
+
+
+# -- the scope sealed in PostgreSQL -----------------------------------------------------------------
+# One enter_scope() when a transaction begins, and again only before a statement or flush that runs with
+# another tenant or platform flag than the one sealed last: binding a tenant or entering and leaving
+# platform access costs nothing until the database is asked something.
+
+_SEALED = "pg_sealed_scope"
+_NOT_POSTGRES = "not postgresql"
+
+
+def _scope(session: Session) -> tuple[int | None, bool]:
+    return bound_tenant(session), is_platform(session)
 
 
 def _sync_database_settings(session: Session) -> None:
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        set_pg_tenant_settings(session.connection(), bound_tenant(session), is_platform(session))
+    """Seal the session's scope in its transaction now (tests whose requests share one connection)."""
+    if not session.in_transaction():
+        return  # the transaction that begins next seals its scope (after_begin)
+    if session.get_bind().dialect.name != "postgresql":
+        session.info[_SEALED] = _NOT_POSTGRES
+        return
+    set_pg_tenant_settings(session.connection(), *_scope(session))
+    session.info[_SEALED] = _scope(session)
+
+
+def _ensure_sealed(session: Session) -> None:
+    sealed = session.info.get(_SEALED)
+    if sealed is not _NOT_POSTGRES and sealed != _scope(session):
+        _sync_database_settings(session)
 
 
 @event.listens_for(Session, "after_begin")
 def _settings_on_begin(session: Session, transaction, connection) -> None:
-    if connection.dialect.name == "postgresql":
-        set_pg_tenant_settings(connection, bound_tenant(session), is_platform(session))
+    if connection.dialect.name != "postgresql":
+        session.info[_SEALED] = _NOT_POSTGRES
+        return
+    set_pg_tenant_settings(connection, *_scope(session))
+    session.info[_SEALED] = _scope(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_seal(session: Session, transaction) -> None:
+    # A committed transaction takes its settings with it; a rolled-back savepoint restores the ones from
+    # before it, which need not be what was sealed last.  Either way: seal again before the next statement.
+    session.info.pop(_SEALED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state) -> None:
     session = state.session
+    _ensure_sealed(session)
     if is_platform(session) or state.is_column_load:
         return
     touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers) or _names_tenant_table(state.statement)
@@ -152,6 +185,7 @@ def _tenant_table_names() -> frozenset[str]:
 
 @event.listens_for(Session, "before_flush")
 def _guard_flush(session: Session, flush_context, instances) -> None:
+    _ensure_sealed(session)
     platform = is_platform(session)
     tenant_id = bound_tenant(session)
     for obj in session.new:
