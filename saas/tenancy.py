@@ -102,7 +102,10 @@ def platform_access(session: Session) -> Iterator[Session]:
 # -- the scope sealed in PostgreSQL -----------------------------------------------------------------
 # One enter_scope() when a transaction begins, and again only before a statement or flush that runs with
 # another tenant or platform flag than the one sealed last: binding a tenant or entering and leaving
-# platform access costs nothing until the database is asked something.
+# platform access costs nothing until the database is asked something.  Everything that goes through the
+# session (session.execute, ORM loads, lazy loads, flushes) is covered; SQL sent straight to
+# ``session.connection()`` is not, so call ``_ensure_sealed(session)`` first (saas/db.py is the only place
+# for raw SQL anyway).
 
 _SEALED = "pg_sealed_scope"
 _NOT_POSTGRES = "not postgresql"
