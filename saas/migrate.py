@@ -70,10 +70,15 @@ def grant_runtime_privileges(connection, role: str) -> None:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {quoted}",
-        f"REVOKE UPDATE, DELETE ON TABLE audit_events FROM {quoted}",
-        # alembic's bookkeeping is the owner's business only
-        f"REVOKE ALL ON TABLE alembic_version FROM {quoted}",
     ]
+    revocations = {
+        "audit_events": f"REVOKE UPDATE, DELETE ON TABLE audit_events FROM {quoted}",
+        # alembic's bookkeeping is the owner's business only
+        "alembic_version": f"REVOKE ALL ON TABLE alembic_version FROM {quoted}",
+    }
+    for table, statement in revocations.items():
+        if connection.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}).scalar():
+            statements.append(statement)
     for statement in statements:
         connection.execute(text(statement))
 

@@ -293,3 +293,45 @@ def test_a_platform_only_table_shows_its_rows_only_under_platform_access(world, 
         with owner.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS lp_platform_probe"))
         owner.dispose()
+
+
+def test_saas_db_upgrade_migrates_as_the_owner_and_the_product_then_runs_as_the_runtime_role(tmp_path):
+    """The production path end to end: the release step with both URLs, then the product in production."""
+    import subprocess
+    import sys
+
+    from tests.conftest import SECRET_KEY
+
+    name = f"saas_release_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
+    runtime = role_url(PG_ADMIN_URL, PG_ROLE).rsplit("/", 1)[0] + f"/{name}"
+    try:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SAAS_ROOT": str(tmp_path), "SECRET_KEY": SECRET_KEY,
+               "SAAS_ENV": "production", "DATABASE_URL": runtime, "MIGRATION_DATABASE_URL": owner_url(runtime)}
+        result = subprocess.run([sys.executable, "-m", "saas", "db", "upgrade"], env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+
+        app = create_app(app_config(runtime, tmp_path, PRODUCTION=True))
+        database = app.extensions["saas.db"]
+        with app.app_context(), database.session_scope() as session:
+            tenant = factories.make_tenant(session, slug="release")
+            bind_tenant(session, tenant.id)
+            factories.make_company(session, tenant, name="Etter release AS")
+        with database.session_scope() as session:
+            assert session.execute(text("SELECT count(*) FROM client_companies")).scalar() == 0  # no scope, no rows
+            with platform_access(session):
+                assert session.execute(text("SELECT name FROM client_companies")).scalars().all() == ["Etter release AS"]
+        database.engine.dispose()
+        plain = create_engine(runtime)
+        with plain.connect() as connection:
+            assert connection.execute(text(
+                "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            )).scalar() == 0
+        plain.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
