@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
