@@ -100,7 +100,7 @@ def main() -> None:
 
     from saas.app import create_app
     from saas.certification import documents
-    from tests.conftest import app_config, create_database
+    from tests.conftest import SECRET_KEY, app_config, create_database
     from saas.certification.document_models import CertificateDocument
     from saas.tenancy import bind_tenant
 
@@ -121,7 +121,7 @@ def main() -> None:
                 documents.request_render(session, certificate.id, tenant_id)  # enqueued when this commits
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH")])),
-           "DATABASE_URL": url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+           "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(storage_dir), "PUBLIC_BASE_URL": "https://hms-sertifikat.no"}
     command = [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL,
                "--worker-class", args.worker_class, "--logging_level", "WARNING", "default"]

@@ -1,9 +1,10 @@
-"""Alembic environment: the models' metadata; migrations run with tenant scoping bypassed."""
+"""Alembic environment: the models' metadata.  Migrations run as the owner role, which row-level security
+lets see every row (saas/rls.sql), so data migrations need no tenant scope."""
 from alembic import context
 from sqlalchemy import pool
 
 from saas import models  # noqa: F401  (maps every table)
-from saas.db import Base, make_engine, set_pg_tenant_settings
+from saas.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,8 +23,6 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
         with context.begin_transaction():
-            if connection.dialect.name == "postgresql":
-                set_pg_tenant_settings(connection, None, platform=True)
             context.run_migrations()
     engine.dispose()
 

@@ -1,9 +1,6 @@
 """The application factory: reads as the table of contents of the product."""
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
 from flask import Flask, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,16 +9,19 @@ from werkzeug.exceptions import HTTPException
 
 from saas.config import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
-    app.config.update(load_config(root=ROOT))
+    from saas.resources import instance_root, resource_path
+
+    root = instance_root()
+    app = Flask(__name__, template_folder=str(resource_path("templates")), instance_path=str(root / "instance"))
+    app.config.update(load_config(root=root))
     app.config.update(overrides or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config["MIGRATION_DATABASE_URL"] = app.config.get("MIGRATION_DATABASE_URL") or app.config["DATABASE_URL"]
+    _init_observability(app)
 
     _init_database(app)
     _init_extensions(app)
@@ -35,12 +35,37 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+def _init_observability(app: Flask) -> None:
+    from saas.observability import configure_logging, init_proxy_fix, init_request_ids, init_sentry
+
+    configure_logging(app)
+    init_request_ids(app)
+    init_proxy_fix(app)
+    init_sentry(app)
+
+
 def _init_database(app: Flask) -> None:
     from saas.db import Database, init_request_sessions
     from saas import models  # noqa: F401  (every model is mapped before the first query)
 
-    app.extensions["saas.db"] = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], secret_key=app.config["SECRET_KEY"],
+                        refuse_unsafe_role=app.config["PRODUCTION"])
+    app.extensions["saas.db"] = database
+    if database.is_postgres and app.config["PRODUCTION"]:
+        _refuse_an_unsafe_database_role(app, database)
     init_request_sessions(app)
+
+
+def _refuse_an_unsafe_database_role(app: Flask, database) -> None:
+    """Fail now when DATABASE_URL's role is a superuser, has BYPASSRLS or owns the tables; when the
+    database is not reachable yet, the same check runs on the first connection (``install_pg_guards``)."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with database.engine.connect():
+            pass
+    except OperationalError as error:
+        app.logger.warning("database not reachable at start; the role is checked on first connection: %s", error)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -16,6 +16,7 @@ from flask import abort, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from saas.db import current_session, utcnow
 from saas.tenancy import bind_tenant, platform_access
@@ -39,6 +40,7 @@ def configure_password_hasher(params: dict | None) -> None:
         _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 TOKEN_PREFIX = "hms_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 def hash_password(password: str) -> str:
@@ -72,10 +74,10 @@ def _load_user(session_id: str) -> User | None:
         return None
     session = current_session()
     with platform_access(session):
-        row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(session_id)))
-        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-            return None
-        user = session.get(User, row.user_id)
+        # The session row, the user, its roles and its tenant in one statement.
+        user = _user_with_roles_and_tenant(
+            session, UserSession.token_hash == token_digest(session_id), UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(), join=UserSession)
     if user is None or not user.active:
         return None
     user.session_token = session_id
@@ -113,6 +115,23 @@ def revoke_api_tokens(session, user: User) -> int:
                                .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
+def _user_with_roles_and_tenant(session, *where, join=None) -> User | None:
+    """The user, its roles and its tenant in one statement; the tenant is kept in ``g.user_tenant`` so
+    that ``enter_tenant`` need not read it again."""
+    query = select(User, Tenant)
+    if join is not None:
+        query = query.join(join, join.user_id == User.id)
+    row = session.execute(
+        query.outerjoin(Tenant, Tenant.id == User.tenant_id).where(*where)
+        .options(joinedload(User.role_rows))
+    ).unique().first()
+    if row is None:
+        return None
+    user, tenant = row
+    g.user_tenant = tenant
+    return user
+
+
 def user_from_bearer() -> User | None:
     """The user behind ``Authorization: Bearer <token>``, or None.  Marks the token as used."""
     header = request.headers.get("Authorization", "")
@@ -122,10 +141,16 @@ def user_from_bearer() -> User | None:
     session = current_session()
     with platform_access(session):
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip())))
-        if row is None or row.revoked_at is not None or not row.user.active:
+        if row is None or row.revoked_at is not None:
             return None
-        row.last_used_at = utcnow()
-        return row.user
+        user = _user_with_roles_and_tenant(session, User.id == row.user_id)
+        if user is None or not user.active:
+            return None
+        now = utcnow()
+        # A read stays a read: the token's last use is written at most every few minutes.
+        if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+            row.last_used_at = now
+        return user
 
 
 def create_api_token(session, user: User, name: str) -> tuple[ApiToken, str]:
@@ -184,8 +209,10 @@ def enter_tenant(slug: str, *, api: bool = False) -> Tenant:
             abort(401)
     elif not user.is_authenticated:
         abort(current_app.login_manager.unauthorized())
-    with platform_access(session):
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    tenant = g.get("user_tenant")  # read together with the user
+    if tenant is None or tenant.slug != slug or not tenant.active:
+        with platform_access(session):
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant is None or user.tenant_id != tenant.id:
         abort(404)
     bind_tenant(session, tenant.id)

@@ -8,9 +8,11 @@ The archive is a plain tar file:
 * ``manifest.json`` last: the format, when and from what it was made, the row count of every table and the
   size and SHA-256 of the dump and of every file.
 
-PostgreSQL is dumped as the owner role (``MIGRATION_DATABASE_URL``, else ``DATABASE_URL``).  Every tenant
-table forces row-level security, so a role without BYPASSRLS either fails or, with
-``--enable-row-security``, silently dumps no tenant rows; the backup refuses such a role up front.  The
+PostgreSQL is dumped as the owner role (``MIGRATION_DATABASE_URL``, else ``DATABASE_URL``).  Every table
+forces row-level security; the policies let the tables' owner see every row (saas/rls.sql), so the owner
+dumps and restores with ``--enable-row-security``.  Any other role under row-level security (the runtime
+role) would silently dump no tenant rows, so the backup refuses it up front; a superuser or a BYPASSRLS
+role dumps plainly.  The
 row counts are taken in the same snapshot as the dump (``pg_export_snapshot``) and checked again after
 a restore.  The database is dumped before the files are copied: a file is written before the row that
 names it is committed, so every row in the dump finds its file in the archive.
@@ -133,6 +135,13 @@ def _pg_tables(conn) -> list[str]:
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")).scalars())
 
 
+def _owns_tables(conn) -> bool:
+    """Whether the current role owns the product's tables (the owner role sees every row under the policies)."""
+    return bool(conn.execute(text(
+        "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'tenants'")).scalar())
+
+
 def _count(conn, tables) -> dict[str, int]:
     return {t: int(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()) for t in tables}
 
@@ -142,20 +151,22 @@ def _dump_postgres(url: str, target: Path) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             major = int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000
-            can_read_all = conn.execute(text(
+            bypasses = conn.execute(text(
                 "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
-            if not can_read_all:
+            if not bypasses and not _owns_tables(conn):
                 role = conn.execute(text("SELECT current_user")).scalar()
                 raise BackupError(
                     f"Rollen {role} er underlagt radsikkerhet (RLS) og ville tatt en sikkerhetskopi uten kundenes rader. "
-                    "Sett MIGRATION_DATABASE_URL til eierrollen med BYPASSRLS. "
-                    f"(Role {role} is subject to row-level security; back up as the owner role with BYPASSRLS.)")
+                    "Sett MIGRATION_DATABASE_URL til eierrollen. "
+                    f"(Role {role} is subject to row-level security; back up as the owner role.)")
             tool = _pg_tool("pg_dump", major)
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
             counts = _count(conn, _pg_tables(conn))
             uri, env = _libpq(url)
-            done = subprocess.run([tool, "--format=custom", "--no-password", f"--snapshot={snapshot}",
-                                   f"--file={target}", f"--dbname={uri}"], env=env, capture_output=True, text=True)
+            command = [tool, "--format=custom", "--no-password", f"--snapshot={snapshot}", f"--file={target}", f"--dbname={uri}"]
+            if not bypasses:
+                command.append("--enable-row-security")
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 raise BackupError(f"pg_dump feilet (failed): {done.stderr.strip()}")
             conn.rollback()
@@ -178,9 +189,13 @@ def _restore_postgres(url: str, dump: Path, force: bool) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             major = int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000
+            bypasses = conn.execute(text(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
         tool = _pg_tool("pg_restore", major)
         uri, env = _libpq(url)
         command = [tool, "--no-password", "--exit-on-error", "--single-transaction", f"--dbname={uri}"]
+        if not bypasses:
+            command.append("--enable-row-security")
         if force:
             command += ["--clean", "--if-exists"]
         done = subprocess.run(command + [str(dump)], env=env, capture_output=True, text=True)

@@ -8,8 +8,13 @@ from flask.cli import FlaskGroup, with_appcontext
 
 def _create_app():
     from saas.app import create_app
+    from saas.config import ConfigError
+    from saas.db import UnsafeDatabaseRole
 
-    return create_app()
+    try:
+        return create_app()
+    except (ConfigError, UnsafeDatabaseRole) as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -173,10 +178,14 @@ def db():
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision):
-    """Migrate the database to REVISION (default: head)."""
+    """Migrate the database to REVISION (default: head), as the owner role (MIGRATION_DATABASE_URL), then
+    grant the runtime role (DATABASE_URL) what the application needs."""
+    from saas.db import scope_proof
     from saas.migrate import upgrade
 
-    upgrade(_db().url, revision)
+    config = current_app.config
+    upgrade(config["MIGRATION_DATABASE_URL"], revision, runtime_url=config["DATABASE_URL"],
+            scope_proof=scope_proof(config["SECRET_KEY"]))
     click.echo(f"Databasen er migrert til {revision}.")
 
 

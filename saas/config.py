@@ -17,9 +17,10 @@ class ConfigError(RuntimeError):
 
 SETTINGS = (
     # name, default, description (the README's table is written from this list)
-    ("SAAS_ENV", "development", "`production` turns on secure cookies and requires SECRET_KEY; implied when DATABASE_URL is set"),
+    ("SAAS_ENV", "development", "`development` or `production` (anything else refuses to start); `production` turns on secure cookies, requires SECRET_KEY and a least-privilege database role; implied when DATABASE_URL is set"),
     ("SECRET_KEY", None, "signs sessions and tokens; required in production (development keeps a random one in the instance folder)"),
-    ("DATABASE_URL", "sqlite:///instance/saas.sqlite3", "any SQLAlchemy URL, e.g. postgresql+psycopg://saas@127.0.0.1/saas"),
+    ("DATABASE_URL", "sqlite:///instance/saas.sqlite3", "any SQLAlchemy URL; on PostgreSQL the RUNTIME role, e.g. postgresql+psycopg://saas_app@127.0.0.1/saas"),
+    ("MIGRATION_DATABASE_URL", "DATABASE_URL", "the OWNER role's URL, used by `saas db upgrade` (and backups); e.g. postgresql+psycopg://saas_owner@127.0.0.1/saas"),
     ("REDIS_URL", None, "RQ queue; without it jobs run in-process"),
     ("PUBLIC_BASE_URL", "http://127.0.0.1:5000", "absolute base for links in e-mails, PDFs and QR codes"),
     ("MAIL_FROM", "noreply@hms-sertifikat.local", "sender address"),
@@ -36,7 +37,13 @@ SETTINGS = (
     ("STRIPE_WEBHOOK_SECRET", None, "signing secret of the platform endpoint /stripe/webhook"),
     ("STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base (tests point it at localstripe)"),
     ("STRIPE_JS_URL", "https://js.stripe.com/v3/", "Stripe.js URL"),
+    ("TRUSTED_PROXIES", "0", "how many reverse proxies in front of the product set X-Forwarded-For/-Proto/-Host/-Port (Werkzeug ProxyFix); 0 trusts none"),
+    ("LOG_FORMAT", "text", "`text`, or `json`: one JSON object per line with the request id"),
+    ("SENTRY_DSN", None, "report errors to Sentry (install the extra: `pip install 'saas[sentry]'`)"),
 )
+
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("text", "json")
 
 
 def _instance_path(root: Path) -> Path:
@@ -72,7 +79,21 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
     env = dict(os.environ if env is None else env)
     root = root or Path(env.get("SAAS_ROOT", Path.cwd()))
     instance = _instance_path(root)
-    production = env.get("SAAS_ENV", "production" if env.get("DATABASE_URL") else "development") == "production"
+    saas_env = env.get("SAAS_ENV") or ("production" if env.get("DATABASE_URL") else "development")
+    if saas_env not in ENVIRONMENTS:
+        raise ConfigError(f"SAAS_ENV={saas_env!r} er ukjent; bruk development eller production "
+                          f"(unknown SAAS_ENV {saas_env!r}: use development or production).")
+    production = saas_env == "production"
+    try:
+        trusted_proxies = int(env.get("TRUSTED_PROXIES") or 0)
+        if trusted_proxies < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"TRUSTED_PROXIES må være et helt tall, 0 eller mer (TRUSTED_PROXIES must be a whole "
+                          f"number of proxies, 0 or more), not {env.get('TRUSTED_PROXIES')!r}.") from None
+    log_format = (env.get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT må være text eller json (LOG_FORMAT must be text or json), not {log_format!r}.")
 
     secret = env.get("SECRET_KEY")
     if not secret:
@@ -89,6 +110,12 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "PRODUCTION": production,
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
+        # the owner (migration) role; create_app() falls back to DATABASE_URL (also when that is overridden)
+        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
+        "SAAS_ENV": saas_env,
+        "TRUSTED_PROXIES": trusted_proxies,
+        "LOG_FORMAT": log_format,
+        "SENTRY_DSN": env.get("SENTRY_DSN") or None,
         "REDIS_URL": redis_url,
         # "thread": in-process background thread (embedded default); "sync": right after commit (tests)
         "JOBS_MODE": env.get("JOBS_MODE") or ("rq" if redis_url else "thread"),

@@ -5,6 +5,8 @@ error.  Work that must wait for the commit (jobs, e-mail) is registered with ``a
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -84,9 +86,11 @@ class Database:
     Tests replace ``sessionmaker`` with one bound to an outer transaction (a savepoint per test).
     """
 
-    def __init__(self, url: str, **engine_kwargs: Any):
+    def __init__(self, url: str, *, secret_key: str = "", refuse_unsafe_role: bool = False, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        if self.engine.dialect.name == "postgresql":
+            install_pg_guards(self.engine, scope_proof(secret_key), refuse_unsafe_role)
         self.sessionmaker = self.make_sessionmaker(self.engine)
 
     @staticmethod
@@ -141,21 +145,79 @@ def _drop_after_commit(session: Session, previous_transaction) -> None:
         session.info.pop("after_commit", None)
 
 
-# -- PostgreSQL session settings used by row-level security ----------------------------------------
+# -- PostgreSQL: the row-level security scope and the runtime role ------------------------------------
+
+SCOPE_PROOF_INFO = "saas.scope_proof"
+
+
+def scope_proof(secret_key: str) -> str:
+    """The application's proof for ``saas_private.enter_scope`` (saas/rls.sql), derived from SECRET_KEY.
+
+    ``saas db upgrade`` stores its SHA-256; a session without it (a leaked DATABASE_URL, an injected
+    statement in another transaction) cannot seal a tenant or platform-level scope.
+    """
+    return hmac.new(secret_key.encode(), b"saas row-level security scope", hashlib.sha256).hexdigest()
+
 
 def set_pg_tenant_settings(connection, tenant_id: int | None, platform: bool) -> None:
-    """Transaction-local settings that the RLS policies read (see migrations)."""
+    """Seal the transaction's scope that the RLS policies read (see saas/rls.sql)."""
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.platform', :platform, true)"),
-        {"tenant": "" if tenant_id is None else str(tenant_id), "platform": "on" if platform else "off"},
+        text("SELECT saas_private.enter_scope(:tenant, :platform, :proof)"),
+        {"tenant": tenant_id, "platform": platform, "proof": connection.info.get(SCOPE_PROOF_INFO, "")},
     )
 
 
-def pg_role_bypasses_rls(connection) -> bool:
-    row = connection.execute(
-        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    return bool(row)
+class UnsafeDatabaseRole(RuntimeError):
+    """The runtime database role could bypass row-level security; production refuses to start."""
+
+
+def runtime_role_problems(dbapi_connection) -> list[str]:
+    """Why the connection's role must not run the product: superuser, BYPASSRLS (its own or a role's it
+    can become), or ownership of (or membership in the owner of) a table of the schema."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user")
+        user, superuser, bypassrls = cursor.fetchone()
+        problems = []
+        if superuser:
+            problems.append(f"role {user} is a superuser")
+        if bypassrls:
+            problems.append(f"role {user} has BYPASSRLS")
+        cursor.execute(
+            "SELECT r.rolname FROM pg_roles r WHERE (r.rolsuper OR r.rolbypassrls) AND r.rolname <> current_user "
+            "AND pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY 1")
+        problems += [f"role {user} can become {name}, which bypasses row-level security"
+                     for (name,) in cursor.fetchall() if not superuser]
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+            "AND pg_has_role(current_user, c.relowner, 'MEMBER') ORDER BY 1")
+        owned = [name for (name,) in cursor.fetchall()]
+        if owned and not superuser:
+            problems.append(f"role {user} owns (or is a member of the owner of) {len(owned)} tables, e.g. {owned[0]}")
+        return problems
+    finally:
+        cursor.close()
+
+
+def install_pg_guards(engine: Engine, proof: str, refuse_unsafe_role: bool) -> None:
+    """Hand every connection the scope proof; in production check the role on the first connection and
+    refuse (``UnsafeDatabaseRole``) when it could bypass row-level security."""
+    checked: list[bool] = []
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record):
+        record.info[SCOPE_PROOF_INFO] = proof
+        if refuse_unsafe_role and not checked:
+            problems = runtime_role_problems(dbapi_connection)
+            dbapi_connection.rollback()
+            if problems:
+                raise UnsafeDatabaseRole(
+                    "DATABASE_URL må bruke en rolle uten eierskap og uten å kunne omgå radsikkerheten "
+                    "(the runtime database role must own nothing and must not bypass row-level security): "
+                    + "; ".join(problems) + ". Use the runtime role in DATABASE_URL and the owner role in "
+                    "MIGRATION_DATABASE_URL (README: Production).")
+            checked.append(True)
 
 
 def truncate_all(connection, tables: list[str]) -> None:

@@ -23,8 +23,9 @@ def send_mail(session: Session, to: str, subject: str, template: str, tenant_id:
     """Queue a message rendered from ``templates/email/<template>.txt`` with plain-data ``context``."""
     body = render_template(f"email/{template}.txt", **context)
     message = OutboxMessage(to=to, subject=subject, body=body, tenant_id=tenant_id)
-    session.add(message)
-    session.flush()
+    with platform_access(session):  # the outbox is the platform's; a message may belong to no tenant
+        session.add(message)
+        session.flush()
     message_id = message.id
     log.info("mail to %s: %s\n%s", to, subject, body)
     if current_app.config.get("SMTP_URL"):

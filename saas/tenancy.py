@@ -7,8 +7,9 @@
 * With no tenant bound, a query that touches tenant data fails closed (``TenantNotBound``).
 * ``platform_access(session)`` is the one explicit, greppable bypass, for platform-level work
   (login lookups, the operator's pages, jobs that fan out over tenants, migrations).
-* On PostgreSQL the same rule is enforced a second time by row-level security (FORCE), reading the
-  transaction-local settings ``app.tenant_id`` and ``app.platform`` kept in step here.
+* On PostgreSQL the same rule is enforced a second time by row-level security (FORCE).  The scope kept in
+  step here (the bound tenant, platform access or neither) is *sealed* for the transaction by
+  ``saas_private.enter_scope`` (saas/rls.sql), never set as a bare setting: see ``platform_access``.
 """
 from __future__ import annotations
 
@@ -74,14 +75,21 @@ def is_platform(session: Session) -> bool:
 def bind_tenant(session: Session, tenant_id: int | None) -> None:
     """Bind the session to one tenant for the rest of its life (request or job)."""
     session.info["tenant_id"] = tenant_id
-    _sync_database_settings(session)
 
 
 @contextmanager
 def platform_access(session: Session) -> Iterator[Session]:
-    """The one bypass of tenant scoping.  Use only for platform-level work."""
+    """The one bypass of tenant scoping.  Use only for platform-level work.
+
+    On PostgreSQL this does not rest on a setting any session could ``SET app.platform = 'on'``: the
+    runtime role's policies believe a scope only when it carries a seal that ``saas_private.enter_scope``
+    wrote, and that function writes one only for a caller who presents the application's proof (derived
+    from SECRET_KEY; the database keeps just its hash, in a table the runtime role cannot read).  The seal
+    covers this backend and this transaction, so a seal read by an injected statement is worthless in any
+    other transaction, and a leaked DATABASE_URL alone reads nothing.  The scope stays in the request's own
+    transaction (no second connection), so work done under platform access commits or rolls back with it.
+    """
     session.info["platform"] = session.info.get("platform", 0) + 1
-    _sync_database_settings(session)
     try:
         yield session
         # Changes made with platform access are written while it lasts (RLS would hide them afterwards).
@@ -89,23 +97,61 @@ def platform_access(session: Session) -> Iterator[Session]:
             session.flush()
     finally:
         session.info["platform"] -= 1
-        _sync_database_settings(session)
+
+
+# -- the scope sealed in PostgreSQL -----------------------------------------------------------------
+# One enter_scope() when a transaction begins, and again only before a statement or flush that runs with
+# another tenant or platform flag than the one sealed last: binding a tenant or entering and leaving
+# platform access costs nothing until the database is asked something.  Everything that goes through the
+# session (session.execute, ORM loads, lazy loads, flushes) is covered; SQL sent straight to
+# ``session.connection()`` is not, so call ``_ensure_sealed(session)`` first (saas/db.py is the only place
+# for raw SQL anyway).
+
+_SEALED = "pg_sealed_scope"
+_NOT_POSTGRES = "not postgresql"
+
+
+def _scope(session: Session) -> tuple[int | None, bool]:
+    return bound_tenant(session), is_platform(session)
 
 
 def _sync_database_settings(session: Session) -> None:
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        set_pg_tenant_settings(session.connection(), bound_tenant(session), is_platform(session))
+    """Seal the session's scope in its transaction now (tests whose requests share one connection)."""
+    if not session.in_transaction():
+        return  # the transaction that begins next seals its scope (after_begin)
+    if session.get_bind().dialect.name != "postgresql":
+        session.info[_SEALED] = _NOT_POSTGRES
+        return
+    set_pg_tenant_settings(session.connection(), *_scope(session))
+    session.info[_SEALED] = _scope(session)
+
+
+def _ensure_sealed(session: Session) -> None:
+    sealed = session.info.get(_SEALED)
+    if sealed is not _NOT_POSTGRES and sealed != _scope(session):
+        _sync_database_settings(session)
 
 
 @event.listens_for(Session, "after_begin")
 def _settings_on_begin(session: Session, transaction, connection) -> None:
-    if connection.dialect.name == "postgresql":
-        set_pg_tenant_settings(connection, bound_tenant(session), is_platform(session))
+    if connection.dialect.name != "postgresql":
+        session.info[_SEALED] = _NOT_POSTGRES
+        return
+    set_pg_tenant_settings(connection, *_scope(session))
+    session.info[_SEALED] = _scope(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_seal(session: Session, transaction) -> None:
+    # A committed transaction takes its settings with it; a rolled-back savepoint restores the ones from
+    # before it, which need not be what was sealed last.  Either way: seal again before the next statement.
+    session.info.pop(_SEALED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state) -> None:
     session = state.session
+    _ensure_sealed(session)
     if is_platform(session) or state.is_column_load:
         return
     touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers) or _names_tenant_table(state.statement)
@@ -142,6 +188,7 @@ def _tenant_table_names() -> frozenset[str]:
 
 @event.listens_for(Session, "before_flush")
 def _guard_flush(session: Session, flush_context, instances) -> None:
+    _ensure_sealed(session)
     platform = is_platform(session)
     tenant_id = bound_tenant(session)
     for obj in session.new:

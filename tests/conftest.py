@@ -2,27 +2,36 @@
 and a savepoint transaction per test.
 
 SAAS_TEST_DB=postgres|sqlite forces a backend; TEST_PG_ADMIN_URL names a superuser connection used only
-to create the test role and database.  The application itself connects as a non-superuser role, so
-PostgreSQL row-level security applies to it.
+to create the test roles and databases.  As in production, migrations run as an owner role
+(``PG_OWNER``) and the application connects as a runtime role (``PG_ROLE``) that owns nothing and holds
+only the grants ``saas db upgrade`` makes, so PostgreSQL row-level security applies to it.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import socket
 from contextlib import contextmanager
+from datetime import date, datetime, time, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from saas.app import create_app
+from saas.db import scope_proof
 from saas.migrate import upgrade
 from saas.tenancy import bind_tenant, platform_access
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_ROLE = "saas_test_app"
+PG_OWNER = "saas_test_owner"
+PG_ROLE = "saas_test_runtime"
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-production"
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -45,8 +54,89 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
 
 
+# -- the clock -----------------------------------------------------------------------------------------
+#
+# SAAS_TEST_FROZEN_TIME runs every test at one instant (the clock then ticks on from it): "HH:MM" is that
+# time in Oslo on Oslo's date today, anything else an ISO datetime (naive means Oslo time).  scripts/test
+# runs the suite once more at 23:30 Oslo time with the machine's zone a day ahead, so a test or product
+# line that uses the machine's date or zone instead of Oslo's fails.  Tests whose other processes
+# (localstripe, RQ workers in subprocesses) keep the real time are marked ``real_clock`` and not frozen.
+OSLO = ZoneInfo("Europe/Oslo")
+FROZEN_TIME = os.environ.get("SAAS_TEST_FROZEN_TIME") or None
+REAL_CLOCK_FIXTURES = {"localstripe", "quiet_localstripe", "stripe_app", "live_server"}
+
+
+def frozen_instant(spec: str) -> datetime:
+    """The UTC instant that ``SAAS_TEST_FROZEN_TIME`` names (given in UTC, so the machine's zone is kept)."""
+    if re.fullmatch(r"\d{1,2}:\d{2}", spec):
+        hours, minutes = map(int, spec.split(":"))
+        oslo_today = datetime.now(OSLO).date()
+        when = datetime.combine(oslo_today, time(hours, minutes), tzinfo=OSLO)
+    else:
+        when = datetime.fromisoformat(spec)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=OSLO)
+    return when.astimezone(timezone.utc)
+
+
+class Clock:
+    """The tests' one clock: Oslo's date as the product sees it, and travel to another instant.
+
+    ``clock.travel(when)`` moves the time for the rest of the test (a naive ``when`` is Oslo time; the
+    clock ticks on from it unless ``tick=False``).
+    """
+
+    def __init__(self):
+        self._travels: list = []
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    @staticmethod
+    def today() -> date:
+        from saas.i18n import today_in_oslo
+
+        return today_in_oslo()
+
+    def travel(self, when: datetime | date | str, tick: bool = True) -> None:
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if isinstance(when, date) and not isinstance(when, datetime):
+            when = datetime.combine(when, time(12, 0))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=OSLO)
+        travel = time_machine.travel(when.timestamp(), tick=tick)  # a number: the machine's zone stays
+        travel.start()
+        self._travels.append(travel)
+
+    def stop(self) -> None:
+        while self._travels:
+            self._travels.pop().stop()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_time(request):
+    if FROZEN_TIME is None or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    # A timestamp, not a datetime: time-machine would also set the process's zone to the datetime's.
+    with time_machine.travel(frozen_instant(FROZEN_TIME).timestamp(), tick=True):
+        yield
+
+
+@pytest.fixture
+def clock():
+    """See ``Clock``."""
+    clock = Clock()
+    yield clock
+    clock.stop()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if REAL_CLOCK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_clock)
         if "postgres" in item.keywords and BACKEND != "postgres":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (SAAS_TEST_DB=postgres)"))
         if "redis" in item.keywords and not REDIS_AVAILABLE:
@@ -54,31 +144,64 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}"
+    frozen = f"; frozen time: {frozen_instant(FROZEN_TIME).astimezone(OSLO).isoformat()} (Oslo)" if FROZEN_TIME else ""
+    return f"database backend: {BACKEND}; redis: {'yes' if REDIS_AVAILABLE else 'no'}{frozen}"
+
+
+def _ensure_role(conn, role: str) -> None:
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+        return
+    try:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
+    except (ProgrammingError, IntegrityError):  # another test process created it a moment ago
+        pass
+
+
+def role_url(url: str, role: str) -> str:
+    """``url`` with its user replaced by ``role`` (trust authentication on the test server)."""
+    return re.sub(r"//[^@/]+@", f"//{role}@", url)
+
+
+def owner_url(url: str) -> str:
+    """The migration (owner) role's URL of a database made by ``create_database``."""
+    return role_url(url, PG_OWNER)
+
+
+_CREATED: set[str] = set()
 
 
 def create_database(name: str) -> str:
-    """A fresh, migrated database; returns the application's URL for it."""
+    """A fresh database migrated as the owner role; returns the application's (runtime role's) URL.
+
+    Every database made here is dropped: by ``drop_database``, or at the latest when the process exits
+    (a fixture that failed half-way, a benchmark), so no run leaves one behind.
+    """
+    if not _CREATED:
+        atexit.register(_drop_leftovers)
     if BACKEND == "postgres":
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PG_ROLE}).scalar():
-                conn.execute(text(f"CREATE ROLE {PG_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+            for role in (PG_OWNER, PG_ROLE):
+                _ensure_role(conn, role)
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_ROLE}'))
+            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
         admin.dispose()
-        url = re.sub(r"//[^@/]+@", f"//{PG_ROLE}@", PG_ADMIN_URL).rsplit("/", 1)[0] + f"/{name}"
+        url = role_url(PG_ADMIN_URL, PG_ROLE).rsplit("/", 1)[0] + f"/{name}"
+        _CREATED.add(url)
+        upgrade(owner_url(url), runtime_url=url, scope_proof=scope_proof(SECRET_KEY))
     else:
         path = Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"{name}-{os.getpid()}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-    upgrade(url)
+        _CREATED.add(url)
+        upgrade(url)
     return url
 
 
 def drop_database(url: str) -> None:
     """Remove a database made by ``create_database`` (connections of this process must be disposed)."""
+    _CREATED.discard(url)
     if url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
@@ -89,10 +212,18 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
+def _drop_leftovers() -> None:
+    for url in list(_CREATED):
+        try:
+            drop_database(url)
+        except Exception as error:  # the server may be gone at exit; say so rather than fail the exit
+            print(f"could not drop test database {url}: {error}")
+
+
 def app_config(url: str, tmp_path: Path, **extra) -> dict:
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
+        "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": url,
         "JOBS_MODE": "sync",
         "STORAGE_DIR": str(tmp_path / "files"),
@@ -135,6 +266,15 @@ def db(app):
     original = database.sessionmaker
     database.sessionmaker = database.make_sessionmaker(connection, join_transaction_mode="create_savepoint")
     session = database.sessionmaker()
+    if connection.dialect.name == "postgresql":
+        from saas.tenancy import _sync_database_settings
+
+        @event.listens_for(session, "do_orm_execute")
+        def _reseal_scope(state):
+            # Requests in the test run on this same connection and transaction and leave their own row-level
+            # security scope sealed on it: seal this session's scope again before each of its statements.
+            _sync_database_settings(state.session)
+
     try:
         yield session
     finally:
@@ -202,7 +342,7 @@ def count_queries(app):
         engine = app.extensions["saas.db"].engine
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG")):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG", "SELECT SAAS_PRIVATE.ENTER_SCOPE")):
                 counter.count += 1
                 counter.statements.append(statement)
 

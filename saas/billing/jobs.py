@@ -12,7 +12,7 @@ from saas.billing import webhooks
 from saas.billing.services import delivery, invoices, subscriptions
 from saas.jobs import dispatch, job
 from saas.scheduler import daily_job, today_in_oslo
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
 
 
@@ -39,7 +39,8 @@ def process_stripe_event(session: Session, event_id: str) -> str | None:
 def remind_overdue_invoices(session: Session, today_iso: str) -> int:
     """Mark overdue invoices and send the reminders due today, tenant by tenant."""
     today = date.fromisoformat(today_iso)
-    tenant_ids = session.scalars(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
+    with platform_access(session):
+        tenant_ids = session.scalars(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
     sent = 0
     try:
         for tenant_id in tenant_ids:

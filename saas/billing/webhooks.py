@@ -30,16 +30,17 @@ SUBSCRIPTION_INVOICE_EVENTS = ("invoice.paid", "invoice.payment_succeeded", "inv
 def receive(session: Session, event: dict, source: str, tenant_id: int | None) -> bool:
     """Store a verified event and have it processed; False when it was delivered before.  A repeated
     delivery of an event not yet processed is enqueued again (the job id and the row lock keep it to once)."""
-    try:
-        with session.begin_nested():
-            session.add(StripeEvent(event_id=event["id"], type=event["type"], source=source, tenant_id=tenant_id,
-                                    account=event.get("account"), object_type=event["object_type"][:50],
-                                    object_id=event["object_id"][:100], livemode=event["livemode"]))
-        new = True
-    except IntegrityError:
-        new = False
-        if session.scalar(select(StripeEvent.processed_at).where(StripeEvent.event_id == event["id"])) is not None:
-            return False
+    with platform_access(session):  # the event log is platform-level: events without a tenant are stored too
+        try:
+            with session.begin_nested():
+                session.add(StripeEvent(event_id=event["id"], type=event["type"], source=source, tenant_id=tenant_id,
+                                        account=event.get("account"), object_type=event["object_type"][:50],
+                                        object_id=event["object_id"][:100], livemode=event["livemode"]))
+            new = True
+        except IntegrityError:
+            new = False
+            if session.scalar(select(StripeEvent.processed_at).where(StripeEvent.event_id == event["id"])) is not None:
+                return False
     from saas.billing.jobs import process_stripe_event
 
     enqueue(session, process_stripe_event, event["id"], tenant_id=None, job_id=f"stripe-event-{event['id']}")
@@ -55,9 +56,10 @@ def process(session: Session, event_id: str) -> str | None:
     """Apply one stored event (platform-level job); returns its outcome, None when already processed."""
     # A no-op UPDATE first: it locks the row until the transaction ends (PostgreSQL) and takes the write lock
     # before anything is read (SQLite), so two jobs for one event queue here and the second sees processed_at.
-    session.execute(update(StripeEvent).where(StripeEvent.event_id == event_id).values(outcome=StripeEvent.outcome)
-                    .execution_options(synchronize_session=False))
-    row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == event_id))
+    with platform_access(session):
+        session.execute(update(StripeEvent).where(StripeEvent.event_id == event_id).values(outcome=StripeEvent.outcome)
+                        .execution_options(synchronize_session=False))
+        row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == event_id))
     if row is None or row.processed_at is not None:
         return None
     tenant_id = row.tenant_id
@@ -72,8 +74,9 @@ def process(session: Session, event_id: str) -> str | None:
         outcome = subscriptions.sync(session, subscription_id) if subscription_id else "not a subscription invoice"
     else:
         outcome = "ignored"
-    row.processed_at = utcnow()
-    row.outcome = outcome[:200]
+    with platform_access(session):
+        row.processed_at = utcnow()
+        row.outcome = outcome[:200]
     return outcome
 
 
@@ -97,6 +100,7 @@ def _payment(session: Session, row: StripeEvent, tenant_id: int | None) -> str:
 def unprocessed(session: Session, older_than: timedelta) -> list[str]:
     """Events stored but not processed (a job that failed, e.g. Stripe was unreachable)."""
     cutoff = utcnow() - older_than
-    return list(session.scalars(select(StripeEvent.event_id).where(StripeEvent.processed_at.is_(None),
-                                                                   StripeEvent.received_at < cutoff)
-                                .order_by(StripeEvent.id).limit(500)))
+    with platform_access(session):
+        return list(session.scalars(select(StripeEvent.event_id).where(StripeEvent.processed_at.is_(None),
+                                                                       StripeEvent.received_at < cutoff)
+                                    .order_by(StripeEvent.id).limit(500)))

@@ -14,7 +14,7 @@ from saas.certification.services import certificates, yearly_run
 from saas.certification.services.facts import BATCH
 from saas.jobs import BackgroundTask, Progress, job, start_task
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, bound_tenant
+from saas.tenancy import bind_tenant, bound_tenant, platform_access
 from saas.tenants.models import Tenant, User
 
 
@@ -58,7 +58,8 @@ def _each_tenant(session: Session) -> Iterator[Tenant]:
         yield session.get(Tenant, bound)
         session.flush()
         return
-    tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
+    with platform_access(session):
+        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
     try:
         for tenant in tenants:
             bind_tenant(session, tenant.id)

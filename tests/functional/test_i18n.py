@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ BASE = "/t/lang"
 
 
 @pytest.fixture
-def world(db):
+def world(db, clock):
     """A consultant (also admin) with one client company, its certification year and an overdue action."""
     tenant = factories.make_tenant(db, slug="lang", name="Språk AS")
     consultant = factories.make_user(db, tenant, roles=("consultant", "admin"), name="Rita Rådgiver")
@@ -32,7 +32,7 @@ def world(db):
     year = CertificationYear(company_id=company.id, year=2026, consultant_id=consultant.id)
     db.add(year)
     db.flush()
-    action = ActionItem(year_id=year.id, title="Skift lysrør på lageret", deadline=date.today() - timedelta(days=3))
+    action = ActionItem(year_id=year.id, title="Skift lysrør på lageret", deadline=clock.today() - timedelta(days=3))
     db.add(action)
     db.flush()
     bind_tenant(db, None)

@@ -33,7 +33,8 @@ def app(tmp_path_factory):
     application = create_app(app_config(url, tmp_path_factory.mktemp("invoice-race")))
     # Each of the 20 threads holds its issuing connection while its invoice job takes a second one.
     application.extensions["saas.db"].engine.dispose()
-    application.extensions["saas.db"] = Database(url, pool_size=2 * COUNT + 5, max_overflow=0)
+    application.extensions["saas.db"] = Database(url, secret_key=application.config["SECRET_KEY"],
+                                                 pool_size=2 * COUNT + 5, max_overflow=0)
     yield application
     application.extensions["saas.db"].engine.dispose()
     drop_database(url)

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,13 @@ from saas.certification import documents
 from saas.certification.demo import previous_certificate
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate
+from saas.i18n import today_in_oslo
 from saas.tenancy import bind_tenant
 from tests import factories
 from tests.conftest import REDIS_URL as TEST_REDIS_URL
-from tests.conftest import app_config, create_database, drop_database
+from tests.conftest import SECRET_KEY, app_config, create_database, drop_database
 
-pytestmark = [pytest.mark.redis]
+pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
 # A Redis database of its own: the other worker test empties the shared one when it starts.
 REDIS_URL = TEST_REDIS_URL.rsplit("/", 1)[0] + "/14"
 
@@ -77,13 +77,13 @@ def _issue_and_enqueue(app) -> tuple[int, int]:
         consultant = factories.make_user(session, tenant, roles=("consultant",))
         reviewer = factories.make_user(session, tenant, roles=("reviewer",))
         company = factories.make_company(session, tenant, name="Kraftverk Åmot AS")
-        certificate = previous_certificate(session, tenant, company, consultant, reviewer, date.today(), issued_days_ago=3)
+        certificate = previous_certificate(session, tenant, company, consultant, reviewer, today_in_oslo(), issued_days_ago=3)
         documents.request_render(session, certificate.id, tenant.id)  # enqueued to Redis when this commits
         return tenant.id, certificate.id
 
 
 def _worker_env(app, tmp_path, **extra) -> dict:
-    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL,
+    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL,
             "JOBS_MODE": "rq", "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
             "PUBLIC_BASE_URL": "http://localhost", **extra}
 

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from saas.app import create_app
 from saas.certification.demo import complete_year
@@ -18,7 +18,7 @@ from saas.hms.models import CertificationYear
 from saas.tenancy import bind_tenant
 from saas.tenants.models import Tenant, User
 from tests import factories
-from tests.conftest import PG_ADMIN_URL, app_config, create_database
+from tests.conftest import app_config, create_database, drop_database
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 6, 15)
@@ -26,14 +26,13 @@ TODAY = date(2026, 6, 15)
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    name = f"saas_cert_race_{os.getpid()}"
-    application = create_app(app_config(create_database(name), tmp_path_factory.mktemp("race")))
-    yield application
-    application.extensions["saas.db"].engine.dispose()
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    url = create_database(f"saas_cert_race_{os.getpid()}")
+    application = create_app(app_config(url, tmp_path_factory.mktemp("race")))
+    try:
+        yield application
+    finally:
+        application.extensions["saas.db"].engine.dispose()
+        drop_database(url)
 
 
 @pytest.fixture

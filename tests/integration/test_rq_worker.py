@@ -16,9 +16,9 @@ from saas.jobs import BackgroundTask
 from saas.norway import generate_valid_org_numbers
 from saas.tenancy import bind_tenant
 from tests import factories
-from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+from tests.conftest import REDIS_URL, SECRET_KEY, app_config, create_database, drop_database
 
-pytestmark = [pytest.mark.redis]
+pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_a_real_worker_runs_an_import_enqueued_after_commit(rq_app, tmp_path):
         actor = factories.make_user(session, tenant, roles=("consultant",))
         started = import_file(session, actor, csv.encode(), "kunder.csv")
         task_id, tenant_id = started.task_id, tenant.id
-    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path)}
     # The Procfile's worker class: the application is built once, before the fork.
     worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",

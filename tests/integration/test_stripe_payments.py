@@ -11,7 +11,6 @@ import subprocess
 import threading
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ from sqlalchemy import func, select
 from saas.billing import gateway
 from saas.billing.models import Invoice, Payment, StripeEvent
 from saas.billing.services import invoices, payments, settings
-from saas.tenancy import bind_tenant
+from saas.i18n import today_in_oslo
+from saas.tenancy import bind_tenant, platform_access
 from tests import factories
 from tests.integration.conftest_stripe import *  # noqa: F401,F403  (localstripe, stripe_app, live_server, helpers)
 from tests.integration.conftest_stripe import (CONNECT_ACCOUNT, PLATFORM_WEBHOOK_SECRET, TENANT_KEY, TENANT_WEBHOOK_SECRET,
@@ -50,7 +50,7 @@ def _tenant_with_invoice(app, mode: str) -> dict:
             "mode": mode, "secret_key": key, "webhook_secret": secret, "publishable_key": "pk_test_tenant00000001"}
         settings.save_connection(session, admin, data)
         invoice = invoices.manual_invoice(session, admin, tenant, {"company_id": company.id, "lines": [
-            dict(description="HMS-sertifikat klasse A", quantity=100, unit_price=490_000, vat_code="high")]}, date.today())
+            dict(description="HMS-sertifikat klasse A", quantity=100, unit_price=490_000, vat_code="high")]}, today_in_oslo())
         ids = dict(tenant=tenant.id, slug=tenant.slug, invoice=invoice.id, token=invoice.public_token, key=key, secret=secret,
                    account=account)
     return ids
@@ -71,6 +71,9 @@ def _count(app, model, tenant_id=None, **where) -> int:
         query = select(func.count()).select_from(model)
         for key, value in where.items():
             query = query.where(getattr(model, key) == value)
+        if tenant_id is None:  # platform-level rows (the Stripe event log)
+            with platform_access(session):
+                return session.scalar(query)
         return session.scalar(query)
     finally:
         session.close()
@@ -239,7 +242,8 @@ def test_a_connect_payment_event_names_the_account_and_pays_that_tenants_invoice
     assert _invoice(stripe_app, world).state == "paid"
     session = _session(stripe_app)
     try:
-        row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == json.loads(recorded)["id"]))
+        with platform_access(session):
+            row = session.scalar(select(StripeEvent).where(StripeEvent.event_id == json.loads(recorded)["id"]))
         assert row.account == world["account"] and row.processed_at is not None and "paid" in row.outcome
     finally:
         session.close()
@@ -251,7 +255,7 @@ def test_a_payment_page_for_a_tenant_without_stripe_says_to_pay_by_bank_transfer
         admin = factories.make_user(session, tenant, roles=("admin",))
         company = factories.make_company(session, tenant)
         invoice = invoices.manual_invoice(session, admin, tenant, {"company_id": company.id, "lines": [
-            dict(description="Rådgivning", quantity=100, unit_price=100_000, vat_code="high")]}, date.today())
+            dict(description="Rådgivning", quantity=100, unit_price=100_000, vat_code="high")]}, today_in_oslo())
         token = invoice.public_token
     response = stripe_app.test_client().post(f"/faktura/{token}/betal")
     assert response.status_code == 422 and "kontonummeret med KID" in response.get_data(as_text=True)

@@ -13,7 +13,7 @@ from saas.billing import gateway, guard, jobs, pricing
 from saas.billing.models import StripeEvent, TenantSubscription
 from saas.billing.services import subscriptions
 from saas.db import utcnow
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
 from tests import factories
 from tests.conftest import login
@@ -85,8 +85,9 @@ def test_a_tenant_subscribes_to_the_plan_its_company_count_calls_for_and_the_ope
 def _processed(app, event_type: str, object_id: str):
     session = app.extensions["saas.db"].sessionmaker()
     try:
-        return session.scalar(select(StripeEvent).where(StripeEvent.type == event_type, StripeEvent.object_id == object_id,
-                                                        StripeEvent.processed_at.is_not(None)))
+        with platform_access(session):  # the Stripe event log is platform-level
+            return session.scalar(select(StripeEvent).where(StripeEvent.type == event_type, StripeEvent.object_id == object_id,
+                                                            StripeEvent.processed_at.is_not(None)))
     finally:
         session.close()
 

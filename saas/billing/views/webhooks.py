@@ -11,7 +11,7 @@ from saas.billing import gateway, webhooks
 from saas.billing.services.settings import tenant_webhook_secret
 from saas.billing.views import webhook_bp
 from saas.db import current_session
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
 
 csrf.exempt(webhook_bp)
@@ -40,7 +40,8 @@ def platform_webhook():
 @public
 def tenant_webhook(slug: str):
     session = current_session()
-    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    with platform_access(session):
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant_id is None:
         abort(404)
     bind_tenant(session, tenant_id)

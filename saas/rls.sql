@@ -1,0 +1,72 @@
+-- Row-level security support: how a policy knows which tenant (or platform-level work) the application
+-- is doing, without trusting a setting that any session of the runtime role could SET.
+--
+-- The application proves itself with a secret derived from SECRET_KEY (saas.db.scope_proof); only its
+-- SHA-256 is stored, in a table the runtime role cannot read.  enter_scope(tenant, platform, proof)
+-- checks the proof and writes, transaction-locally, app.tenant_id, app.platform and app.scope_seal: a
+-- SHA-256 over a random key (never readable by the runtime role), this backend's pid, this transaction's
+-- start time and the scope.  The policies' functions recompute the seal once per statement; a session that
+-- merely SETs app.tenant_id or app.platform, or replays a seal it read in another transaction, gets
+-- nothing.  The owner role (migrations, backups with pg_dump --enable-row-security) sees every row.
+--
+-- Idempotent: run by every migration that enables row-level security.
+CREATE SCHEMA IF NOT EXISTS saas_private;
+REVOKE ALL ON SCHEMA saas_private FROM PUBLIC;
+GRANT USAGE ON SCHEMA saas_private TO PUBLIC;
+
+CREATE TABLE IF NOT EXISTS saas_private.scope_key (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    seal_key text NOT NULL,
+    proof_hash text
+);
+REVOKE ALL ON saas_private.scope_key FROM PUBLIC;
+INSERT INTO saas_private.scope_key (seal_key)
+VALUES (replace(gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''))
+ON CONFLICT DO NOTHING;
+
+CREATE OR REPLACE FUNCTION saas_private.seal(tenant text, platform text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT encode(sha256(convert_to(
+        k.seal_key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
+        || '|' || tenant || '|' || platform, 'UTF8')), 'hex')
+    FROM saas_private.scope_key k
+$$;
+REVOKE ALL ON FUNCTION saas_private.seal(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION saas_private.enter_scope(tenant integer, platform boolean, proof text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    t text := coalesce(tenant::text, '');
+    p text := CASE WHEN platform THEN 'on' ELSE 'off' END;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM saas_private.scope_key k
+                   WHERE k.proof_hash = encode(sha256(convert_to(coalesce(proof, ''), 'UTF8')), 'hex')) THEN
+        RAISE EXCEPTION 'saas: the row-level security proof is wrong (run `saas db upgrade` with this SECRET_KEY)'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM set_config('app.tenant_id', t, true), set_config('app.platform', p, true),
+            set_config('app.scope_seal', saas_private.seal(t, p), true);
+END $$;
+GRANT EXECUTE ON FUNCTION saas_private.enter_scope(integer, boolean, text) TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION saas_private.sealed() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT coalesce(current_setting('app.scope_seal', true), '') = saas_private.seal(
+        coalesce(current_setting('app.tenant_id', true), ''), coalesce(current_setting('app.platform', true), 'off'))
+$$;
+REVOKE ALL ON FUNCTION saas_private.sealed() FROM PUBLIC;
+
+-- The tenant the application sealed for this transaction, else NULL (no row matches).
+CREATE OR REPLACE FUNCTION saas_private.rls_tenant() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT CASE WHEN saas_private.sealed() THEN NULLIF(current_setting('app.tenant_id', true), '')::integer END
+$$;
+GRANT EXECUTE ON FUNCTION saas_private.rls_tenant() TO PUBLIC;
+
+-- True for sealed platform-level work, and for the owner role (the definer of these functions).
+CREATE OR REPLACE FUNCTION saas_private.rls_sees_all() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT pg_has_role(session_user, current_user, 'MEMBER')
+        OR (current_setting('app.platform', true) = 'on' AND saas_private.sealed())
+$$;
+GRANT EXECUTE ON FUNCTION saas_private.rls_sees_all() TO PUBLIC;
