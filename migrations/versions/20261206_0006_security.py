@@ -2,7 +2,7 @@
 impartial decisions as a rule (the tenant setting is removed)
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-06 02:10:00
 """
 import json
@@ -10,10 +10,11 @@ import json
 from alembic import op
 import sqlalchemy as sa
 import saas.db
+from saas.migrate import enable_platform_only_security
 
 
 revision = '0006'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -32,6 +33,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+    enable_platform_only_security(op, 'user_sessions')  # read only under platform_access (the user loader)
 
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('open_link', sa.Boolean(), nullable=False, server_default=sa.false()))

@@ -225,9 +225,11 @@ def test_an_owner_role_that_is_not_a_superuser_backs_up_and_restores(tmp_path):
             conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB"))
             for name in names:
                 conn.execute(text(f'CREATE DATABASE "{name}" OWNER {role}'))
+        from saas.db import scope_proof
         from saas.migrate import upgrade
+        from tests.conftest import SECRET_KEY
 
-        upgrade(f"{base}/{names[0]}")
+        upgrade(f"{base}/{names[0]}", scope_proof=scope_proof(SECRET_KEY))
         for name, folder in zip(names, ("source-files", "target-files")):
             apps.append(create_app(app_config(f"{base}/{name}", tmp_path / name, STORAGE_URL=f"file://{tmp_path / folder}")))
         populate(apps[0])
