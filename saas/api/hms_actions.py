@@ -10,8 +10,8 @@ from saas.api.spec import documented
 from saas.auth import admin_required, staff_required
 from saas.db import current_session
 from saas.hms.reminders import reminder_days
-from saas.hms.schemas_actions import (ActionItemDetailSchema, ActionItemSchema, ActionYearSummarySchema, ProgressSchema,
-                                      ReminderSettingsSchema)
+from saas.hms.schemas_actions import (ActionItemDetailSchema, ActionItemSchema, ActionYearSummarySchema, BulkAssignSchema,
+                                      FindingDefaultsSchema, ProgressSchema, ReminderSettingsSchema)
 from saas.hms.services import actions as services
 from saas.hms.views.actions import filter_from_args
 
@@ -114,3 +114,22 @@ def put_reminder_settings():
     days = json_body(ReminderSettingsSchema())["action_reminder_days"]
     services.save_reminder_days(current_session(), current_user, g.tenant, days)
     return ReminderSettingsSchema().dump({"action_reminder_days": days})
+
+
+@tenant_api.get("/finding-defaults")
+@admin_required
+@documented("/finding-defaults", "get", "The default deadline and responsible person of a graded finding's action",
+            response=FindingDefaultsSchema, tag=TAG)
+def get_finding_defaults():
+    return FindingDefaultsSchema().dump(services.finding_settings(current_session(), g.tenant.id))
+
+
+@tenant_api.put("/finding-defaults")
+@admin_required
+@documented("/finding-defaults", "put", "Set the default deadline (days) and responsible person per finding grade",
+            request=FindingDefaultsSchema, response=FindingDefaultsSchema, tag=TAG)
+def put_finding_defaults():
+    data = json_body(FindingDefaultsSchema())
+    session = current_session()
+    services.save_finding_settings(session, current_user, g.tenant, data)
+    return FindingDefaultsSchema().dump(services.finding_settings(session, g.tenant.id))

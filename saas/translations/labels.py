@@ -189,4 +189,8 @@ MESSAGES = (
     N_("Velg minst én rolle."),
     # saas.certification.labels.class_label() and saas.certification.services.facts (an unused B-alt)
     N_("Klasse B"), N_("Klasse A"), N_("Klasse A+"), N_("Ingen klasse"), N_("Ikke brukt"),
+    # issue 13 (daily work): saas.hms.schemas_actions, saas.schemas.PastDate, saas.hms.views.actions settings
+    N_("Velg mellom 1 og 365 dager, eller la feltet stå tomt."), N_("Velg minst ett tiltak."),
+    N_("Datoen kan ikke være frem i tid."),
+    N_("Bedriftens kontaktperson"), N_("Årets HMS-rådgiver"), N_("Ingen ennå"),
 )

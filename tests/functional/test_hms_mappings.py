@@ -54,7 +54,7 @@ def test_a_consultant_records_a_finding_that_lands_in_the_action_plan(client, db
             f"a{ids['C1']}-answer": "ok", f"a{ids['C1']}-value": "21,5", f"a{ids['C1']}-unit": "°C"}
     response = client.post(f"/t/bht/years/mappings/{mapping_id}/answers", data=form, follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "1 nye tiltak er lagt i handlingsplanen" in body
+    assert response.status_code == 200 and "1 nytt tiltak er lagt i handlingsplanen" in body
     bind_tenant(db, world["tenant"].id)
     item = db.scalar(select(ActionItem).where(ActionItem.source_id == ids["B2"]))
     assert (item.source_type, item.grade, item.area) == ("finding", "serious", "physical")

@@ -16,7 +16,7 @@ from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson
 from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
-from saas.hms import rules
+from saas.hms import finding_defaults, rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
 from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
@@ -86,6 +86,54 @@ def is_item_overdue(row, today: date) -> bool:
 
 
 # -- creating and changing -----------------------------------------------------------------------------
+
+def finding_settings(session: Session, tenant_id: int) -> dict:
+    """The tenant's default deadline and responsible person per grade (``finding_defaults.DEFAULTS`` keys)."""
+    with platform_access(session):
+        tenant = session.get(Tenant, tenant_id)
+    return finding_defaults.settings_with_defaults(tenant.setting("finding_defaults") if tenant else None)
+
+
+def save_finding_settings(session: Session, actor: User, tenant: Tenant, data: dict) -> None:
+    """Store the default deadline days and responsible person per grade (keys of ``finding_defaults.DEFAULTS``)."""
+    values = finding_defaults.settings_with_defaults({k: v for k, v in data.items() if k in finding_defaults.DEFAULTS})
+    with platform_access(session):
+        tenant.settings = {**(tenant.settings or {}), "finding_defaults": values}
+        session.flush()
+    record(session, actor, "tenant.settings_changed", None, "Standard frist og ansvarlig for avvik endret", **values)
+
+
+def _company_contact(session: Session, company_id: int, allowed: set[int]) -> tuple[int | None, str]:
+    """The company's first contact who logs in (an active user), else its first contact by name only."""
+    contacts = session.execute(select(ContactPerson.user_id, ContactPerson.name).where(
+        ContactPerson.company_id == company_id).order_by(ContactPerson.id)).all()
+    for contact in contacts:
+        if contact.user_id in allowed:
+            return contact.user_id, contact.name
+    return None, contacts[0].name if contacts else ""
+
+
+def finding_action_fields(session: Session, year: CertificationYear, answer, today: date | None = None) -> dict:
+    """The fields of the action a graded checklist finding becomes: a title saying what is wrong, the
+    description, grade, and the tenant's default deadline and responsible person for that grade."""
+    defaults = finding_defaults.defaults_for(answer.finding_grade, finding_settings(session, year.tenant_id),
+                                             today or oslo_today())
+    fields = dict(title=finding_defaults.finding_title(answer.item_text, answer.comment),
+                  description="\n".join(p for p in (f"Sjekklistepunkt: {answer.item_text}", answer.comment or "") if p),
+                  grade=answer.finding_grade, deadline=defaults.deadline)
+    if not defaults.responsible:
+        return fields
+    allowed = {c["id"] for c in responsible_choices(session, year.company_id)}
+    if defaults.responsible == "consultant" and year.consultant_id in allowed:
+        fields["responsible_user_id"] = year.consultant_id
+    elif defaults.responsible == "contact":
+        user_id, name = _company_contact(session, year.company_id, allowed)
+        if user_id is not None:
+            fields["responsible_user_id"] = user_id
+        elif name:
+            fields["responsible_name"] = name
+    return fields
+
 
 def responsible_choices(session: Session, company_id: int) -> list[dict]:
     """Users who may be responsible for an item: the tenant's active staff and the company's contacts."""
@@ -292,13 +340,35 @@ def item_detail(session: Session, item: ActionItem, today: date | None = None) -
         .outerjoin(User, User.id == ActionNote.author_id).where(ActionNote.action_id == item.id).order_by(ActionNote.id)
     ).all()
     data = _plain(_ItemRow(item, responsible), today)
-    data.update(description=item.description, year_id=item.year_id, source_id=item.source_id,
+    data.update(source=item_source(session, item), description=item.description, year_id=item.year_id, source_id=item.source_id,
                 responsible_name=item.responsible_name, started_at=item.started_at, completed_at=item.completed_at,
                 created_at=item.created_at,
                 notes=[dict(id=n.id, text=n.text, new_status=n.new_status,
                             new_status_label=STATUS_LABELS.get(n.new_status, "") if n.new_status else "",
                             created_at=n.created_at, author=n.author or "") for n in notes])
     return data
+
+
+def item_source(session: Session, item: ActionItem) -> dict | None:
+    """Where a finding's item came from, as {"kind", "id", "answer_id", "label"}: the physical mapping or
+    safety round whose checklist answer it is (kind "physical_mapping" / "safety_round"), or the hazard."""
+    from saas.hms.models import ChecklistAnswer, Hazard, PhysicalMapping, SafetyRound
+
+    if item.source_id is None:
+        return None
+    if item.source_type == "hazard":
+        hazard = session.get(Hazard, item.source_id)
+        return dict(kind="hazard", id=hazard.assessment_id, answer_id=hazard.id, label=hazard.description[:200]) if hazard else None
+    if item.source_type not in ("finding", "safety_round"):
+        return None
+    answer = session.get(ChecklistAnswer, item.source_id)
+    if answer is None:
+        return None
+    for model, kind in ((PhysicalMapping, "physical_mapping"), (SafetyRound, "safety_round")):
+        owner = session.scalar(select(model.id).where(model.run_id == answer.run_id))
+        if owner is not None:
+            return dict(kind=kind, id=owner, answer_id=answer.id, label=f"{answer.item_key} {answer.item_text}")
+    return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from saas.auth import admin_required, staff_required
 from saas.db import current_session
 from saas.hms.reminders import DEFAULT_DAYS, reminder_days
-from saas.hms.schemas_actions import ActionItemSchema, ProgressSchema, ReminderSettingsSchema
+from saas.hms.schemas_actions import ActionItemSchema, FindingDefaultsSchema, ProgressSchema, ReminderSettingsSchema
 from saas.hms.services import actions as services
 from saas.hms.services import evidence as evidence_services
 from saas.hms.views import actions_bp as bp
@@ -124,17 +124,29 @@ def progress(action_id: int):
 @admin_required
 def settings():
     current = reminder_days(g.tenant.setting("action_reminder_days"))
+    session = current_session()
     if request.method == "GET":
-        return _settings_page({"action_reminder_days": ", ".join(map(str, current))}, {})
+        return _settings_page({"action_reminder_days": ", ".join(map(str, current)),
+                               **services.finding_settings(session, g.tenant.id)}, {})
+    errors, data, defaults = {}, None, None
     try:
         data = load_form(ReminderSettingsSchema(), request.form)
     except FieldErrors as error:
-        return _settings_page(dict(request.form), error.errors, 422)
-    services.save_reminder_days(current_session(), current_user, g.tenant, data["action_reminder_days"])
+        errors.update(error.errors)
+    try:
+        defaults = load_form(FindingDefaultsSchema(), request.form)
+    except FieldErrors as error:
+        errors.update(error.errors)
+    if errors:
+        return _settings_page(dict(request.form), errors, 422)
+    services.save_reminder_days(session, current_user, g.tenant, data["action_reminder_days"])
+    services.save_finding_settings(session, current_user, g.tenant, defaults)
     flash(gettext("Påminnelsene er lagret."), "success")
     return redirect(url_for("actions.settings"))
 
 
 def _settings_page(values: dict, errors: dict, status: int = 200):
-    return render_template("hms/actions/settings.html", values=values, errors=errors,
-                           default=", ".join(map(str, DEFAULT_DAYS))), status
+    grades = [("serious", "Alvorlig avvik"), ("minor", "Mindre alvorlig avvik"), ("observation", "Observasjon")]
+    responsible = [("contact", "Bedriftens kontaktperson"), ("consultant", "Årets HMS-rådgiver"), ("", "Ingen ennå")]
+    return render_template("hms/actions/settings.html", values=values, errors=errors, grades=grades,
+                           responsible_options=responsible, default=", ".join(map(str, DEFAULT_DAYS))), status

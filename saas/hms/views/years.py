@@ -199,7 +199,7 @@ def mapping_answers(mapping_id: int):
     except FieldErrors as error:
         return _mapping_page(mapping_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
-        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
+        "%(num)d nytt tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.mapping", mapping_id=mapping_row.id) + "#sjekkliste")
 
 
@@ -363,7 +363,7 @@ def round_answers(round_id: int):
     except FieldErrors as error:
         return _round_page(safety_round_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
-        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
+        "%(num)d nytt tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.safety_round", round_id=safety_round_row.id) + "#sjekkliste")
 
 
