@@ -40,6 +40,8 @@ class ActionNoteSchema(BaseSchema):
 
 class ActionItemDetailSchema(ActionItemSchema):
     notes = fields.List(fields.Nested(ActionNoteSchema), dump_only=True)
+    verified_at = fields.DateTime(dump_only=True, allow_none=True)
+    awaiting_verification = fields.Boolean(dump_only=True, metadata={"description": "Done by a client contact, not yet verified"})
     source = fields.Dict(dump_only=True, allow_none=True, metadata={
         "description": "The finding it came from: {kind: physical_mapping|safety_round|hazard, id, answer_id, label}"})
 
@@ -111,6 +113,15 @@ class BulkAssignSchema(BaseSchema):
     responsible_name = fields.String(load_default=None, allow_none=True, validate=length(200))
     deadline = fields.Date(load_default=None, allow_none=True)
     clear_responsible = fields.Boolean(load_default=False)
+
+
+class BulkAssignResultSchema(BaseSchema):
+    changed = fields.Integer()
+
+
+class VerifyActionSchema(BaseSchema):
+    approve = fields.Boolean(load_default=True)
+    note = fields.String(load_default="", validate=length(5000))
 
 
 class ActionYearSummarySchema(BaseSchema):
