@@ -15,6 +15,8 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
+NEW_TABLES = ('notifications', 'notification_settings')
+
 
 def upgrade() -> None:
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
@@ -26,8 +28,49 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_action_items_verified_by_users'), 'users', ['verified_by'], ['id'],
                                     ondelete='SET NULL')
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('target_type', sa.String(length=30), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=False),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', saas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notifications_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
+        batch_op.create_index('uq_notifications_user_dedupe', ['user_id', 'dedupe_key'], unique=True,
+                              sqlite_where=sa.text("dedupe_key <> ''"), postgresql_where=sa.text("dedupe_key <> ''"))
+
+    op.create_table('notification_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('daily_digest', sa.Boolean(), nullable=False),
+    sa.Column('last_digest_at', saas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notification_settings_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_settings_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_settings')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_notification_settings_user_id'))
+    )
+    with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_settings_tenant_id'), ['tenant_id'], unique=False)
+
+    for table in NEW_TABLES:
+        enable_row_level_security(op, table)
+
 
 def downgrade() -> None:
+    for table in reversed(NEW_TABLES):
+        op.drop_table(table)
     with op.batch_alter_table('action_items', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_action_items_verified_by_users'), type_='foreignkey')
         batch_op.drop_column('verified_at')

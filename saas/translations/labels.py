@@ -193,4 +193,7 @@ MESSAGES = (
     N_("Velg mellom 1 og 365 dager, eller la feltet stå tomt."), N_("Velg minst ett tiltak."),
     N_("Datoen kan ikke være frem i tid."),
     N_("Bedriftens kontaktperson"), N_("Årets HMS-rådgiver"), N_("Ingen ennå"),
+    # saas.notifications.services.KIND_LABELS
+    N_("Forslag venter på beslutning"), N_("Beslutning tatt"), N_("Ny fil fra kunden"), N_("Tiltak tildelt deg"),
+    N_("Tiltak lukket av kunden"), N_("Tiltak over fristen"), N_("Dokument feilet"),
 )
