@@ -48,7 +48,7 @@ def test_a_consultant_records_a_finding_that_lands_in_the_action_plan(client, db
     mapping_id = new_mapping(client, world["year"].id)
     ids = answer_ids(db, world["tenant"].id, mapping_id)
     page = client.get(f"/t/bht/years/mappings/{mapping_id}").get_data(as_text=True)
-    assert "Gulv, trapper og gangveier" in page and f"target_id={ids['A1']}" in page  # "Last opp fil" per item
+    assert "Gulv, trapper og gangveier" in page and f'name="a{ids["A1"]}-file"' in page  # a file per item, in the form
     form = {"ids": [ids["B2"], ids["C1"]], f"a{ids['B2']}-answer": "finding", f"a{ids['B2']}-grade": "serious",
             f"a{ids['B2']}-comment": "Bare 310 lx ved benken", f"a{ids['B2']}-value": "310", f"a{ids['B2']}-unit": "lx",
             f"a{ids['C1']}-answer": "ok", f"a{ids['C1']}-value": "21,5", f"a{ids['C1']}-unit": "°C"}

@@ -188,16 +188,72 @@ def update_mapping(mapping_id: int):
                            gettext("Kartleggingen er lagret."), keep_form=True)
 
 
+def _section_ok(form, entries: list[dict]) -> None:
+    """"Alt OK i denne delen": the unanswered items of the chosen section become OK (``sec-<id>`` names each
+    item's section)."""
+    section = form.get("section_ok", "")
+    if not section:
+        return
+    for entry in entries:
+        if entry.get("answer") is None and form.get(f"sec-{entry['id']}") == section:
+            entry["answer"] = "ok"
+
+
+def _answer_files(form_files, entries: list[dict]) -> list[tuple[int, bytes, str]]:
+    """Files chosen in place next to each item (``a<id>-file``): (answer id, bytes, name)."""
+    files = []
+    for entry in entries:
+        upload = form_files.get(f"a{entry['id']}-file")
+        if upload is not None and upload.filename:
+            files.append((entry["id"], upload.stream.read(), upload.filename))
+    return files
+
+
+def _upload_answer_files(session, files) -> None:
+    errors = {}
+    for answer_id, data, filename in files:
+        try:
+            target = evidence_services.resolve_target(session, "checklist_answer", answer_id, current_user)
+            evidence_services.upload(session, current_user, target, data, filename)
+        except FieldErrors as error:
+            errors.update({f"{answer_id}.file": messages for messages in error.errors.values()})
+    if errors:
+        raise FieldErrors(errors)
+
+
 @bp.post("/mappings/<int:mapping_id>/answers")
 def mapping_answers(mapping_id: int):
+    """The mapping's one form: its header (date, participants, ...) when staff edit it, every answer, and a
+    file per item, saved together or not at all, so nothing typed is lost on the way."""
     mapping_row, year = mapping_or_404(mapping_id)
     if not (current_user.is_staff or mapping_row.method == "self"):
         abort(403)
+    session = current_session()
+    header = current_user.is_staff and "performed_on" in request.form
+    errors, header_data, entries, fill = {}, None, [], False
+    if header:
+        try:
+            header_data = load_form(PhysicalMappingSchema(), request.form)
+        except FieldErrors as error:
+            errors.update(error.errors)
     try:
         entries, fill = answers_from_form(request.form)
-        created = mappings.save_physical_answers(current_session(), current_user, year, mapping_row, entries, fill)
+        _section_ok(request.form, entries)
     except FieldErrors as error:
-        return _mapping_page(mapping_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
+        errors.update(error.errors)
+    try:
+        if errors:
+            raise FieldErrors(errors)
+        if header_data is not None:
+            mappings.update_physical(session, current_user, year, mapping_row, header_data)
+        files = _answer_files(request.files, entries)
+        created = mappings.save_physical_answers(session, current_user, year, mapping_row, entries, fill)
+        _upload_answer_files(session, files)
+    except FieldErrors as error:
+        return _mapping_page(mapping_row, year, values=dict(request.form) if header else None, errors=error.errors,
+                             answer_values=_answer_values(request.form), status=422)
+    if request.form.get("section_ok"):
+        flash(gettext("Ubesvarte punkter i delen er satt til OK."), "info")
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
         "%(num)d nytt tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.mapping", mapping_id=mapping_row.id) + "#sjekkliste")
@@ -357,9 +413,13 @@ def update_round(round_id: int):
 @staff_required
 def round_answers(round_id: int):
     safety_round_row, year = round_or_404(round_id)
+    session = current_session()
     try:
         entries, fill = answers_from_form(request.form)
-        created = rounds.save_round_answers(current_session(), current_user, year, safety_round_row, entries, fill)
+        _section_ok(request.form, entries)
+        files = _answer_files(request.files, entries)
+        created = rounds.save_round_answers(session, current_user, year, safety_round_row, entries, fill)
+        _upload_answer_files(session, files)
     except FieldErrors as error:
         return _round_page(safety_round_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(

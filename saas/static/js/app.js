@@ -15,6 +15,31 @@
     }
     poll();
   });
+  // Forms marked data-keep-changes warn before the page is left with unsaved input (a link, the back button,
+  // a reload); submitting the form itself is not leaving.
+  var dirty = [];
+  document.querySelectorAll("form[data-keep-changes]").forEach(function (form) {
+    function mark() { if (dirty.indexOf(form) < 0) { dirty.push(form); } form.classList.add("unsaved"); }
+    form.addEventListener("input", mark);
+    form.addEventListener("change", mark);
+    form.addEventListener("submit", function () { dirty = []; });
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty.length) { e.preventDefault(); e.returnValue = ""; return ""; }
+  });
+  // "Alt OK i denne delen" without a round trip when scripts run: tick OK on the section's unanswered items,
+  // then submit as usual so the server saves everything together.
+  document.querySelectorAll("button[name=section_ok]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var section = document.getElementById("del-" + button.value);
+      if (!section) { return; }
+      section.querySelectorAll("tr[id^=punkt-]").forEach(function (row) {
+        var radios = row.querySelectorAll("input[type=radio][name$='-answer']");
+        var chosen = Array.prototype.some.call(radios, function (r) { return r.checked; });
+        if (!chosen) { radios.forEach(function (r) { if (r.value === "ok") { r.checked = true; } }); }
+      });
+    });
+  });
   // Confirm destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) { e.preventDefault(); } });
