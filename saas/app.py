@@ -69,9 +69,10 @@ def _register_blueprints(app: Flask) -> None:
     from saas.surveys.views import BLUEPRINTS as surveys
     from saas.certification.queue_views import bp as review_queue
     from saas.notifications.views import bp as notifications
+    from saas.calendar.views import bp as calendar
 
     for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing,
-                      review_queue, notifications):
+                      review_queue, notifications, calendar):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

@@ -15,7 +15,7 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-NEW_TABLES = ('notifications', 'notification_settings')
+NEW_TABLES = ('notifications', 'notification_settings', 'calendar_feeds')
 
 
 def upgrade() -> None:
@@ -64,11 +64,33 @@ def upgrade() -> None:
     with op.batch_alter_table('notification_settings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_settings_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', saas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_calendar_feeds_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_calendar_feeds_user_id'))
+    )
+    with op.batch_alter_table('calendar_feeds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_feeds_tenant_id'), ['tenant_id'], unique=False)
+    for table in ('physical_mappings', 'safety_rounds'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('planned_on', sa.Date(), nullable=True))
+
     for table in NEW_TABLES:
         enable_row_level_security(op, table)
 
 
 def downgrade() -> None:
+    for table in ('physical_mappings', 'safety_rounds'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('planned_on')
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     with op.batch_alter_table('action_items', schema=None) as batch_op:

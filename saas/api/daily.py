@@ -7,6 +7,7 @@ from flask_login import current_user
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented
 from saas.auth import require_roles, staff_required
+from saas.calendar.schemas import CalendarEventSchema, CalendarFeedSchema
 from saas.certification import queue
 from saas.db import current_session
 from saas.notifications import services as notifications
@@ -78,3 +79,62 @@ def put_notification_settings():
     session = current_session()
     notifications.save_settings(session, current_user.id, data["daily_digest"])
     return NotificationSettingsSchema().dump(notifications.settings_for(session, current_user.id))
+
+
+# -- calendar ------------------------------------------------------------------------------------------------
+
+@tenant_api.get("/calendar")
+@any_user
+@documented("/calendar", "get", "Events between ?from and ?to (YYYY-MM-DD, at most 400 days; default the next 60 days): "
+            "action deadlines, certificate expiries, planned mappings and rounds. Filters: ?kind= (repeatable), "
+            "?company=, ?mine=1", response=CalendarEventSchema, many=True, tag=TAG)
+def calendar_events():
+    from datetime import date, timedelta
+
+    from flask import request
+
+    from saas.calendar import services as calendar
+    from saas.calendar.views import filters_from_args
+    from saas.schemas import FieldErrors
+
+    today = today_in_oslo()
+    errors, bounds = {}, {}
+    for name, default in (("from", today), ("to", today + timedelta(days=60))):
+        raw = request.args.get(name)
+        try:
+            bounds[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors[name] = ["Ugyldig dato (bruk åååå-mm-dd)."]
+    if not errors and not 0 <= (bounds["to"] - bounds["from"]).days <= 400:
+        errors["to"] = ["Perioden må være mellom 0 og 400 dager."]
+    if errors:
+        raise FieldErrors(errors)
+    flt = filters_from_args(request.args)
+    items = calendar.events(current_session(), current_user, bounds["from"], bounds["to"], flt["kinds"],
+                            company_id=flt["company_id"], mine_only=flt["mine"], today=today)
+    return {"items": CalendarEventSchema(many=True).dump(items), "total": len(items)}
+
+
+@tenant_api.post("/calendar-feed")
+@any_user
+@documented("/calendar-feed", "post", "Make (or replace) the user's private iCal feed; the URL is shown only now",
+            response=CalendarFeedSchema, status=201, tag=TAG)
+def make_calendar_feed():
+    from saas.calendar import services as calendar
+    from saas.calendar.views import feed_url
+
+    session = current_session()
+    token = calendar.new_feed(session, current_user)
+    return CalendarFeedSchema().dump({**calendar.feed_status(session, current_user.id), "url": feed_url(token)}), 201
+
+
+@tenant_api.delete("/calendar-feed")
+@any_user
+@documented("/calendar-feed", "delete", "Turn the user's iCal feed off (the link stops working)",
+            response=CalendarFeedSchema, tag=TAG)
+def revoke_calendar_feed():
+    from saas.calendar import services as calendar
+
+    session = current_session()
+    calendar.revoke_feed(session, current_user)
+    return CalendarFeedSchema().dump({**calendar.feed_status(session, current_user.id), "url": None})

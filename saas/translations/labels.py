@@ -196,4 +196,8 @@ MESSAGES = (
     # saas.notifications.services.KIND_LABELS
     N_("Forslag venter på beslutning"), N_("Beslutning tatt"), N_("Ny fil fra kunden"), N_("Tiltak tildelt deg"),
     N_("Tiltak lukket av kunden"), N_("Tiltak over fristen"), N_("Dokument feilet"),
+    # saas.calendar.services.KIND_LABELS, saas.calendar.views.MONTHS
+    N_("Tiltaksfrist"), N_("Sertifikat utløper"), N_("Planlagt kartlegging"), N_("Planlagt vernerunde"),
+    N_("januar"), N_("februar"), N_("mars"), N_("april"), N_("mai"), N_("juni"), N_("juli"), N_("august"),
+    N_("september"), N_("oktober"), N_("november"), N_("desember"),
 )

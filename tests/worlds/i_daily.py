@@ -9,4 +9,13 @@ def populate(session, base):
     settings = NotificationSettings(user_id=base["consultant"].id, daily_digest=True)
     session.add_all([notification, settings])
     session.flush()
-    return {"notification": notification, "notification_settings": settings}
+    return {"notification": notification, "notification_settings": settings, "calendar_feed": _feed(session, base)}
+
+
+def _feed(session, base):
+    from saas.calendar.models import CalendarFeed
+
+    feed = CalendarFeed(user_id=base["consultant"].id, token_hash=("a" if base["key"] == "a" else "b") * 64)
+    session.add(feed)
+    session.flush()
+    return feed

@@ -19,6 +19,8 @@ class PhysicalMapping(TenantOwned, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("certification_years.id", ondelete="RESTRICT"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="RESTRICT"))
     performed_on: Mapped[date | None]
+    # When it is planned (the calendar shows it); may lie ahead, unlike the dates the rules count.
+    planned_on: Mapped[date | None]
     method: Mapped[str] = mapped_column(String(20), default="provider")  # provider | self | third_party
     performed_by: Mapped[str] = mapped_column(String(200), default="")  # the third party's name, when used
     participants: Mapped[str] = mapped_column(Text, default="")
@@ -74,6 +76,7 @@ class SafetyRound(TenantOwned, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("certification_years.id", ondelete="RESTRICT"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="RESTRICT"))
     held_on: Mapped[date | None]
+    planned_on: Mapped[date | None]  # when it is planned (the calendar); may lie ahead
     location: Mapped[str] = mapped_column(String(300), default="")
     participants: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")

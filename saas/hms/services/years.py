@@ -260,7 +260,7 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
 
 
 def physical_mapping_dict(m: PhysicalMapping) -> dict:
-    return dict(id=m.id, year_id=m.year_id, run_id=m.run_id, performed_on=m.performed_on, method=m.method,
+    return dict(id=m.id, year_id=m.year_id, run_id=m.run_id, performed_on=m.performed_on, planned_on=m.planned_on, method=m.method,
                 method_label=METHOD_LABELS.get(m.method, m.method), performed_by=m.performed_by, participants=m.participants,
                 summary=m.summary, status=m.status, completed_on=m.completed_on, report_evidence_id=m.report_evidence_id,
                 report_pending=m.report_version > (m.report_generated_version or 0),
@@ -278,5 +278,5 @@ def psychosocial_dict(p: PsychosocialMapping) -> dict:
 
 
 def safety_round_dict(r: SafetyRound) -> dict:
-    return dict(id=r.id, year_id=r.year_id, run_id=r.run_id, held_on=r.held_on, location=r.location,
+    return dict(id=r.id, year_id=r.year_id, run_id=r.run_id, held_on=r.held_on, planned_on=r.planned_on, location=r.location,
                 participants=r.participants, notes=r.notes, status=r.status, completed_on=r.completed_on)
