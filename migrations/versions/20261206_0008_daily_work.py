@@ -15,6 +15,8 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
+SEARCH_COLUMNS = (('client_companies', 'name'), ('certificates', 'number'), ('action_items', 'title'), ('users', 'name'),
+                  ('users', 'email'), ('contact_persons', 'name'), ('contact_persons', 'email'))
 NEW_TABLES = ('notifications', 'notification_settings', 'calendar_feeds')
 
 
@@ -85,9 +87,17 @@ def upgrade() -> None:
 
     for table in NEW_TABLES:
         enable_row_level_security(op, table)
+    if op.get_bind().dialect.name == "postgresql":
+        # Search (saas.search): substring matches on lower(column) served by trigram indexes.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for table, column in SEARCH_COLUMNS:
+            op.execute(f'CREATE INDEX ix_search_{table}_{column} ON "{table}" USING gin (lower({column}) gin_trgm_ops)')
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in SEARCH_COLUMNS:
+            op.execute(f"DROP INDEX IF EXISTS ix_search_{table}_{column}")
     for table in ('physical_mappings', 'safety_rounds'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('planned_on')

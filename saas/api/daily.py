@@ -9,6 +9,7 @@ from saas.api.spec import documented
 from saas.auth import require_roles, staff_required
 from saas.calendar.schemas import CalendarEventSchema, CalendarFeedSchema
 from saas.certification import queue
+from saas.search.schemas import SearchHitSchema
 from saas.db import current_session
 from saas.notifications import services as notifications
 from saas.notifications.schemas import (NotificationCountSchema, NotificationSchema, NotificationSettingsSchema,
@@ -138,3 +139,23 @@ def revoke_calendar_feed():
     session = current_session()
     calendar.revoke_feed(session, current_user)
     return CalendarFeedSchema().dump({**calendar.feed_status(session, current_user.id), "url": None})
+
+
+# -- search --------------------------------------------------------------------------------------------------
+
+@tenant_api.get("/search")
+@any_user
+@documented("/search", "get", "Search companies, certificates, actions, invoices and people the user may see (?q=, at "
+            "least 2 characters; 10 hits per kind)", response=SearchHitSchema, many=True, tag=TAG)
+def search():
+    from flask import request
+
+    from saas.schemas import FieldErrors
+    from saas.search import services as search_services
+
+    q = request.args.get("q", "")
+    if search_services.too_short(q):
+        raise FieldErrors({"q": ["Skriv minst to tegn."]})
+    hits = search_services.search(current_session(), current_user, q)
+    items = [{**h, "kind": kind} for kind in search_services.KINDS for h in hits[kind]]
+    return {"items": SearchHitSchema(many=True).dump(items), "total": len(items)}

@@ -200,4 +200,6 @@ MESSAGES = (
     N_("Tiltaksfrist"), N_("Sertifikat utløper"), N_("Planlagt kartlegging"), N_("Planlagt vernerunde"),
     N_("januar"), N_("februar"), N_("mars"), N_("april"), N_("mai"), N_("juni"), N_("juli"), N_("august"),
     N_("september"), N_("oktober"), N_("november"), N_("desember"),
+    # saas.search.services.KIND_LABELS
+    N_("Kunder"), N_("Sertifikater"), N_("Tiltak"), N_("Fakturaer"), N_("Personer"),
 )
