@@ -1,5 +1,14 @@
 // Small progressive enhancements; every page works without them.
 (function () {
+  document.documentElement.classList.add("js");
+  // The menu folds away on narrow screens behind one button.
+  var toggle = document.querySelector(".menu-toggle"), menu = document.getElementById("hovedmeny");
+  if (toggle && menu) {
+    toggle.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   // Progress bars of background tasks: poll the task's JSON until it is done.
   document.querySelectorAll("[data-task-url]").forEach(function (box) {
     var bar = box.querySelector(".progress > div"), text = box.querySelector("[data-task-text]");
