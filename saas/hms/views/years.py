@@ -149,8 +149,11 @@ def _mapping_page(mapping, year, values: dict | None = None, errors: dict | None
     session = current_session()
     data = years.physical_mapping_dict(mapping)
     can_answer = year.status == "open" and mapping.status != "completed" and (current_user.is_staff or mapping.method == "self")
+    checklist = checklists.run_sections(session, mapping.run)
+    answer_ids = [a["id"] for section in checklist["sections"] for a in section["answers"]]
     return render_template(
-        "hms/mappings/physical.html", year=_header(year), m=data, checklist=checklists.run_sections(session, mapping.run),
+        "hms/mappings/physical.html", year=_header(year), m=data, checklist=checklist,
+        answer_files=evidence_services.files_for(session, "checklist_answer", answer_ids),
         actions=mappings.finding_actions(session, mapping.run),
         reports=evidence_services.files_for(session, "physical_mapping_report", [mapping.id])[mapping.id],
         values=values if values is not None else data, errors=errors or {}, answer_values=answer_values,
