@@ -91,7 +91,10 @@ def test_completing_and_generating_the_report_gives_a_pdf_with_the_findings(clie
     assert client.post(f"/t/bht/years/mappings/{mapping_id}/report").status_code == 302  # the job runs after the commit
     page = client.get(f"/t/bht/years/mappings/{mapping_id}").get_data(as_text=True)
     bind_tenant(db, world["tenant"].id)
-    evidence = db.scalar(select(Evidence).where(Evidence.target_type == "physical_mapping_report", Evidence.target_id == mapping_id))
+    reports = db.scalars(select(Evidence).where(Evidence.target_type == "physical_mapping_report", Evidence.target_id == mapping_id)
+                         .order_by(Evidence.id)).all()
+    assert len(reports) == 2  # completing made the first; "Lag rapport (PDF)" made another
+    evidence = reports[-1]
     assert f"/t/bht/evidence/{evidence.id}/download" in page and "Gjeldende" in page
     pdf = client.get(f"/t/bht/evidence/{evidence.id}/download")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

@@ -269,8 +269,13 @@ def _mapping_action(mapping_id: int, action, message: str, keep_form: bool = Fal
 @bp.post("/mappings/<int:mapping_id>/complete")
 @staff_required
 def complete_mapping(mapping_id: int):
-    return _mapping_action(mapping_id, lambda s, u, y, m: mappings.complete_physical(s, u, y, m, years.oslo_today()),
-                           gettext("Kartleggingen er fullført."))
+    def complete_and_report(s, u, y, m):
+        # The written report follows completion every time, so it is made without another click.
+        mappings.complete_physical(s, u, y, m, years.oslo_today())
+        reports.request_physical_report(s, u, y, m)
+
+    return _mapping_action(mapping_id, complete_and_report,
+                           gettext("Kartleggingen er fullført.") + " " + gettext("Rapporten lages nå."))
 
 
 @bp.post("/mappings/<int:mapping_id>/reopen")
@@ -343,8 +348,12 @@ def _psy_action(psy_mapping_id: int, action, message: str, keep_form: bool = Fal
 @bp.post("/psychosocial/<int:psy_mapping_id>/complete")
 @staff_required
 def complete_psychosocial(psy_mapping_id: int):
-    return _psy_action(psy_mapping_id, lambda s, u, y, p: mappings.complete_psychosocial(s, u, y, p, years.oslo_today()),
-                       gettext("Kartleggingen er fullført."))
+    def complete_and_report(s, u, y, p):
+        mappings.complete_psychosocial(s, u, y, p, years.oslo_today())
+        reports.request_psychosocial_report(s, u, y, p)
+
+    return _psy_action(psy_mapping_id, complete_and_report,
+                       gettext("Kartleggingen er fullført.") + " " + gettext("Rapporten lages nå."))
 
 
 @bp.post("/psychosocial/<int:psy_mapping_id>/report")
