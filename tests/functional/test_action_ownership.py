@@ -143,3 +143,17 @@ def test_the_api_bulk_assigns_verifies_and_refuses_a_close_without_evidence(clie
     not_done = call("POST", f"/action-items/{world['items'][0]}/verify", json={"approve": True})
     assert not_done.status_code == 422
     assert call("POST", f"/action-items/{world['items'][0]}/verify", who="leader", json={}).status_code == 403
+
+
+def test_approving_a_closed_action_approves_its_waiting_files(app, db, world):
+    contact = app.test_client()
+    login(contact, world["leader"])
+    url = f"/t/bht/actions/{world['items'][0]}"
+    contact.post(f"{url}/progress", content_type="multipart/form-data",
+                 data={"status": "done", "file": (io.BytesIO(PNG), "bevis.png")})
+    staff = app.test_client()
+    login(staff, world["consultant"])
+    assert staff.post(f"{url}/verify", data={"decision": "approve"}).status_code == 302
+    bind_tenant(db, world["tenant"].id)
+    assert db.scalar(select(Evidence.status).where(Evidence.target_type == "action_item",
+                                                   Evidence.target_id == world["items"][0])) == "verified"

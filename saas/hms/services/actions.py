@@ -262,8 +262,18 @@ def verify_action(session: Session, actor: User, item: ActionItem, approve: bool
         raise FieldErrors({"_schema": lazy_gettext("Bare utførte tiltak kan verifiseres.")})
     note = (note or "").strip()
     if approve:
+        from saas.hms.models import Evidence
+        from saas.hms.services import evidence as evidence_services
+
         item.verified_by, item.verified_at = actor.id, utcnow()
         entry = ActionNote(action_id=item.id, author_id=actor.id, text=note or "Verifisert av HMS-rådgiver.", new_status=None)
+        # Approving the action is approving what was shown for it: its files waiting for a consultant too.
+        pending = session.scalars(select(Evidence).where(Evidence.target_type == "action_item", Evidence.target_id == item.id,
+                                                         Evidence.status == "pending", Evidence.superseded.is_(False))).all()
+        if pending:
+            target = evidence_services.resolve_target(session, "action_item", item.id)
+            for file in pending:
+                evidence_services.verify(session, actor, file, target, "verified", note)
     else:
         if not note:
             raise FieldErrors({"note": lazy_gettext("Skriv hva som mangler før tiltaket kan godkjennes.")})
