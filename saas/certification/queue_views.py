@@ -12,6 +12,14 @@ from saas.tenants.models import Role
 bp = tenant_blueprint("queue", __name__, "/queue")
 
 
+@bp.app_template_filter("reason")
+def reason_filter(text: str) -> str:
+    """A class rule's reason in the reader's language (saas.certification.reasons)."""
+    from saas.certification.reasons import translate
+
+    return translate(text)
+
+
 @bp.get("/")
 @require_roles(Role.REVIEWER, Role.ADMIN, Role.CONSULTANT)
 def index():
