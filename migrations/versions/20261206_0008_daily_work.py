@@ -84,6 +84,10 @@ def upgrade() -> None:
     for table in ('physical_mappings', 'safety_rounds'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('planned_on', sa.Date(), nullable=True))
+    for table in ('physical_mappings', 'psychosocial_mappings'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('report_failed_version', sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column('report_error', sa.Text(), nullable=False, server_default=''))
 
     for table in NEW_TABLES:
         enable_row_level_security(op, table)
@@ -101,6 +105,10 @@ def downgrade() -> None:
     for table in ('physical_mappings', 'safety_rounds'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('planned_on')
+    for table in ('physical_mappings', 'psychosocial_mappings'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('report_error')
+            batch_op.drop_column('report_failed_version')
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     with op.batch_alter_table('action_items', schema=None) as batch_op:

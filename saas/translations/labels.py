@@ -283,4 +283,6 @@ MESSAGES = (
     N_("åpnet"),
     N_("åpnet igjen"),
     N_("årlig gjennomgang startet"),
+    # saas.hms.services.reports.STATUS_LABELS
+    N_("Ingen rapport ennå"), N_("Rapporten lages nå"), N_("Rapporten er klar"), N_("Rapporten kunne ikke lages"),
 )

@@ -33,6 +33,9 @@ class PhysicalMapping(TenantOwned, Base):
     # so a repeated or stale job run changes nothing.
     report_version: Mapped[int] = mapped_column(Integer, default=0)
     report_generated_version: Mapped[int | None] = mapped_column(Integer)
+    # The version whose rendering failed, and why (saas.hms.services.reports.report_status).
+    report_failed_version: Mapped[int | None] = mapped_column(Integer)
+    report_error: Mapped[str] = mapped_column(Text, default="")
     reviewed_with_management_on: Mapped[date | None]
     # For a mapping done by the company itself or a third party: a consultant verified the documentation.
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -62,6 +65,8 @@ class PsychosocialMapping(TenantOwned, Base):
     report_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     report_version: Mapped[int] = mapped_column(Integer, default=0)
     report_generated_version: Mapped[int | None] = mapped_column(Integer)
+    report_failed_version: Mapped[int | None] = mapped_column(Integer)
+    report_error: Mapped[str] = mapped_column(Text, default="")
     reviewed_with_management_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

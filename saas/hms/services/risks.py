@@ -242,8 +242,11 @@ def hazard_to_action(session: Session, actor: User, hazard: Hazard, deadline: da
 # -- reading ---------------------------------------------------------------------------------------------
 
 def _labels(matrix: risk.RiskMatrix) -> dict:
+    # English names fall back to bokmål where the tenant gave none; pages pick by the reader's language.
     return dict(probability_labels=[label.nb for label in matrix.probability_labels],
-                consequence_labels=[label.nb for label in matrix.consequence_labels])
+                consequence_labels=[label.nb for label in matrix.consequence_labels],
+                probability_labels_en=[label.en or label.nb for label in matrix.probability_labels],
+                consequence_labels_en=[label.en or label.nb for label in matrix.consequence_labels])
 
 
 def _scored(matrix: risk.RiskMatrix, p: int | None, c: int | None) -> tuple[int | None, str | None]:

@@ -3,7 +3,7 @@ rounds and compliance checks.  Client contacts see their own company's pages; ch
 except answering the checklist of a mapping the company does itself."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -288,6 +288,25 @@ def reopen_mapping(mapping_id: int):
 @staff_required
 def verify_mapping(mapping_id: int):
     return _mapping_action(mapping_id, mappings.verify_physical, gettext("Dokumentasjonen er verifisert."))
+
+
+def _report_status_json(mapping, target_type: str):
+    status = reports.report_status(mapping)
+    files = evidence_services.files_for(current_session(), target_type, [mapping.id])[mapping.id]
+    return jsonify(state=status["state"], label=gettext(status["label"]), error=status["error"], version=status["version"],
+                   files=[dict(name=f["original_name"], url=url_for("evidence.download", evidence_id=f["id"]),
+                               current=f["id"] == mapping.report_evidence_id) for f in files])
+
+
+@bp.get("/mappings/<int:mapping_id>/report-status")
+def mapping_report_status(mapping_id: int):
+    """The report's state (none, pending, ready, failed) and files, for the page to follow without a reload."""
+    return _report_status_json(mapping_or_404(mapping_id)[0], "physical_mapping_report")
+
+
+@bp.get("/psychosocial/<int:psy_mapping_id>/report-status")
+def psychosocial_report_status(psy_mapping_id: int):
+    return _report_status_json(psy_or_404(psy_mapping_id)[0], "psychosocial_mapping_report")
 
 
 @bp.post("/mappings/<int:mapping_id>/report")

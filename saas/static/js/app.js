@@ -49,6 +49,36 @@
       });
     });
   });
+  // A report being made: follow its state without a reload (pending → ready or failed).
+  document.querySelectorAll("[data-report-status-url]").forEach(function (box) {
+    if (box.dataset.reportState !== "pending") { return; }
+    var text = box.querySelector("[data-report-text]"), tries = 0;
+    function poll() {
+      fetch(box.dataset.reportStatusUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          box.dataset.reportState = s.state;
+          if (s.state === "pending") { if (++tries < 120) { setTimeout(poll, 1500); } return; }
+          text.textContent = "";
+          var badge = document.createElement("span");
+          badge.className = "badge " + (s.state === "ready" ? "ok" : "bad");
+          badge.textContent = s.label;
+          text.appendChild(badge);
+          if (s.error) { text.appendChild(document.createTextNode(" " + s.error)); }
+          var list = box.querySelector("[data-report-files]");
+          if (!list) { list = document.createElement("ul"); list.setAttribute("data-report-files", ""); text.after(list); }
+          list.textContent = "";
+          s.files.forEach(function (f) {
+            var li = document.createElement("li"), a = document.createElement("a");
+            a.href = f.url; a.textContent = f.name; li.appendChild(a); list.appendChild(li);
+          });
+          var empty = box.querySelector("p.muted");
+          if (empty && s.files.length) { empty.remove(); }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 800);
+  });
   // Confirm destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) { e.preventDefault(); } });
