@@ -285,4 +285,12 @@ MESSAGES = (
     N_("årlig gjennomgang startet"),
     # saas.hms.services.reports.STATUS_LABELS
     N_("Ingen rapport ennå"), N_("Rapporten lages nå"), N_("Rapporten er klar"), N_("Rapporten kunne ikke lages"),
+    # saas.certification.documents: STATE_NOTICES, CLASS_WORDING titles, DURATION (the public verification page)
+    N_("Sertifikatet er gyldig."),
+    N_("Sertifikatet er suspendert av utstederen og kan ikke brukes mens suspensjonen varer."),
+    N_("Sertifikatet er trukket tilbake av utstederen og er ikke lenger gyldig."),
+    N_("Gyldighetsperioden på 12 måneder er utløpt. Sertifikatet er ikke lenger gyldig."),
+    N_("Sertifikatet er erstattet av et nyere sertifikat fra samme utsteder."),
+    N_("Klasse «A+» er den høyeste sertifiseringsklasse."), N_("Klasse «A» er en høy sertifiseringsklasse."),
+    N_("Klasse «B» dokumenterer fokus på arbeidsmiljø."), N_("12 måneder"),
 )
