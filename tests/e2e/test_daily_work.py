@@ -257,3 +257,21 @@ def test_the_consultants_main_flow_takes_at_most_35_clicks(live_server, page):
     screenshot(page, "daily-main-flow-done")
     print(f"main flow: {c.count} clicks, {c.typed} typed fields")
     assert c.count <= 35, f"{c.count} clicks"
+
+
+def test_on_a_phone_the_menu_folds_tables_reflow_and_the_years_work_comes_first(live_server, phone_page):
+    page = phone_page
+    login(page, live_server, KARI, DEMO_PASSWORD)
+    menu, toggle = page.locator("#hovedmeny"), page.get_by_role("button", name="Meny")
+    expect(menu).to_be_hidden()
+    toggle.click()
+    expect(menu).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.goto(f"{live_server}{TENANT}/companies/")
+    page.get_by_role("link", name="Kongsberg Mek. Verksted AS", exact=True).click()
+    page.get_by_role("link", name=str(today().year), exact=True).first.click()
+    work, verdict = page.locator("#fysisk").bounding_box(), page.locator("#klasse").bounding_box()
+    assert work["y"] < verdict["y"], "the year's work comes before the verdict on a phone"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, f"the page scrolls sideways ({width}px)"
+    screenshot(page, "daily-phone-year")
