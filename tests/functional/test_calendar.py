@@ -3,7 +3,7 @@ and agenda views with filters, scoped to what the user may see; the private iCal
 token; the API."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 

@@ -11,7 +11,6 @@ from saas.tenancy import bind_tenant
 from tests import factories
 from tests.conftest import login
 
-TODAY_YEAR = None
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ without hazards counts for B3 only with an explicit conclusion; an invoice needs
 the survey's first page says how many questions it has."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from saas.billing.models import Invoice
 from saas.billing.services import invoices, settings as billing_settings
 from saas.certification.demo import complete_year
 from saas.certification.services.facts import gather_facts
-from saas.hms import risk, rules
+from saas.hms import rules
 from saas.hms.models import Hazard, PhysicalMapping, RiskAssessment
 from saas.hms.services import years
 from saas.i18n import today_in_oslo

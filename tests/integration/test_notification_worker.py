@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from saas.app import create_app
 from saas.hms.services import actions, years

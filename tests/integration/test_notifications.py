@@ -3,9 +3,8 @@ a decision tells the consultant, a client's upload and closing tell the consulta
 assignee, overdue actions are told once per deadline, a failed document tells whoever asked; the daily digest."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from saas.certification import queue
