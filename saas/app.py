@@ -92,8 +92,13 @@ def _register_blueprints(app: Flask) -> None:
     from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
     from saas.surveys.views import BLUEPRINTS as surveys
+    from saas.certification.queue_views import bp as review_queue
+    from saas.notifications.views import bp as notifications
+    from saas.calendar.views import bp as calendar
+    from saas.search.views import bp as search
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing,
+                      review_queue, notifications, calendar, search):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

@@ -37,9 +37,14 @@ def local_datetime(value: datetime | None) -> str:
     return value.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
 
 
-def display_date(value: date | datetime | None) -> str:
-    if value is None:
+def display_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # schema dumps carry ISO dates; on screen every date is dd.mm.yyyy
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = value.astimezone(OSLO).date()
     return format_date(value)

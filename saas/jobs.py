@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable
 
+from blinker import Namespace
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
@@ -22,6 +23,10 @@ from saas.db import Base, after_commit, utcnow
 from saas.tenancy import TenantOwned, bind_tenant
 
 log = logging.getLogger(__name__)
+
+# Sent after a job raised and its session rolled back: ``(app, name=..., tenant_id=..., args=[...], error=exc)``.
+# Receivers (notifications: "a document failed") open their own session.
+job_failed = Namespace().signal("job-failed")
 
 JOBS: dict[str, Callable[..., Any]] = {}
 _worker_app: Flask | None = None
@@ -167,10 +172,17 @@ def run_job(name: str, tenant_id: int | None, args: list, app: Flask) -> Any:
         ctx.push()
     try:
         # Documents and e-mails made by jobs are in bokmål, whoever's request started them.
-        with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=False) as session:
-            if tenant_id is not None:
-                bind_tenant(session, tenant_id)
-            return fn(session, *args)
+        try:
+            with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=False) as session:
+                if tenant_id is not None:
+                    bind_tenant(session, tenant_id)
+                return fn(session, *args)
+        except Exception as error:
+            try:
+                job_failed.send(app, name=name, tenant_id=tenant_id, args=list(args), error=error)
+            except Exception:  # telling about a failure must never hide the failure itself
+                log.exception("job_failed receivers failed for %s", name)
+            raise
     finally:
         if ctx:
             ctx.pop()
@@ -183,7 +195,8 @@ def _import_job_modules() -> None:
         importlib.import_module(module)
 
 
-JOB_MODULES = ("saas.mail", "saas.tenants.services", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs", "saas.certification.document_jobs", "saas.surveys.jobs", "saas.billing.jobs")
+JOB_MODULES = ("saas.mail", "saas.tenants.services", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs",
+               "saas.certification.document_jobs", "saas.surveys.jobs", "saas.billing.jobs", "saas.notifications.jobs")
 
 
 # -- progress for long work -------------------------------------------------------------------------

@@ -8,3 +8,6 @@ from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
 from saas.certification.document_models import *  # noqa: F401,F403
 from saas.billing.models import *  # noqa: F401,F403
+from saas.notifications.models import *  # noqa: F401,F403
+from saas.calendar.models import *  # noqa: F401,F403
+from saas.search.models import *  # noqa: F401,F403

@@ -130,3 +130,10 @@ def set_language(code: str):
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; the icon is the SVG in static/."""
+    return current_app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml",
+                                                              "Cache-Control": "public, max-age=86400"}

@@ -33,7 +33,8 @@ def run_daily(app: Flask, today: date | None = None) -> list[str]:
     _import_job_modules()
     today = today or today_in_oslo()
     for name in DAILY_JOBS:
-        dispatch(app, name, None, [today.isoformat()], job_id=f"daily-{name}-{today.isoformat()}")
+        # RQ job ids allow letters, digits, "_" and "-" only: the dotted job name is spelled with "_".
+        dispatch(app, name, None, [today.isoformat()], job_id=f"daily-{name.replace('.', '_')}-{today.isoformat()}")
     return list(DAILY_JOBS)
 
 

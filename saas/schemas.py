@@ -56,6 +56,19 @@ def color() -> validate.Regexp:
     return validate.Regexp(r"^#[0-9a-fA-F]{6}$", error=lazy_gettext("Bruk en fargekode som #1f4e79."))
 
 
+class PastDate(fields.Date):
+    """A date the certificate rules count (performed, held, assessed, reviewed, attested): never after today
+    in Oslo.  A future date would be stored quietly and start counting the day it arrives."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from saas.i18n import today_in_oslo
+
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed is not None and parsed > today_in_oslo():
+            raise ValidationError(N_("Datoen kan ikke være frem i tid."))
+        return parsed
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

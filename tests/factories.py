@@ -67,3 +67,11 @@ def make_contact(session: Session, company: ClientCompany, user=None, **fields) 
     session.add(contact)
     session.flush()
     return contact
+
+
+def give_bank_account(session: Session, account: str = "15031234562") -> None:
+    """The bound tenant's invoice settings with a bank account: invoices are refused without one."""
+    from saas.billing.models import BillingSettings
+
+    session.add(BillingSettings(org_form="AS", bank_account=account, invoice_text=""))
+    session.flush()

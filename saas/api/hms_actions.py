@@ -10,8 +10,10 @@ from saas.api.spec import documented
 from saas.auth import admin_required, staff_required
 from saas.db import current_session
 from saas.hms.reminders import reminder_days
-from saas.hms.schemas_actions import (ActionItemDetailSchema, ActionItemSchema, ActionYearSummarySchema, ProgressSchema,
-                                      ReminderSettingsSchema)
+from saas.hms.schemas_actions import (ActionItemDetailSchema, ActionItemSchema, ActionYearSummarySchema, BulkAssignSchema,
+                                      BulkAssignResultSchema, FindingDefaultsSchema, ProgressSchema, ReminderSettingsSchema,
+                                      VerifyActionSchema)
+from saas.hms.services import work as work_services
 from saas.hms.services import actions as services
 from saas.hms.views.actions import filter_from_args
 
@@ -87,15 +89,43 @@ def update_action_item(action_id: int):
 
 @tenant_api.post("/action-items/<int:action_id>/progress")
 @documented("/action-items/{action_id}/progress", "post",
-            "Record progress: a new status and/or a note (client contacts: only items assigned to them, else 403)",
+            "Record progress: a new status and/or a note (client contacts: only items assigned to them, else 403; "
+            "closing as done needs evidence uploaded on the item first, else 422 on `file`)",
             request=ProgressSchema, response=ActionItemDetailSchema, params=("action_id",), tag=TAG)
 def action_progress(action_id: int):
     item = _item(action_id)
     if not services.can_update_progress(current_user, item):
         abort(403)
     data = json_body(ProgressSchema())
-    services.record_progress(current_session(), current_user, item, data["status"], data["text"])
+    if current_user.is_staff:
+        services.record_progress(current_session(), current_user, item, data["status"], data["text"])
+    else:
+        work_services.update_assigned_action(current_session(), current_user, item, data["status"], data["text"])
     return _detail(item)
+
+
+@tenant_api.post("/action-items/<int:action_id>/verify")
+@staff_required
+@documented("/action-items/{action_id}/verify", "post",
+            "A consultant approves an item a client contact closed (approve=true), or sends it back to "
+            "in progress with a note (approve=false; the note is required)",
+            request=VerifyActionSchema, response=ActionItemDetailSchema, params=("action_id",), tag=TAG)
+def verify_action(action_id: int):
+    item = _item(action_id)
+    data = json_body(VerifyActionSchema())
+    services.verify_action(current_session(), current_user, item, data["approve"], data["note"])
+    return _detail(item)
+
+
+@tenant_api.post("/years/<int:year_id>/action-items/bulk-assign")
+@staff_required
+@documented("/years/{year_id}/action-items/bulk-assign", "post",
+            "Give many items of the year one responsible person (user or named outsider, or none) and/or one deadline",
+            request=BulkAssignSchema, response=BulkAssignResultSchema, params=("year_id",), tag=TAG)
+def bulk_assign(year_id: int):
+    year = _year(year_id)
+    data = json_body(BulkAssignSchema())
+    return BulkAssignResultSchema().dump({"changed": services.bulk_assign(current_session(), current_user, year, data)})
 
 
 @tenant_api.get("/action-reminder-settings")
@@ -114,3 +144,22 @@ def put_reminder_settings():
     days = json_body(ReminderSettingsSchema())["action_reminder_days"]
     services.save_reminder_days(current_session(), current_user, g.tenant, days)
     return ReminderSettingsSchema().dump({"action_reminder_days": days})
+
+
+@tenant_api.get("/finding-defaults")
+@admin_required
+@documented("/finding-defaults", "get", "The default deadline and responsible person of a graded finding's action",
+            response=FindingDefaultsSchema, tag=TAG)
+def get_finding_defaults():
+    return FindingDefaultsSchema().dump(services.finding_settings(current_session(), g.tenant.id))
+
+
+@tenant_api.put("/finding-defaults")
+@admin_required
+@documented("/finding-defaults", "put", "Set the default deadline (days) and responsible person per finding grade",
+            request=FindingDefaultsSchema, response=FindingDefaultsSchema, tag=TAG)
+def put_finding_defaults():
+    data = json_body(FindingDefaultsSchema())
+    session = current_session()
+    services.save_finding_settings(session, current_user, g.tenant, data)
+    return FindingDefaultsSchema().dump(services.finding_settings(session, g.tenant.id))

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from saas.pagination import page_count
+from saas.audit import labels
 from saas.audit.models import AuditEvent
 from saas.auth import admin_required, tenant_blueprint
 from saas.db import current_session
@@ -27,6 +28,8 @@ def index():
     rows = session.scalars(
         query.options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
-    events = [dict(id=e.id, created_at=e.created_at, actor=e.actor.name if e.actor else "system", action=e.action,
-                   object_type=e.object_type, object_id=e.object_id, summary=e.summary, data=e.data, ip=e.ip) for e in rows]
+    events = [dict(id=e.id, created_at=e.created_at, actor=e.actor.name if e.actor else "", action=e.action,
+                   action_parts=labels.action_parts(e.action), object_type=e.object_type,
+                   object_label=labels.type_label(e.object_type), object_id=e.object_id, summary=e.summary,
+                   data=e.data, ip=e.ip) for e in rows]
     return render_template("audit/index.html", events=events, page=page, pages=page_count(total, PER_PAGE), action=action, total=total)

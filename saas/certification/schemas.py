@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from saas.certification.models import CLASSES
-from saas.schemas import BaseSchema, length, one_of
+from saas.schemas import BaseSchema, PastDate, length, one_of
 
 
 class ProposalSchema(BaseSchema):
@@ -27,7 +27,7 @@ class DecisionSchema(BaseSchema):
 class AttestationSchema(BaseSchema):
     kind = fields.String(required=True, validate=one_of(("a4", "a_plus_2")))
     note = fields.String(required=True, validate=length(4000, 3))
-    on = fields.Date(load_default=None, allow_none=True, metadata={"description": "defaults to today"})
+    on = PastDate(load_default=None, allow_none=True, metadata={"description": "defaults to today; never in the future"})
 
 
 class StateChangeSchema(BaseSchema):

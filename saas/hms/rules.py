@@ -115,10 +115,6 @@ def _counts_for_b1(m: PhysicalMapping) -> bool:
     return m.method is MappingMethod.PROVIDER or m.evidence_verified
 
 
-def _b1_mappings(facts: YearFacts) -> list[PhysicalMapping]:
-    return [m for m in _in_cycle(facts.physical_mappings, "completed_on", facts.as_of) if _counts_for_b1(m)]
-
-
 # --- class B --------------------------------------------------------------------------------------
 
 def _b1(f: YearFacts) -> CriterionResult:
@@ -141,11 +137,13 @@ def _b1(f: YearFacts) -> CriterionResult:
 
 
 def _b2(f: YearFacts) -> CriterionResult:
-    good = _b1_mappings(f)
-    if not good:
-        return _not_met("B2", "Rapport og handlingsplan kan ikke vurderes før en godkjent fysisk kartlegging "
-                              "fra de siste 12 månedene finnes.")
-    last, items = good[-1], _items(f, "physical")
+    # B2 names only what B2 lacks: a mapping B1 refuses (e.g. its evidence not verified yet) still has
+    # its report and plan judged here, so the reviewer sees one missing thing, not two.
+    in_cycle = _in_cycle(f.physical_mappings, "completed_on", f.as_of)
+    if not in_cycle:
+        return _not_met("B2", "Det mangler skriftlig rapport og handlingsplan fra en fysisk kartlegging de siste "
+                              "12 månedene.")
+    last, items = in_cycle[-1], _items(f, "physical")
     when = _fmt(last.completed_on)
     if not last.has_report:
         return _not_met("B2", f"Det mangler skriftlig rapport fra den fysiske kartleggingen {when}.", [_ref_phys(last)])

@@ -1,6 +1,7 @@
 """Schemas of action-plan items, progress notes and the reminder settings."""
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
+from saas.hms.finding_defaults import RESPONSIBLE_CHOICES
 from saas.schemas import BaseSchema, length, one_of
 
 STATUSES = ("open", "in_progress", "done")
@@ -39,6 +40,10 @@ class ActionNoteSchema(BaseSchema):
 
 class ActionItemDetailSchema(ActionItemSchema):
     notes = fields.List(fields.Nested(ActionNoteSchema), dump_only=True)
+    verified_at = fields.DateTime(dump_only=True, allow_none=True)
+    awaiting_verification = fields.Boolean(dump_only=True, metadata={"description": "Done by a client contact, not yet verified"})
+    source = fields.Dict(dump_only=True, allow_none=True, metadata={
+        "description": "The finding it came from: {kind: physical_mapping|safety_round|hazard, id, answer_id, label}"})
 
 
 class ProgressSchema(BaseSchema):
@@ -72,6 +77,51 @@ class ReminderDays(fields.Field):
 
 class ReminderSettingsSchema(BaseSchema):
     action_reminder_days = ReminderDays(required=True, metadata={"description": "Days before the deadline, e.g. [30, 7, 1]"})
+
+
+_DAYS = validate.Range(min=1, max=365, error="Velg mellom 1 og 365 dager, eller la feltet stå tomt.")
+
+
+def _days(grade: str) -> fields.Integer:
+    return fields.Integer(load_default=None, allow_none=True, validate=_DAYS,
+                          metadata={"description": f"Default deadline of a {grade} finding's action, in days (null: none)"})
+
+
+def _responsible(grade: str) -> fields.String:
+    return fields.String(load_default="", validate=one_of(RESPONSIBLE_CHOICES), metadata={
+        "description": f"Default responsible person of a {grade} finding's action: contact (the company's contact), "
+                       "consultant (the year's consultant) or empty (nobody yet)"})
+
+
+class FindingDefaultsSchema(BaseSchema):
+    """What a graded finding's action gets by default (tenant setting)."""
+
+    serious_deadline_days = _days("serious")
+    minor_deadline_days = _days("minor")
+    observation_deadline_days = _days("observation")
+    serious_responsible = _responsible("serious")
+    minor_responsible = _responsible("minor")
+    observation_responsible = _responsible("observation")
+
+
+class BulkAssignSchema(BaseSchema):
+    """Give many items of one year the same responsible person and/or deadline."""
+
+    action_ids = fields.List(fields.Integer(), required=True,
+                             validate=validate.Length(min=1, max=500, error="Velg minst ett tiltak."))
+    responsible_user_id = fields.Integer(load_default=None, allow_none=True)
+    responsible_name = fields.String(load_default=None, allow_none=True, validate=length(200))
+    deadline = fields.Date(load_default=None, allow_none=True)
+    clear_responsible = fields.Boolean(load_default=False)
+
+
+class BulkAssignResultSchema(BaseSchema):
+    changed = fields.Integer()
+
+
+class VerifyActionSchema(BaseSchema):
+    approve = fields.Boolean(load_default=True)
+    note = fields.String(load_default="", validate=length(5000))
 
 
 class ActionYearSummarySchema(BaseSchema):

@@ -6,7 +6,7 @@ assessment's own matrix snapshot in the service.
 from marshmallow import fields, validate
 
 from saas.hms.risk import COLOURS, MAX_LEVELS
-from saas.schemas import BaseSchema, length, one_of
+from saas.schemas import BaseSchema, PastDate, length, one_of
 
 LEVEL = validate.Range(min=1, max=MAX_LEVELS, error=f"Må være et nivå fra 1 til {MAX_LEVELS}.")
 
@@ -29,10 +29,14 @@ class RiskAssessmentSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     year_id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=length(200, 1))
-    assessed_on = fields.Date(load_default=None, allow_none=True)
+    assessed_on = PastDate(load_default=None, allow_none=True)
     next_review_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Review date"})
     responsible = fields.String(load_default="", validate=length(200))
     status = fields.String(load_default="draft", validate=one_of(("draft", "completed")))
+    no_significant_hazards = fields.Boolean(load_default=False, metadata={
+        "description": "The assessment found no significant hazards (needs conclusion_note); without it, "
+                       "completing needs at least one assessed hazard"})
+    conclusion_note = fields.String(load_default="", validate=length(5000))
     matrix_snapshot = fields.Dict(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from saas.hms.services.checklists import ANSWERS, EDITS, GRADES
-from saas.schemas import BaseSchema, length, one_of
+from saas.schemas import BaseSchema, PastDate, length, one_of
 from saas.hms.schemas_risks import RiskYearSummarySchema
 
 METHODS = ("provider", "self", "third_party")
@@ -37,12 +37,13 @@ class PhysicalMappingSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     year_id = fields.Integer(dump_only=True)
     template_id = fields.Integer(load_only=True, load_default=None, allow_none=True)
-    performed_on = fields.Date(load_default=None, allow_none=True)
+    performed_on = PastDate(load_default=None, allow_none=True)
+    planned_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "When it is planned (calendar)"})
     method = fields.String(load_default="provider", validate=one_of(METHODS))
     performed_by = fields.String(load_default="", validate=length(200))
     participants = fields.String(load_default="", validate=length(2000))
     summary = fields.String(load_default="", validate=length(10000))
-    reviewed_with_management_on = fields.Date(load_default=None, allow_none=True)
+    reviewed_with_management_on = PastDate(load_default=None, allow_none=True)
     status = fields.String(dump_only=True)
     completed_on = fields.Date(dump_only=True, allow_none=True)
     report_evidence_id = fields.Integer(dump_only=True, allow_none=True)
@@ -114,14 +115,14 @@ class PsychosocialMappingSchema(BaseSchema):
     method_interviews = fields.Boolean(load_default=True)
     method_survey = fields.Boolean(load_default=False)
     done_by_provider = fields.Boolean(load_default=True)
-    interviews_from = fields.Date(load_default=None, allow_none=True)
-    completed_on = fields.Date(load_default=None, allow_none=True)
+    interviews_from = PastDate(load_default=None, allow_none=True)
+    completed_on = PastDate(load_default=None, allow_none=True)
     conversation_count = fields.Integer(load_default=None, allow_none=True,
                                         validate=validate.Range(min=0, max=100_000, error="Må være mellom 0 og 100 000."))
     themes = fields.String(load_default="", validate=length(5000))
     findings = fields.String(load_default="", validate=length(20000))
     no_significant_conditions = fields.Boolean(load_default=False)
-    reviewed_with_management_on = fields.Date(load_default=None, allow_none=True)
+    reviewed_with_management_on = PastDate(load_default=None, allow_none=True)
     survey_id = fields.Integer(dump_only=True, allow_none=True)
     status = fields.String(dump_only=True)
     report_evidence_id = fields.Integer(dump_only=True, allow_none=True)
@@ -146,7 +147,8 @@ class SafetyRoundSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     year_id = fields.Integer(dump_only=True)
     template_id = fields.Integer(load_only=True, load_default=None, allow_none=True)
-    held_on = fields.Date(load_default=None, allow_none=True)
+    held_on = PastDate(load_default=None, allow_none=True)
+    planned_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "When it is planned (calendar)"})
     location = fields.String(load_default="", validate=length(300))
     participants = fields.String(load_default="", validate=length(2000))
     notes = fields.String(load_default="", validate=length(10000))

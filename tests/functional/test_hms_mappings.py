@@ -48,13 +48,13 @@ def test_a_consultant_records_a_finding_that_lands_in_the_action_plan(client, db
     mapping_id = new_mapping(client, world["year"].id)
     ids = answer_ids(db, world["tenant"].id, mapping_id)
     page = client.get(f"/t/bht/years/mappings/{mapping_id}").get_data(as_text=True)
-    assert "Gulv, trapper og gangveier" in page and f"target_id={ids['A1']}" in page  # "Last opp fil" per item
+    assert "Gulv, trapper og gangveier" in page and f'name="a{ids["A1"]}-file"' in page  # a file per item, in the form
     form = {"ids": [ids["B2"], ids["C1"]], f"a{ids['B2']}-answer": "finding", f"a{ids['B2']}-grade": "serious",
             f"a{ids['B2']}-comment": "Bare 310 lx ved benken", f"a{ids['B2']}-value": "310", f"a{ids['B2']}-unit": "lx",
             f"a{ids['C1']}-answer": "ok", f"a{ids['C1']}-value": "21,5", f"a{ids['C1']}-unit": "°C"}
     response = client.post(f"/t/bht/years/mappings/{mapping_id}/answers", data=form, follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "1 nye tiltak er lagt i handlingsplanen" in body
+    assert response.status_code == 200 and "1 nytt tiltak er lagt i handlingsplanen" in body
     bind_tenant(db, world["tenant"].id)
     item = db.scalar(select(ActionItem).where(ActionItem.source_id == ids["B2"]))
     assert (item.source_type, item.grade, item.area) == ("finding", "serious", "physical")
@@ -91,7 +91,10 @@ def test_completing_and_generating_the_report_gives_a_pdf_with_the_findings(clie
     assert client.post(f"/t/bht/years/mappings/{mapping_id}/report").status_code == 302  # the job runs after the commit
     page = client.get(f"/t/bht/years/mappings/{mapping_id}").get_data(as_text=True)
     bind_tenant(db, world["tenant"].id)
-    evidence = db.scalar(select(Evidence).where(Evidence.target_type == "physical_mapping_report", Evidence.target_id == mapping_id))
+    reports = db.scalars(select(Evidence).where(Evidence.target_type == "physical_mapping_report", Evidence.target_id == mapping_id)
+                         .order_by(Evidence.id)).all()
+    assert len(reports) == 2  # completing made the first; "Lag rapport (PDF)" made another
+    evidence = reports[-1]
     assert f"/t/bht/evidence/{evidence.id}/download" in page and "Gjeldende" in page
     pdf = client.get(f"/t/bht/evidence/{evidence.id}/download")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

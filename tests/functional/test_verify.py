@@ -150,3 +150,13 @@ def test_the_search_is_rate_limited_against_enumeration(client, v):
 
     assert statuses[:20] == [200] * 20 and statuses[20] == 429
     assert client.get(f"/verify/{v['code']}").status_code == 200  # the QR target has its own limit
+
+
+def test_the_public_verification_page_reads_in_english(client, v):
+    from tests.functional.test_i18n import english
+
+    english(client)
+    body = client.get(f"/verify/{v['code']}").get_data(as_text=True)
+    assert '<html lang="en">' in body
+    assert "The certificate is valid." in body and "12 months" in body and "Class “A” is a high certification class." in body
+    assert "Sertifikatet er gyldig." not in body and "12 måneder" not in body

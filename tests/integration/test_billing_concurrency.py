@@ -44,6 +44,7 @@ def _decided_years(app, count: int) -> dict:
     """A tenant with ``count`` companies whose year is decided (approved) and waits for its certificate."""
     with app.app_context(), app.extensions["saas.db"].session_scope() as session:
         tenant = factories.make_tenant(session)
+        factories.give_bank_account(session)
         consultant = factories.make_user(session, tenant, roles=("consultant",))
         reviewer = factories.make_user(session, tenant, roles=("reviewer",))
         pairs = []

@@ -92,6 +92,7 @@ def test_deciding_a_certificate_enqueues_its_invoice_and_the_job_makes_exactly_o
 def test_an_invoice_gets_consecutive_numbers_per_tenant_and_a_valid_kid(ctx):
     first, second = _issue(ctx), _issue(ctx, factories.make_company(ctx["db"], ctx["tenant"]))
     other = factories.make_tenant(ctx["db"])
+    factories.give_bank_account(ctx["db"])
     other_company = factories.make_company(ctx["db"], other)
     consultant = factories.make_user(ctx["db"], other, roles=("consultant",))
     cert = previous_certificate(ctx["db"], other, other_company, consultant, consultant, TODAY)

@@ -110,7 +110,7 @@ def test_a_graded_finding_becomes_an_action_item_in_the_same_transaction(db, wor
     assert len(created) == 1
     item = created[0]
     assert (item.year_id, item.area, item.source_type, item.source_id, item.grade) == (year.id, "physical", "finding", answer.id, "serious")
-    assert item.title == answer.item_text and answer.action_item_id == item.id
+    assert item.title == "320 lx ved kassa" and answer.action_item_id == item.id  # what was found, not the checklist's ideal
     # Saving again (a new grade) updates the same item instead of adding another.
     again = mappings.save_physical_answers(db, consultant, year, mapping, [{"id": answer.id, "answer": "finding", "finding_grade": "minor"}])
     assert again == [] and db.get(ActionItem, item.id).grade == "minor"

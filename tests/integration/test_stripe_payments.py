@@ -43,6 +43,7 @@ def _tenant_with_invoice(app, mode: str) -> dict:
     key, secret, account = f"{TENANT_KEY}{n:04d}", f"{TENANT_WEBHOOK_SECRET}{n:04d}", f"{CONNECT_ACCOUNT}{n:04d}"
     with app.app_context(), app.extensions["saas.db"].session_scope() as session:
         tenant = factories.make_tenant(session)
+        factories.give_bank_account(session)
         admin = factories.make_user(session, tenant, roles=("admin",))
         company = factories.make_company(session, tenant, name="Betaler AS")
         factories.make_contact(session, company, email="betaler@example.no")
@@ -252,6 +253,7 @@ def test_a_connect_payment_event_names_the_account_and_pays_that_tenants_invoice
 def test_a_payment_page_for_a_tenant_without_stripe_says_to_pay_by_bank_transfer(stripe_app, quiet_localstripe):
     with stripe_app.app_context(), stripe_app.extensions["saas.db"].session_scope() as session:
         tenant = factories.make_tenant(session)
+        factories.give_bank_account(session)
         admin = factories.make_user(session, tenant, roles=("admin",))
         company = factories.make_company(session, tenant)
         invoice = invoices.manual_invoice(session, admin, tenant, {"company_id": company.id, "lines": [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +33,14 @@ OPEN_STATES = (ISSUED, SENT, OVERDUE)  # money is still owed
 STATE_LABELS = {ISSUED: "Utstedt", SENT: "Sendt", PAID: "Betalt", OVERDUE: "Forfalt", CREDITED: "Kreditert"}
 STATE_BADGES = {ISSUED: "", SENT: "", PAID: "ok", OVERDUE: "bad", CREDITED: "warn"}
 PAGE_SIZE = 50
+NO_BANK_ACCOUNT = "Fakturaer kan ikke utstedes før kontonummeret er lagt inn i fakturainnstillingene."
+HELD = "invoice.held"  # the audit action of a certificate invoice waiting for the bank account
+
+
+def require_bank_account(settings: dict) -> None:
+    """An invoice without an account to pay into is no invoice: raises FieldErrors on ``bank_account``."""
+    if not (settings.get("bank_account") or "").strip():
+        raise FieldErrors({"bank_account": lazy_gettext(NO_BANK_ACCOUNT)})
 
 
 # -- the number series and KID ----------------------------------------------------------------------------
@@ -86,8 +95,11 @@ def buyer_snapshot(company: ClientCompany) -> dict:
 
 def _store(session: Session, tenant: Tenant, company: ClientCompany, lines: list[dict], last: int, *, issue_date: date,
            actor_id: int | None, certificate_id: int | None = None, credits: Invoice | None = None, note: str = "") -> Invoice:
-    """Store an invoice with the next number; the caller holds the series lock (``last`` from _lock_series)."""
+    """Store an invoice with the next number; the caller holds the series lock (``last`` from _lock_series).
+    Raises FieldErrors (``bank_account``) when the tenant has no bank account; a credit note keeps its original's."""
     settings = settings_values(session, tenant)
+    if credits is None:
+        require_bank_account(settings)
     result = pricing.totals(pricing.Line(description=l["description"], quantity=l["quantity"], unit_price=l["unit_price"],
                                          vat_code=l["vat_code"]) for l in lines)
     number = _take_number(session, last)
@@ -133,7 +145,9 @@ def certificate_line(certificate, company: ClientCompany, settings: dict, prices
 
 
 def invoice_certificate(session: Session, certificate_id: int, today: date) -> Invoice | None:
-    """Issue the invoice of a certificate; None when it already has one (or the certificate is gone).
+    """Issue the invoice of a certificate; None when it already has one (or the certificate is gone), or when
+    the tenant has no bank account yet: then the certificate is recorded as held (audit ``invoice.held``) and
+    saving a bank account issues it (``release_held_invoices``).
 
     The series lock comes first: two runs for the same certificate queue on it, and the second finds the
     first one's invoice (the unique constraint on ``certificate_id`` backs this)."""
@@ -147,19 +161,47 @@ def invoice_certificate(session: Session, certificate_id: int, today: date) -> I
         return None
     company = session.scalar(select(ClientCompany).where(ClientCompany.id == certificate.company_id))
     tenant = session.get(Tenant, certificate.tenant_id)
-    line = certificate_line(certificate, company, settings_values(session, tenant), price_table(session), certificate.issued_on)
+    settings = settings_values(session, tenant)
+    if not (settings.get("bank_account") or "").strip():
+        record(session, None, HELD, certificate, f"Faktura for sertifikat {certificate.number} venter på kontonummer",
+               company_id=company.id)
+        return None
+    line = certificate_line(certificate, company, settings, price_table(session), certificate.issued_on)
     invoice = _store(session, tenant, company, [line], last, issue_date=today, actor_id=None, certificate_id=certificate.id)
     record(session, None, "invoice.issued", invoice, f"Faktura {invoice.number} for sertifikat {certificate.number}",
            company_id=company.id)
     return invoice
 
 
+def held_certificate_ids(session: Session) -> list[int]:
+    """Certificates whose invoice waits for the bank account (held, and still without an invoice)."""
+    from saas.audit.models import AuditEvent
+
+    held = set(session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == HELD,
+                                                                   AuditEvent.object_id.is_not(None))))
+    done = set(session.scalars(select(Invoice.certificate_id).where(Invoice.certificate_id.in_(held)))) if held else set()
+    return sorted(held - done)
+
+
+def release_held_invoices(session: Session, tenant_id: int) -> int:
+    """Enqueue (after commit) the invoice job of every held certificate; returns how many."""
+    from saas.billing.jobs import invoice_certificate as job
+    from saas.jobs import enqueue
+
+    ids = held_certificate_ids(session)
+    for certificate_id in ids:
+        enqueue(session, job, certificate_id, tenant_id=tenant_id, job_id=f"invoice-certificate-{certificate_id}-released")
+    return len(ids)
+
+
 def manual_invoice(session: Session, actor: User, tenant: Tenant, data: dict, today: date) -> Invoice:
-    """Invoice other items by hand.  Raises FieldErrors for an unknown or archived company."""
+    """Invoice other items by hand.  Raises FieldErrors for an unknown or archived company, or (on
+    ``bank_account``) when the tenant has no bank account."""
     company = session.scalar(select(ClientCompany).where(ClientCompany.id == data["company_id"],
                                                          ClientCompany.archived_at.is_(None)))
     if company is None:
         raise FieldErrors({"company_id": "Velg en kunde."})
+    require_bank_account(settings_values(session, tenant))
     last = _lock_series(session)
     invoice = _store(session, tenant, company, data["lines"], last, issue_date=today, actor_id=actor.id, note=data.get("note", ""))
     record(session, actor, "invoice.issued", invoice, f"Faktura {invoice.number} til {company.name}", company_id=company.id)

@@ -54,6 +54,7 @@ def form_values(session: Session, tenant: Tenant) -> dict:
 def update_price_list(session: Session, actor: User, tenant: Tenant, data: dict) -> None:
     """Save the settings and prices (``data`` from PriceListFormSchema, or the API's ``prices`` list)."""
     row = _row(session)
+    had_account = bool(row is not None and row.bank_account)
     if row is None:
         row = BillingSettings()
         session.add(row)
@@ -71,6 +72,10 @@ def update_price_list(session: Session, actor: User, tenant: Tenant, data: dict)
     session.flush()
     record(session, actor, "billing.price_list_updated", row, "Prisliste og fakturainnstillinger",
            prices=len(prices))
+    if row.bank_account and not had_account:
+        from saas.billing.services.invoices import release_held_invoices
+
+        release_held_invoices(session, tenant.id)
 
 
 # -- the Stripe connection ------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ def new_invoice():
             parts = key.split(".")
             if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
                 errors[f"line-{rows[int(parts[1])]}-{parts[2]}"] = messages
+            elif key == "bank_account":  # not a field of this form: said above it, with the way to fix it
+                errors["_bank_account"] = messages
             else:
                 errors["_schema" if parts[0] == "lines" else key] = messages
         return _form_page(dict(request.form), errors, 422)

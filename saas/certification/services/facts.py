@@ -3,6 +3,11 @@
 What counts (documented here because the rules only see the result):
 * mappings, risk assessments and safety rounds count only when ``status == "completed"``: a draft,
   even one with hazards or answers, is work in progress, not an assessment "carried out";
+* a physical mapping is dated by the day it was performed (``performed_on``), never by the day somebody
+  marked it completed in the product: a mapping done in October and entered in January is October's;
+  the rules' ``PhysicalMapping.completed_on`` carries that date;
+* a completed risk assessment counts for B3 only with at least one assessed hazard, or with the explicit
+  conclusion "no significant hazards" and a note; an empty one says nothing about the risks;
 * a mapping "has a report" when its ``report_evidence_id`` points at evidence that was not rejected;
 * a physical mapping by the company itself or a third party counts as verified once a consultant set
   ``verified_by``; its finding count is the number of its checklist answers marked "finding";
@@ -34,7 +39,7 @@ from saas.certification.models import Attestation, Certificate, CertificationPro
 from saas.certification.services import NotFound
 from saas.clients.models import ClientCompany
 from saas.hms import rules
-from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence,
+from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services.actions import rule_item
 
@@ -93,7 +98,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
     previous_years = {(y.company_id, y.year): y.id for y in _rows(
         session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
         where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
-    physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.completed_on,
+    physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
                      PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
                      where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
     psychosocial = _rows(session, *PSY_COLUMNS, where=[
@@ -106,8 +111,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
         .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
     items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
                          ActionItem.deadline, ActionItem.started_at, where=[ActionItem.year_id.in_(batch)]))
-    risks = _group(_rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
-                         where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED]))
+    has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
+    risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
+                                    RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
+                                    where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED])
+                   if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
     rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
                           where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
     checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
@@ -145,7 +153,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             employee_count=company.employee_count,
             works_off_premises=bool(company.works_off_premises),
             physical_mappings=tuple(
-                rules.PhysicalMapping(id=m.id, completed_on=m.completed_on, method=rules.MappingMethod(m.method),
+                rules.PhysicalMapping(id=m.id, completed_on=m.performed_on, method=rules.MappingMethod(m.method),
                                       evidence_verified=m.verified_by is not None, has_report=has_report(m),
                                       finding_count=findings.get(m.run_id, 0))
                 for m in physical.get(y.id, [])),

@@ -30,6 +30,9 @@ class ActionItem(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | in_progress | done
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    # Done by a client contact: a consultant checks the evidence and verifies it (staff closing verifies by that act).
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None]
     # "Start from last year": the item carried over from the previous year
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id", ondelete="SET NULL"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

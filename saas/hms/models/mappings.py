@@ -19,6 +19,8 @@ class PhysicalMapping(TenantOwned, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("certification_years.id", ondelete="RESTRICT"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="RESTRICT"))
     performed_on: Mapped[date | None]
+    # When it is planned (the calendar shows it); may lie ahead, unlike the dates the rules count.
+    planned_on: Mapped[date | None]
     method: Mapped[str] = mapped_column(String(20), default="provider")  # provider | self | third_party
     performed_by: Mapped[str] = mapped_column(String(200), default="")  # the third party's name, when used
     participants: Mapped[str] = mapped_column(Text, default="")
@@ -31,6 +33,9 @@ class PhysicalMapping(TenantOwned, Base):
     # so a repeated or stale job run changes nothing.
     report_version: Mapped[int] = mapped_column(Integer, default=0)
     report_generated_version: Mapped[int | None] = mapped_column(Integer)
+    # The version whose rendering failed, and why (saas.hms.services.reports.report_status).
+    report_failed_version: Mapped[int | None] = mapped_column(Integer)
+    report_error: Mapped[str] = mapped_column(Text, default="")
     reviewed_with_management_on: Mapped[date | None]
     # For a mapping done by the company itself or a third party: a consultant verified the documentation.
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -60,6 +65,8 @@ class PsychosocialMapping(TenantOwned, Base):
     report_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     report_version: Mapped[int] = mapped_column(Integer, default=0)
     report_generated_version: Mapped[int | None] = mapped_column(Integer)
+    report_failed_version: Mapped[int | None] = mapped_column(Integer)
+    report_error: Mapped[str] = mapped_column(Text, default="")
     reviewed_with_management_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -74,6 +81,7 @@ class SafetyRound(TenantOwned, Base):
     year_id: Mapped[int] = mapped_column(ForeignKey("certification_years.id", ondelete="RESTRICT"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="RESTRICT"))
     held_on: Mapped[date | None]
+    planned_on: Mapped[date | None]  # when it is planned (the calendar); may lie ahead
     location: Mapped[str] = mapped_column(String(300), default="")
     participants: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")

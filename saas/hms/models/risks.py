@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
@@ -37,6 +37,9 @@ class RiskAssessment(TenantOwned, Base):
     # The matrix as it was when the assessment was made: old reports render the same after edits.
     matrix_snapshot: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | completed
+    # An assessment with no hazards counts for B3 only with this explicit conclusion and a note saying why.
+    no_significant_hazards: Mapped[bool] = mapped_column(Boolean, default=False)
+    conclusion_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     hazards: Mapped[list["Hazard"]] = relationship(back_populates="assessment", order_by="Hazard.id")

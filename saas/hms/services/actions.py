@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson
 from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
-from saas.hms import rules
+from saas.hms import finding_defaults, rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
 from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
@@ -87,6 +88,54 @@ def is_item_overdue(row, today: date) -> bool:
 
 # -- creating and changing -----------------------------------------------------------------------------
 
+def finding_settings(session: Session, tenant_id: int) -> dict:
+    """The tenant's default deadline and responsible person per grade (``finding_defaults.DEFAULTS`` keys)."""
+    with platform_access(session):
+        tenant = session.get(Tenant, tenant_id)
+    return finding_defaults.settings_with_defaults(tenant.setting("finding_defaults") if tenant else None)
+
+
+def save_finding_settings(session: Session, actor: User, tenant: Tenant, data: dict) -> None:
+    """Store the default deadline days and responsible person per grade (keys of ``finding_defaults.DEFAULTS``)."""
+    values = finding_defaults.settings_with_defaults({k: v for k, v in data.items() if k in finding_defaults.DEFAULTS})
+    with platform_access(session):
+        tenant.settings = {**(tenant.settings or {}), "finding_defaults": values}
+        session.flush()
+    record(session, actor, "tenant.settings_changed", None, "Standard frist og ansvarlig for avvik endret", **values)
+
+
+def _company_contact(session: Session, company_id: int, allowed: set[int]) -> tuple[int | None, str]:
+    """The company's first contact who logs in (an active user), else its first contact by name only."""
+    contacts = session.execute(select(ContactPerson.user_id, ContactPerson.name).where(
+        ContactPerson.company_id == company_id).order_by(ContactPerson.id)).all()
+    for contact in contacts:
+        if contact.user_id in allowed:
+            return contact.user_id, contact.name
+    return None, contacts[0].name if contacts else ""
+
+
+def finding_action_fields(session: Session, year: CertificationYear, answer, today: date | None = None) -> dict:
+    """The fields of the action a graded checklist finding becomes: a title saying what is wrong, the
+    description, grade, and the tenant's default deadline and responsible person for that grade."""
+    defaults = finding_defaults.defaults_for(answer.finding_grade, finding_settings(session, year.tenant_id),
+                                             today or oslo_today())
+    fields = dict(title=finding_defaults.finding_title(answer.item_text, answer.comment),
+                  description="\n".join(p for p in (f"Sjekklistepunkt: {answer.item_text}", answer.comment or "") if p),
+                  grade=answer.finding_grade, deadline=defaults.deadline)
+    if not defaults.responsible:
+        return fields
+    allowed = {c["id"] for c in responsible_choices(session, year.company_id)}
+    if defaults.responsible == "consultant" and year.consultant_id in allowed:
+        fields["responsible_user_id"] = year.consultant_id
+    elif defaults.responsible == "contact":
+        user_id, name = _company_contact(session, year.company_id, allowed)
+        if user_id is not None:
+            fields["responsible_user_id"] = user_id
+        elif name:
+            fields["responsible_name"] = name
+    return fields
+
+
 def responsible_choices(session: Session, company_id: int) -> list[dict]:
     """Users who may be responsible for an item: the tenant's active staff and the company's contacts."""
     staff = select(UserRole.user_id).where(UserRole.role != Role.CLIENT.value)
@@ -117,10 +166,14 @@ def _check(session: Session, company_id: int, data: dict) -> None:
         raise FieldErrors(errors)
 
 
-def _apply_status(item: ActionItem, status: str) -> None:
+def _apply_status(item: ActionItem, status: str, actor: User | None = None) -> None:
     if status == item.status and item.id is not None:
         return
     now = utcnow()
+    # Closing by staff is their verification; a client contact's closing waits for a consultant; reopening
+    # takes any verification back.
+    staff = actor is not None and actor.is_staff
+    item.verified_by, item.verified_at = (actor.id, now) if status == "done" and staff else (None, None)
     if status == "open":
         item.started_at = None
         item.completed_at = None
@@ -144,11 +197,13 @@ def create_action_item(session: Session, actor: User | None, year: Certification
     if unknown:
         raise TypeError(f"unknown action item fields: {sorted(unknown)}")
     _check(session, year.company_id, fields)
+    if fields.get("responsible_user_id") is not None:
+        fields["responsible_name"] = ""  # a user is the responsible person; a name is only for outsiders
     status = fields.pop("status", None) or "open"
     item = ActionItem(year_id=year.id, created_by=getattr(actor, "id", None), status="open",
                       **{k: v for k, v in fields.items() if v is not None})
     item.title = item.title.strip()
-    _apply_status(item, status)
+    _apply_status(item, status, actor)
     session.add(item)
     session.flush()
     record(session, actor, "action.created", item, item.title, source=item.source_type, source_id=item.source_id)
@@ -159,13 +214,15 @@ def update_action_item(session: Session, actor: User, item: ActionItem, data: di
     """Staff edit of every field; a status change also writes a progress note.  Raises FieldErrors."""
     year = session.get(CertificationYear, item.year_id)
     _check(session, year.company_id, data)
+    if data.get("responsible_user_id") is not None:
+        data = {**data, "responsible_name": ""}  # a user is the responsible person; a name is only for outsiders
     changed = sorted(k for k in EDITABLE if k in data and getattr(item, k) != data[k])
     for key in EDITABLE:
         if key in data:
             setattr(item, key, data[key].strip() if isinstance(data[key], str) else data[key])
     status = data.get("status")
     if status and status != item.status:
-        _apply_status(item, status)
+        _apply_status(item, status, actor)
         session.add(ActionNote(action_id=item.id, author_id=actor.id, text="", new_status=status))
         changed.append("status")
     session.flush()
@@ -187,12 +244,78 @@ def record_progress(session: Session, actor: User, item: ActionItem, status: str
     if not text and new_status is None:
         raise FieldErrors({"text": "Skriv et notat eller endre status."})
     if new_status:
-        _apply_status(item, new_status)
+        _apply_status(item, new_status, actor)
     note = ActionNote(action_id=item.id, author_id=actor.id, text=text, new_status=new_status)
     session.add(note)
     session.flush()
     record(session, actor, "action.progress", item, item.title, status=new_status)
     return note
+
+
+def verify_action(session: Session, actor: User, item: ActionItem, approve: bool, note: str = "") -> ActionNote:
+    """A consultant's check of an item a client contact closed: approve (verified) or send it back to
+    "in progress" with a reason.  Raises Forbidden for non-staff, FieldErrors when the item is not done or a
+    return has no reason."""
+    if not actor.is_staff:
+        raise Forbidden(item.id)
+    if item.status != "done":
+        raise FieldErrors({"_schema": lazy_gettext("Bare utførte tiltak kan verifiseres.")})
+    note = (note or "").strip()
+    if approve:
+        from saas.hms.models import Evidence
+        from saas.hms.services import evidence as evidence_services
+
+        item.verified_by, item.verified_at = actor.id, utcnow()
+        entry = ActionNote(action_id=item.id, author_id=actor.id, text=note or "Verifisert av HMS-rådgiver.", new_status=None)
+        # Approving the action is approving what was shown for it: its files waiting for a consultant too.
+        pending = session.scalars(select(Evidence).where(Evidence.target_type == "action_item", Evidence.target_id == item.id,
+                                                         Evidence.status == "pending", Evidence.superseded.is_(False))).all()
+        if pending:
+            target = evidence_services.resolve_target(session, "action_item", item.id)
+            for file in pending:
+                evidence_services.verify(session, actor, file, target, "verified", note)
+    else:
+        if not note:
+            raise FieldErrors({"note": lazy_gettext("Skriv hva som mangler før tiltaket kan godkjennes.")})
+        _apply_status(item, "in_progress", actor)
+        entry = ActionNote(action_id=item.id, author_id=actor.id, text=note, new_status="in_progress")
+    session.add(entry)
+    session.flush()
+    record(session, actor, "action.verified" if approve else "action.returned", item, item.title)
+    return entry
+
+
+def bulk_assign(session: Session, actor: User, year: CertificationYear, data: dict) -> int:
+    """Give the chosen items of ``year`` one responsible person (a user, a named outsider, or nobody with
+    ``clear_responsible``) and/or one deadline.  Returns how many items changed.  Raises FieldErrors naming
+    the field: unknown items, a user who may not be responsible, or nothing to change."""
+    ids = sorted(set(data.get("action_ids") or []))
+    items = session.scalars(select(ActionItem).where(ActionItem.year_id == year.id, ActionItem.id.in_(ids))).all()
+    if len(items) != len(ids) or not ids:
+        raise FieldErrors({"action_ids": lazy_gettext("Velg tiltak fra denne handlingsplanen.")})
+    user_id, name = data.get("responsible_user_id"), (data.get("responsible_name") or "").strip()
+    clear, deadline = bool(data.get("clear_responsible")), data.get("deadline")
+    if user_id is None and not name and not clear and deadline is None:
+        raise FieldErrors({"_schema": lazy_gettext("Velg en ansvarlig eller en frist.")})
+    if user_id is not None:
+        _check(session, year.company_id, {"title": "-", "responsible_user_id": user_id})
+    changed = 0
+    for item in items:
+        before = (item.responsible_user_id, item.responsible_name, item.deadline)
+        if user_id is not None:
+            item.responsible_user_id, item.responsible_name = user_id, ""
+        elif name:
+            item.responsible_user_id, item.responsible_name = None, name[:200]
+        elif clear:
+            item.responsible_user_id, item.responsible_name = None, ""
+        if deadline is not None:
+            item.deadline = deadline
+        if (item.responsible_user_id, item.responsible_name, item.deadline) != before:
+            changed += 1
+            record(session, actor, "action.assigned", item, item.title, responsible_user_id=item.responsible_user_id,
+                   responsible_name=item.responsible_name or None, deadline=item.deadline.isoformat() if item.deadline else None)
+    session.flush()
+    return changed
 
 
 def save_reminder_days(session: Session, actor: User, tenant: Tenant, days: list[int]) -> None:
@@ -217,7 +340,8 @@ def _rows(session: Session, year_id: int):
     return session.execute(
         select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
                ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
-               ActionItem.responsible_name, ActionItem.responsible_user_id, User.name.label("responsible_user_name"))
+               ActionItem.responsible_name, ActionItem.responsible_user_id, ActionItem.verified_at,
+               User.name.label("responsible_user_name"))
         .outerjoin(User, User.id == ActionItem.responsible_user_id)
         .where(ActionItem.year_id == year_id).order_by(ActionItem.id)
     ).all()
@@ -230,6 +354,7 @@ def _plain(row, today: date) -> dict:
                 source_type=row.source_type, grade=row.grade, responsible_user_id=row.responsible_user_id,
                 responsible=row.responsible_user_name or row.responsible_name or "", overdue=overdue,
                 days_overdue=(today - row.deadline).days if overdue else 0,
+                awaiting_verification=row.status == "done" and row.verified_at is None,
                 active_improvement=rules.is_in_active_improvement(rule_item(row), today))
 
 
@@ -287,18 +412,42 @@ def item_detail(session: Session, item: ActionItem, today: date | None = None) -
     """One item with its notes (and who wrote them) as plain data for a page or the API."""
     today = today or oslo_today()
     responsible = session.scalar(select(User.name).where(User.id == item.responsible_user_id)) if item.responsible_user_id else None
+    verifier = session.scalar(select(User.name).where(User.id == item.verified_by)) if item.verified_by else None
     notes = session.execute(
         select(ActionNote.id, ActionNote.text, ActionNote.new_status, ActionNote.created_at, User.name.label("author"))
         .outerjoin(User, User.id == ActionNote.author_id).where(ActionNote.action_id == item.id).order_by(ActionNote.id)
     ).all()
     data = _plain(_ItemRow(item, responsible), today)
-    data.update(description=item.description, year_id=item.year_id, source_id=item.source_id,
+    data.update(source=item_source(session, item), description=item.description, year_id=item.year_id, source_id=item.source_id,
                 responsible_name=item.responsible_name, started_at=item.started_at, completed_at=item.completed_at,
+                verified_at=item.verified_at, verified_by_name=verifier or "",
                 created_at=item.created_at,
                 notes=[dict(id=n.id, text=n.text, new_status=n.new_status,
                             new_status_label=STATUS_LABELS.get(n.new_status, "") if n.new_status else "",
                             created_at=n.created_at, author=n.author or "") for n in notes])
     return data
+
+
+def item_source(session: Session, item: ActionItem) -> dict | None:
+    """Where a finding's item came from, as {"kind", "id", "answer_id", "label"}: the physical mapping or
+    safety round whose checklist answer it is (kind "physical_mapping" / "safety_round"), or the hazard."""
+    from saas.hms.models import ChecklistAnswer, Hazard, PhysicalMapping, SafetyRound
+
+    if item.source_id is None:
+        return None
+    if item.source_type == "hazard":
+        hazard = session.get(Hazard, item.source_id)
+        return dict(kind="hazard", id=hazard.assessment_id, answer_id=hazard.id, label=hazard.description[:200]) if hazard else None
+    if item.source_type not in ("finding", "safety_round"):
+        return None
+    answer = session.get(ChecklistAnswer, item.source_id)
+    if answer is None:
+        return None
+    for model, kind in ((PhysicalMapping, "physical_mapping"), (SafetyRound, "safety_round")):
+        owner = session.scalar(select(model.id).where(model.run_id == answer.run_id))
+        if owner is not None:
+            return dict(kind=kind, id=owner, answer_id=answer.id, label=f"{answer.item_key} {answer.item_text}")
+    return None
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,8 @@ def _sync_findings(session: Session, actor: User, answers, *, year, area: str, s
 
     An item whose answer is no longer a finding stays in the action plan: work may have started on it.
     """
+    from saas.hms.services.actions import finding_action_fields
+
     findings = [a for a in answers if a.answer == "finding" and a.finding_grade]
     linked_ids = [a.action_item_id for a in findings if a.action_item_id]
     linked = {i.id: i for i in session.scalars(select(ActionItem).where(ActionItem.id.in_(linked_ids)))} if linked_ids else {}
@@ -290,8 +292,8 @@ def _sync_findings(session: Session, actor: User, answers, *, year, area: str, s
         if item is not None:
             item.grade = answer.finding_grade
             continue
-        item = create_action_item(session, actor, year, title=answer.item_text[:300], description=answer.comment or "",
-                                  area=area, source_type=source_type, source_id=answer.id, grade=answer.finding_grade)
+        item = create_action_item(session, actor, year, area=area, source_type=source_type, source_id=answer.id,
+                                  **finding_action_fields(session, year, answer))
         answer.action_item_id = item.id
         created.append(item)
     session.flush()

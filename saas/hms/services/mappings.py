@@ -22,7 +22,7 @@ from saas.hms.services.years import check_open
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
-PHYSICAL_FIELDS = ("performed_on", "method", "performed_by", "participants", "summary", "reviewed_with_management_on")
+PHYSICAL_FIELDS = ("performed_on", "planned_on", "method", "performed_by", "participants", "summary", "reviewed_with_management_on")
 PSYCHOSOCIAL_FIELDS = ("method_interviews", "method_survey", "done_by_provider", "interviews_from", "completed_on",
                        "conversation_count", "themes", "findings", "no_significant_conditions", "reviewed_with_management_on")
 

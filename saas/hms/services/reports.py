@@ -93,6 +93,44 @@ def generate_psychosocial_report(session: Session, mapping_id: int, version: int
     return evidence.id
 
 
+REPORT_JOBS = {"saas.hms.jobs.generate_mapping_report": PhysicalMapping,
+               "saas.hms.jobs.generate_psychosocial_report": PsychosocialMapping}
+STATUS_LABELS = {"none": "Ingen rapport ennå", "pending": "Rapporten lages nå", "ready": "Rapporten er klar",
+                 "failed": "Rapporten kunne ikke lages"}
+
+
+def report_status(mapping) -> dict:
+    """Where the newest asked-for report stands: {"state": none | pending | ready | failed, "label", "error",
+    "version"}.  "pending" covers queued and rendering (the job commits once, when it is done)."""
+    asked, made = mapping.report_version or 0, mapping.report_generated_version or 0
+    if asked == 0:
+        state = "none"
+    elif made >= asked:
+        state = "ready"
+    elif mapping.report_failed_version == asked:
+        state = "failed"
+    else:
+        state = "pending"
+    return dict(state=state, label=STATUS_LABELS[state], error=mapping.report_error if state == "failed" else "",
+                version=asked)
+
+
+def record_report_failure(app, name: str, tenant_id: int | None, args: list, error: Exception) -> None:
+    """Receiver of ``saas.jobs.job_failed``: remember that this version of a report failed, and why, so the
+    page can say so and offer to try again.  A session of its own: the job's rolled back."""
+    model = REPORT_JOBS.get(name)
+    if model is None or tenant_id is None or len(args) < 2:
+        return
+    from saas.tenancy import bind_tenant
+
+    with app.app_context(), app.extensions["saas.db"].session_scope() as session:
+        bind_tenant(session, tenant_id)
+        mapping = session.get(model, args[0])
+        if mapping is not None and mapping.report_version == args[1]:
+            mapping.report_failed_version = args[1]
+            mapping.report_error = (str(error) or type(error).__name__)[:500]
+
+
 def _due(mapping, version: int) -> bool:
     return mapping.report_version == version and (mapping.report_generated_version or 0) < version
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +30,10 @@ ASSESSMENT_STATUSES = ("draft", "completed")
 ASSESSMENT_STATUS_LABELS = {"draft": "Utkast", "completed": "Fullført"}
 HAZARD_FIELDS = ("description", "location", "area", "probability", "consequence", "probability_after",
                  "consequence_after", "measures", "responsible")
-ASSESSMENT_FIELDS = ("title", "assessed_on", "next_review_on", "responsible", "status")
+ASSESSMENT_FIELDS = ("title", "assessed_on", "next_review_on", "responsible", "status", "no_significant_hazards",
+                     "conclusion_note")
+NO_CONCLUSION = ("En fullført risikovurdering må ha minst én vurdert fare, eller konklusjonen «ingen vesentlige "
+                 "farer» med en begrunnelse.")
 
 
 # -- the tenant's matrix ---------------------------------------------------------------------------------
@@ -120,11 +124,30 @@ def _check_assessment(data: dict) -> None:
         raise FieldErrors(errors)
 
 
+def _check_conclusion(assessment: RiskAssessment, hazard_count: int) -> None:
+    """A completed assessment says something (B3): at least one assessed hazard, or the explicit conclusion
+    "no significant hazards" with a note.  Raises FieldErrors naming the field to fix."""
+    if assessment.status != "completed" or hazard_count > 0:
+        return
+    if not assessment.no_significant_hazards:
+        raise FieldErrors({"no_significant_hazards": lazy_gettext(NO_CONCLUSION)})
+    if not (assessment.conclusion_note or "").strip():
+        raise FieldErrors({"conclusion_note": lazy_gettext("Skriv hvorfor ingen vesentlige farer ble funnet.")})
+
+
+def _hazard_count(session: Session, assessment_id: int | None) -> int:
+    if assessment_id is None:
+        return 0
+    return session.scalar(select(func.count(Hazard.id)).where(Hazard.assessment_id == assessment_id)) or 0
+
+
 def create_assessment(session: Session, actor: User, year: CertificationYear, data: dict) -> RiskAssessment:
-    """A new assessment in ``year`` that keeps the tenant's current matrix as its snapshot."""
+    """A new assessment in ``year`` that keeps the tenant's current matrix as its snapshot.  Raises
+    FieldErrors for a completed assessment without hazards or a "no significant hazards" conclusion."""
     _check_assessment(data)
     assessment = RiskAssessment(year_id=year.id, matrix_snapshot=current_matrix(session).data,
                                 **{k: v for k, v in data.items() if k in ASSESSMENT_FIELDS and v is not None})
+    _check_conclusion(assessment, 0)
     session.add(assessment)
     session.flush()
     record(session, actor, "risk_assessment.created", assessment, assessment.title)
@@ -137,6 +160,7 @@ def update_assessment(session: Session, actor: User, assessment: RiskAssessment,
     for key in ASSESSMENT_FIELDS:
         if key in data and (data[key] is not None or key not in ("title", "status")):
             setattr(assessment, key, data[key])
+    _check_conclusion(assessment, _hazard_count(session, assessment.id))
     session.flush()
     record(session, actor, "risk_assessment.updated", assessment, assessment.title, fields=changed)
     return assessment
@@ -218,8 +242,11 @@ def hazard_to_action(session: Session, actor: User, hazard: Hazard, deadline: da
 # -- reading ---------------------------------------------------------------------------------------------
 
 def _labels(matrix: risk.RiskMatrix) -> dict:
+    # English names fall back to bokmål where the tenant gave none; pages pick by the reader's language.
     return dict(probability_labels=[label.nb for label in matrix.probability_labels],
-                consequence_labels=[label.nb for label in matrix.consequence_labels])
+                consequence_labels=[label.nb for label in matrix.consequence_labels],
+                probability_labels_en=[label.en or label.nb for label in matrix.probability_labels],
+                consequence_labels_en=[label.en or label.nb for label in matrix.consequence_labels])
 
 
 def _scored(matrix: risk.RiskMatrix, p: int | None, c: int | None) -> tuple[int | None, str | None]:
@@ -254,6 +281,7 @@ def assessment_view(session: Session, assessment: RiskAssessment) -> dict:
         id=assessment.id, year_id=assessment.year_id, title=assessment.title, assessed_on=assessment.assessed_on,
         next_review_on=assessment.next_review_on, responsible=assessment.responsible, status=assessment.status,
         status_label=ASSESSMENT_STATUS_LABELS.get(assessment.status, assessment.status),
+        no_significant_hazards=assessment.no_significant_hazards, conclusion_note=assessment.conclusion_note,
         created_at=assessment.created_at, matrix_snapshot=assessment.matrix_snapshot,
         hazards=[_hazard_row(matrix, h, actions.get(h.id)) for h in hazards],
         matrix=dict(n_probability=matrix.n_probability, n_consequence=matrix.n_consequence, **_labels(matrix)),

@@ -17,7 +17,7 @@ from saas.hms.services.years import check_open
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
-FIELDS = ("held_on", "location", "participants", "notes")
+FIELDS = ("held_on", "planned_on", "location", "participants", "notes")
 
 
 def get_round(session: Session, user: User, round_id: int) -> tuple[SafetyRound, CertificationYear]:

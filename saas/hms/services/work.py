@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
@@ -240,11 +241,22 @@ def update_assigned_action(session: Session, user: User, item: ActionItem, statu
     changes_status = bool(status) and status != item.status
     if not changes_status and not (text or "").strip() and upload is None:
         raise FieldErrors({"text": "Skriv et notat, endre status eller last opp en fil."})
+    if changes_status and status == "done" and upload is None and not _has_evidence(session, item.id):
+        # The consultant verifies a closed item against what the company shows, so closing needs something to show.
+        raise FieldErrors({"file": lazy_gettext("Legg ved et bilde eller en fil som viser at tiltaket er utført.")})
     if changes_status or (text or "").strip():
         actions.record_progress(session, user, item, status if changes_status else None, text)
     if upload is not None:
         target = evidence.resolve_target(session, "action_item", item.id, user)
         evidence.upload(session, user, target, upload[0], upload[1], (text or "").strip())
+
+
+def _has_evidence(session: Session, action_id: int) -> bool:
+    from saas.hms.models import Evidence
+
+    return session.scalar(select(Evidence.id).where(
+        Evidence.target_type == "action_item", Evidence.target_id == action_id, Evidence.status != "rejected",
+        Evidence.superseded.is_(False)).limit(1)) is not None
 
 
 def self_mapping(session: Session, user: User, mapping_id: int):

@@ -259,11 +259,17 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
                        removed=int(r[6])) for r in rows}
 
 
+def report_status(mapping) -> dict:
+    from saas.hms.services.reports import report_status as status
+
+    return status(mapping)
+
+
 def physical_mapping_dict(m: PhysicalMapping) -> dict:
-    return dict(id=m.id, year_id=m.year_id, run_id=m.run_id, performed_on=m.performed_on, method=m.method,
+    return dict(id=m.id, year_id=m.year_id, run_id=m.run_id, performed_on=m.performed_on, planned_on=m.planned_on, method=m.method,
                 method_label=METHOD_LABELS.get(m.method, m.method), performed_by=m.performed_by, participants=m.participants,
                 summary=m.summary, status=m.status, completed_on=m.completed_on, report_evidence_id=m.report_evidence_id,
-                report_pending=m.report_version > (m.report_generated_version or 0),
+                report_pending=m.report_version > (m.report_generated_version or 0), report_status=report_status(m),
                 reviewed_with_management_on=m.reviewed_with_management_on, verified_by=m.verified_by, verified_at=m.verified_at,
                 needs_verification=m.method != "provider" and m.verified_at is None)
 
@@ -273,10 +279,10 @@ def psychosocial_dict(p: PsychosocialMapping) -> dict:
                 survey_id=p.survey_id, done_by_provider=p.done_by_provider, interviews_from=p.interviews_from,
                 completed_on=p.completed_on, conversation_count=p.conversation_count, themes=p.themes, findings=p.findings,
                 no_significant_conditions=p.no_significant_conditions, status=p.status, report_evidence_id=p.report_evidence_id,
-                report_pending=p.report_version > (p.report_generated_version or 0),
+                report_pending=p.report_version > (p.report_generated_version or 0), report_status=report_status(p),
                 reviewed_with_management_on=p.reviewed_with_management_on)
 
 
 def safety_round_dict(r: SafetyRound) -> dict:
-    return dict(id=r.id, year_id=r.year_id, run_id=r.run_id, held_on=r.held_on, location=r.location,
+    return dict(id=r.id, year_id=r.year_id, run_id=r.run_id, held_on=r.held_on, planned_on=r.planned_on, location=r.location,
                 participants=r.participants, notes=r.notes, status=r.status, completed_on=r.completed_on)

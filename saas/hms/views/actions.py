@@ -3,17 +3,20 @@ progress updates (also by the client contact the item is assigned to), and the r
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from saas.auth import admin_required, staff_required
 from saas.db import current_session
 from saas.hms.reminders import DEFAULT_DAYS, reminder_days
-from saas.hms.schemas_actions import ActionItemSchema, ProgressSchema, ReminderSettingsSchema
+from saas.hms.schemas_actions import (ActionItemSchema, BulkAssignSchema, FindingDefaultsSchema, ProgressSchema,
+                                      ReminderSettingsSchema)
 from saas.hms.services import actions as services
 from saas.hms.services import evidence as evidence_services
+from saas.hms.services import work as work_services
 from saas.hms.views import actions_bp as bp
-from saas.schemas import FieldErrors, load_form
+from saas.hms.views.evidence import safe_next, uploaded_file
+from saas.schemas import FieldErrors, load_form, load_json
 
 
 def year_or_404(year_id: int):
@@ -45,8 +48,9 @@ def plan(year_id: int):
     session = current_session()
     flt = filter_from_args(request.args)
     everything = services.list_items(session, year.id)
+    choices = services.responsible_choices(session, year.company_id) if current_user.is_staff else []
     return render_template("hms/actions/plan.html", year=year_header(year), items=services.apply_filter(everything, flt),
-                           flt=flt, summary=services.summarize(everything),
+                           flt=flt, summary=services.summarize(everything), choices=choices,
                            responsible_options=services.responsible_filter_options(everything),
                            statuses=services.STATUS_LABELS, areas=services.AREA_LABELS)
 
@@ -111,30 +115,93 @@ def progress(action_id: int):
     item = item_or_404(action_id)
     if not services.can_update_progress(current_user, item):
         abort(403)
+    session = current_session()
     try:
         data = load_form(ProgressSchema(), request.form)
-        services.record_progress(current_session(), current_user, item, data["status"], data["text"])
+        upload = uploaded_file(required=False)
+        if current_user.is_staff:
+            if data["status"] or data["text"].strip() or upload is None:
+                services.record_progress(session, current_user, item, data["status"], data["text"])
+            if upload is not None:
+                target = evidence_services.resolve_target(session, "action_item", item.id, current_user)
+                evidence_services.upload(session, current_user, target, upload[0], upload[1], data["text"].strip())
+        else:  # the client contact responsible for it: closing needs evidence, which a consultant then verifies
+            work_services.update_assigned_action(session, current_user, item, data["status"], data["text"], upload)
     except FieldErrors as error:
         return _detail(item, error.errors, dict(request.form), status=422)
     flash(gettext("Oppdateringen er lagret."), "success")
+    return redirect(safe_next(url_for("actions.detail", action_id=item.id)))
+
+
+@bp.post("/<int:action_id>/verify")
+@staff_required
+def verify(action_id: int):
+    """A consultant approves an item a client contact closed, or sends it back with a reason."""
+    item = item_or_404(action_id)
+    try:
+        services.verify_action(current_session(), current_user, item, request.form.get("decision") != "return",
+                               request.form.get("note", "")[:5000])
+    except FieldErrors as error:
+        return _detail(item, error.errors, dict(request.form), status=422)
+    flash(gettext("Tiltaket er verifisert.") if request.form.get("decision") != "return"
+          else gettext("Tiltaket er sendt tilbake til den ansvarlige."), "success")
     return redirect(url_for("actions.detail", action_id=item.id))
+
+
+@bp.post("/years/<int:year_id>/bulk")
+@staff_required
+def bulk(year_id: int):
+    """Give the ticked items one responsible person and/or deadline."""
+    year = year_or_404(year_id)
+    form = request.form
+    payload = {"action_ids": [int(v) for v in form.getlist("action_ids") if v.isdigit()],
+               "clear_responsible": form.get("responsible") == "none"}
+    responsible = form.get("responsible", "")
+    if responsible.isdigit():
+        payload["responsible_user_id"] = int(responsible)
+    if form.get("responsible_name", "").strip():
+        payload["responsible_name"] = form["responsible_name"].strip()
+    if form.get("deadline"):
+        payload["deadline"] = form["deadline"]
+    try:
+        data = load_json(BulkAssignSchema(), payload)
+        changed = services.bulk_assign(current_session(), current_user, year, data)
+    except FieldErrors as error:
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("actions.plan", year_id=year.id)), 303
+    flash(ngettext("%(num)d tiltak er oppdatert.", "%(num)d tiltak er oppdatert.", changed), "success")
+    return redirect(url_for("actions.plan", year_id=year.id))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings():
     current = reminder_days(g.tenant.setting("action_reminder_days"))
+    session = current_session()
     if request.method == "GET":
-        return _settings_page({"action_reminder_days": ", ".join(map(str, current))}, {})
+        return _settings_page({"action_reminder_days": ", ".join(map(str, current)),
+                               **services.finding_settings(session, g.tenant.id)}, {})
+    errors, data, defaults = {}, None, None
     try:
         data = load_form(ReminderSettingsSchema(), request.form)
     except FieldErrors as error:
-        return _settings_page(dict(request.form), error.errors, 422)
-    services.save_reminder_days(current_session(), current_user, g.tenant, data["action_reminder_days"])
+        errors.update(error.errors)
+    try:
+        defaults = load_form(FindingDefaultsSchema(), request.form)
+    except FieldErrors as error:
+        errors.update(error.errors)
+    if errors:
+        return _settings_page(dict(request.form), errors, 422)
+    services.save_reminder_days(session, current_user, g.tenant, data["action_reminder_days"])
+    services.save_finding_settings(session, current_user, g.tenant, defaults)
     flash(gettext("Påminnelsene er lagret."), "success")
     return redirect(url_for("actions.settings"))
 
 
 def _settings_page(values: dict, errors: dict, status: int = 200):
-    return render_template("hms/actions/settings.html", values=values, errors=errors,
-                           default=", ".join(map(str, DEFAULT_DAYS))), status
+    grades = [("serious", "Alvorlig avvik"), ("minor", "Mindre alvorlig avvik"), ("observation", "Observasjon")]
+    responsible = [("contact", "Bedriftens kontaktperson"), ("consultant", "Årets HMS-rådgiver"), ("", "Ingen ennå")]
+    return render_template("hms/actions/settings.html", values=values, errors=errors, grades=grades,
+                           responsible_options=responsible, default=", ".join(map(str, DEFAULT_DAYS))), status

@@ -147,6 +147,19 @@ def edit(assessment_id: int):
     return redirect(url_for("risks.assessment", assessment_id=assessment.id))
 
 
+@bp.post("/<int:assessment_id>/complete")
+@staff_required
+def complete(assessment_id: int):
+    """One click to mark the assessment carried out (its hazards, or the "no significant hazards" conclusion)."""
+    assessment = _assessment_or_404(assessment_id)
+    try:
+        services.update_assessment(current_session(), current_user, assessment, {"status": "completed"})
+    except FieldErrors as error:
+        return _assessment_page(assessment, {"area": "physical"}, error.errors, 422)
+    flash(gettext("Risikovurderingen er fullført."), "success")
+    return redirect(url_for("risks.assessment", assessment_id=assessment.id))
+
+
 @bp.post("/<int:assessment_id>/hazards")
 @staff_required
 def add_hazard(assessment_id: int):

@@ -3,7 +3,7 @@ rounds and compliance checks.  Client contacts see their own company's pages; ch
 except answering the checklist of a mapping the company does itself."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -149,8 +149,11 @@ def _mapping_page(mapping, year, values: dict | None = None, errors: dict | None
     session = current_session()
     data = years.physical_mapping_dict(mapping)
     can_answer = year.status == "open" and mapping.status != "completed" and (current_user.is_staff or mapping.method == "self")
+    checklist = checklists.run_sections(session, mapping.run)
+    answer_ids = [a["id"] for section in checklist["sections"] for a in section["answers"]]
     return render_template(
-        "hms/mappings/physical.html", year=_header(year), m=data, checklist=checklists.run_sections(session, mapping.run),
+        "hms/mappings/physical.html", year=_header(year), m=data, checklist=checklist,
+        answer_files=evidence_services.files_for(session, "checklist_answer", answer_ids),
         actions=mappings.finding_actions(session, mapping.run),
         reports=evidence_services.files_for(session, "physical_mapping_report", [mapping.id])[mapping.id],
         values=values if values is not None else data, errors=errors or {}, answer_values=answer_values,
@@ -188,18 +191,74 @@ def update_mapping(mapping_id: int):
                            gettext("Kartleggingen er lagret."), keep_form=True)
 
 
+def _section_ok(form, entries: list[dict]) -> None:
+    """"Alt OK i denne delen": the unanswered items of the chosen section become OK (``sec-<id>`` names each
+    item's section)."""
+    section = form.get("section_ok", "")
+    if not section:
+        return
+    for entry in entries:
+        if entry.get("answer") is None and form.get(f"sec-{entry['id']}") == section:
+            entry["answer"] = "ok"
+
+
+def _answer_files(form_files, entries: list[dict]) -> list[tuple[int, bytes, str]]:
+    """Files chosen in place next to each item (``a<id>-file``): (answer id, bytes, name)."""
+    files = []
+    for entry in entries:
+        upload = form_files.get(f"a{entry['id']}-file")
+        if upload is not None and upload.filename:
+            files.append((entry["id"], upload.stream.read(), upload.filename))
+    return files
+
+
+def _upload_answer_files(session, files) -> None:
+    errors = {}
+    for answer_id, data, filename in files:
+        try:
+            target = evidence_services.resolve_target(session, "checklist_answer", answer_id, current_user)
+            evidence_services.upload(session, current_user, target, data, filename)
+        except FieldErrors as error:
+            errors.update({f"{answer_id}.file": messages for messages in error.errors.values()})
+    if errors:
+        raise FieldErrors(errors)
+
+
 @bp.post("/mappings/<int:mapping_id>/answers")
 def mapping_answers(mapping_id: int):
+    """The mapping's one form: its header (date, participants, ...) when staff edit it, every answer, and a
+    file per item, saved together or not at all, so nothing typed is lost on the way."""
     mapping_row, year = mapping_or_404(mapping_id)
     if not (current_user.is_staff or mapping_row.method == "self"):
         abort(403)
+    session = current_session()
+    header = current_user.is_staff and "performed_on" in request.form
+    errors, header_data, entries, fill = {}, None, [], False
+    if header:
+        try:
+            header_data = load_form(PhysicalMappingSchema(), request.form)
+        except FieldErrors as error:
+            errors.update(error.errors)
     try:
         entries, fill = answers_from_form(request.form)
-        created = mappings.save_physical_answers(current_session(), current_user, year, mapping_row, entries, fill)
+        _section_ok(request.form, entries)
     except FieldErrors as error:
-        return _mapping_page(mapping_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
+        errors.update(error.errors)
+    try:
+        if errors:
+            raise FieldErrors(errors)
+        if header_data is not None:
+            mappings.update_physical(session, current_user, year, mapping_row, header_data)
+        files = _answer_files(request.files, entries)
+        created = mappings.save_physical_answers(session, current_user, year, mapping_row, entries, fill)
+        _upload_answer_files(session, files)
+    except FieldErrors as error:
+        return _mapping_page(mapping_row, year, values=dict(request.form) if header else None, errors=error.errors,
+                             answer_values=_answer_values(request.form), status=422)
+    if request.form.get("section_ok"):
+        flash(gettext("Ubesvarte punkter i delen er satt til OK."), "info")
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
-        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
+        "%(num)d nytt tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.mapping", mapping_id=mapping_row.id) + "#sjekkliste")
 
 
@@ -210,8 +269,13 @@ def _mapping_action(mapping_id: int, action, message: str, keep_form: bool = Fal
 @bp.post("/mappings/<int:mapping_id>/complete")
 @staff_required
 def complete_mapping(mapping_id: int):
-    return _mapping_action(mapping_id, lambda s, u, y, m: mappings.complete_physical(s, u, y, m, years.oslo_today()),
-                           gettext("Kartleggingen er fullført."))
+    def complete_and_report(s, u, y, m):
+        # The written report follows completion every time, so it is made without another click.
+        mappings.complete_physical(s, u, y, m, years.oslo_today())
+        reports.request_physical_report(s, u, y, m)
+
+    return _mapping_action(mapping_id, complete_and_report,
+                           gettext("Kartleggingen er fullført.") + " " + gettext("Rapporten lages nå."))
 
 
 @bp.post("/mappings/<int:mapping_id>/reopen")
@@ -224,6 +288,25 @@ def reopen_mapping(mapping_id: int):
 @staff_required
 def verify_mapping(mapping_id: int):
     return _mapping_action(mapping_id, mappings.verify_physical, gettext("Dokumentasjonen er verifisert."))
+
+
+def _report_status_json(mapping, target_type: str):
+    status = reports.report_status(mapping)
+    files = evidence_services.files_for(current_session(), target_type, [mapping.id])[mapping.id]
+    return jsonify(state=status["state"], label=gettext(status["label"]), error=status["error"], version=status["version"],
+                   files=[dict(name=f["original_name"], url=url_for("evidence.download", evidence_id=f["id"]),
+                               current=f["id"] == mapping.report_evidence_id) for f in files])
+
+
+@bp.get("/mappings/<int:mapping_id>/report-status")
+def mapping_report_status(mapping_id: int):
+    """The report's state (none, pending, ready, failed) and files, for the page to follow without a reload."""
+    return _report_status_json(mapping_or_404(mapping_id)[0], "physical_mapping_report")
+
+
+@bp.get("/psychosocial/<int:psy_mapping_id>/report-status")
+def psychosocial_report_status(psy_mapping_id: int):
+    return _report_status_json(psy_or_404(psy_mapping_id)[0], "psychosocial_mapping_report")
 
 
 @bp.post("/mappings/<int:mapping_id>/report")
@@ -284,8 +367,12 @@ def _psy_action(psy_mapping_id: int, action, message: str, keep_form: bool = Fal
 @bp.post("/psychosocial/<int:psy_mapping_id>/complete")
 @staff_required
 def complete_psychosocial(psy_mapping_id: int):
-    return _psy_action(psy_mapping_id, lambda s, u, y, p: mappings.complete_psychosocial(s, u, y, p, years.oslo_today()),
-                       gettext("Kartleggingen er fullført."))
+    def complete_and_report(s, u, y, p):
+        mappings.complete_psychosocial(s, u, y, p, years.oslo_today())
+        reports.request_psychosocial_report(s, u, y, p)
+
+    return _psy_action(psy_mapping_id, complete_and_report,
+                       gettext("Kartleggingen er fullført.") + " " + gettext("Rapporten lages nå."))
 
 
 @bp.post("/psychosocial/<int:psy_mapping_id>/report")
@@ -357,13 +444,17 @@ def update_round(round_id: int):
 @staff_required
 def round_answers(round_id: int):
     safety_round_row, year = round_or_404(round_id)
+    session = current_session()
     try:
         entries, fill = answers_from_form(request.form)
-        created = rounds.save_round_answers(current_session(), current_user, year, safety_round_row, entries, fill)
+        _section_ok(request.form, entries)
+        files = _answer_files(request.files, entries)
+        created = rounds.save_round_answers(session, current_user, year, safety_round_row, entries, fill)
+        _upload_answer_files(session, files)
     except FieldErrors as error:
         return _round_page(safety_round_row, year, errors=error.errors, answer_values=_answer_values(request.form), status=422)
     flash(gettext("Svarene er lagret.") + ("" if not created else " " + ngettext(
-        "%(num)d nye tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
+        "%(num)d nytt tiltak er lagt i handlingsplanen.", "%(num)d nye tiltak er lagt i handlingsplanen.", len(created))), "success")
     return redirect(url_for("years.safety_round", round_id=safety_round_row.id) + "#sjekkliste")
 
 
