@@ -15,7 +15,7 @@ from saas.hms.services import actions as services
 from saas.hms.services import evidence as evidence_services
 from saas.hms.services import work as work_services
 from saas.hms.views import actions_bp as bp
-from saas.hms.views.evidence import safe_next, uploaded_file
+from saas.hms.views.evidence import back_to, uploaded_file
 from saas.schemas import FieldErrors, load_form, load_json
 
 
@@ -130,7 +130,7 @@ def progress(action_id: int):
     except FieldErrors as error:
         return _detail(item, error.errors, dict(request.form), status=422)
     flash(gettext("Oppdateringen er lagret."), "success")
-    return redirect(safe_next(url_for("actions.detail", action_id=item.id)))
+    return redirect(back_to(url_for("actions.detail", action_id=item.id)))
 
 
 @bp.post("/<int:action_id>/verify")

@@ -25,7 +25,7 @@ class VerifySchema(BaseSchema):
     note = fields.String(load_default="", validate=length(services.MAX_NOTE), metadata={"description": "required when rejected"})
 
 
-def _back_to(default: str) -> str:
+def back_to(default: str) -> str:
     """``next`` from the form or query when it is a page of this tenant, else ``default`` (no open redirects)."""
     return urls.safe_next(request.values.get("next"), default, prefix=f"/t/{g.tenant.slug}/")
 
@@ -82,7 +82,7 @@ def _new_page(target, errors: dict, status: int = 200):
     files = services.files_for(current_session(), target.type, [target.id])[target.id]
     return render_template("hms/evidence/new.html", target=target.as_dict(), target_url=target_url(target), files=files, errors=errors,
                            values=dict(description=request.form.get("description", "")),
-                           next=_back_to("")), status
+                           next=back_to("")), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,7 +97,7 @@ def new():
     except FieldErrors as error:
         return _new_page(target, error.errors, 422)
     flash(gettext("Filen er lastet opp."), "success")
-    return redirect(_back_to(url_for("evidence.new", target_type=target.type, target_id=target.id)))
+    return redirect(back_to(url_for("evidence.new", target_type=target.type, target_id=target.id)))
 
 
 @bp.get("/<int:evidence_id>/download")
@@ -113,7 +113,7 @@ def _history_page(evidence, target, errors: dict, status: int = 200):
     versions = services.history(current_session(), evidence)
     return render_template("hms/evidence/history.html", target=target.as_dict(), target_url=target_url(target), versions=versions,
                            current=versions[0], shown_id=evidence.id, errors=errors,
-                           values=dict(request.form), next=_back_to("")), status
+                           values=dict(request.form), next=back_to("")), status
 
 
 @bp.get("/<int:evidence_id>")
@@ -132,7 +132,7 @@ def replace(evidence_id: int):
     except FieldErrors as error:
         return _history_page(evidence, target, error.errors, 422)
     flash(gettext("Ny versjon er lastet opp. Den gamle ligger i historikken."), "success")
-    return redirect(_back_to(url_for("evidence.history", evidence_id=new.id)))
+    return redirect(back_to(url_for("evidence.history", evidence_id=new.id)))
 
 
 @bp.post("/<int:evidence_id>/verify")
@@ -146,7 +146,7 @@ def verify(evidence_id: int):
         return _history_page(evidence, target, error.errors, 422)
     flash(gettext("Filen er godkjent.") if evidence.status == "verified"
           else gettext("Filen er avvist. Kunden ser begrunnelsen."), "success")
-    return redirect(_back_to(url_for("evidence.history", evidence_id=evidence.id)))
+    return redirect(back_to(url_for("evidence.history", evidence_id=evidence.id)))
 
 
 @bp.get("/")
