@@ -110,3 +110,26 @@ class Requirement(TenantOwned, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     section: Mapped[str] = mapped_column(String(120), default="")  # grouping for checklists
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoSchemeVersion(RuntimeError):
+    """A row needs a scheme version and the tenant has none for it (the library was never seeded)."""
+
+
+def current_hms_version_id(context) -> int:
+    """Column default for rows of the HMS-sertifikat made without a version: the tenant's current one.
+
+    Services set the version explicitly; this keeps every other insert (old code paths, tests,
+    fixtures) on the version in force, the same rule the 0009 migration used to backfill.
+    """
+    tenant_id = context.get_current_parameters()["tenant_id"]
+    schemes, versions = Scheme.__table__, SchemeVersion.__table__
+    from sqlalchemy import select
+
+    version_id = context.connection.execute(
+        select(versions.c.id).join(schemes, schemes.c.id == versions.c.scheme_id)
+        .where(schemes.c.tenant_id == tenant_id, schemes.c.code == "hms", versions.c.published_at.is_not(None))
+        .order_by(versions.c.number.desc()).limit(1)).scalar()
+    if version_id is None:
+        raise NoSchemeVersion(f"tenant {tenant_id} has no published HMS-sertifikat version")
+    return version_id
