@@ -66,9 +66,10 @@ def _register_blueprints(app: Flask) -> None:
     from saas.certification.publication import BLUEPRINTS as publication
     from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
+    from saas.schemes.views import BLUEPRINTS as schemes
     from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *certification, *publication, *surveys, *billing):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

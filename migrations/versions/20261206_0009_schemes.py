@@ -89,6 +89,7 @@ def upgrade() -> None:
         enable_row_level_security(op, table)
     _seed_library_for_existing_tenants()
     _hms_onto_its_scheme()
+    _register_upgrade()
 
 
 def _sqlite_foreign_keys(on: bool) -> None:
@@ -179,6 +180,7 @@ def _seed_library_for_existing_tenants() -> None:
 
 
 def downgrade() -> None:
+    _register_downgrade()
     for table in HMS_ROWS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f'fk_{table}_scheme_version_id_scheme_versions', type_='foreignkey')
@@ -197,3 +199,64 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_schemes_tenant_id'), table_name='schemes')
     op.drop_table('schemes')
     # ### end Alembic commands ###
+
+
+def _register_upgrade() -> None:
+    op.create_table('staff_competences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('scheme_id', sa.Integer(), nullable=False),
+    sa.Column('scope_id', sa.Integer(), nullable=True),
+    sa.Column('function', sa.String(length=16), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('registered_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("function IN ('lead_auditor', 'auditor', 'expert', 'reviewer')", name=op.f('ck_staff_competences_function')),
+    sa.ForeignKeyConstraint(['registered_by'], ['users.id'], name=op.f('fk_staff_competences_registered_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_id'], ['schemes.id'], name=op.f('fk_staff_competences_scheme_id_schemes'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scope_id'], ['scheme_scopes.id'], name=op.f('fk_staff_competences_scope_id_scheme_scopes'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_staff_competences_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_staff_competences_user_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_competences'))
+    )
+    op.create_index(op.f('ix_staff_competences_scheme_id'), 'staff_competences', ['scheme_id'], unique=False)
+    op.create_index(op.f('ix_staff_competences_tenant_id'), 'staff_competences', ['tenant_id'], unique=False)
+    op.create_index(op.f('ix_staff_competences_user_id'), 'staff_competences', ['user_id'], unique=False)
+    op.create_table('staff_ties',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('from_on', sa.Date(), nullable=False),
+    sa.Column('to_on', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('registered_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("kind IN ('consulted', 'trained', 'employed', 'family', 'financial')", name=op.f('ck_staff_ties_kind')),
+    sa.CheckConstraint('to_on IS NULL OR to_on >= from_on', name=op.f('ck_staff_ties_period')),
+    sa.ForeignKeyConstraint(['company_id'], ['client_companies.id'], name=op.f('fk_staff_ties_company_id_client_companies'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['registered_by'], ['users.id'], name=op.f('fk_staff_ties_registered_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_staff_ties_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_staff_ties_user_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_ties'))
+    )
+    op.create_index(op.f('ix_staff_ties_company_id'), 'staff_ties', ['company_id'], unique=False)
+    op.create_index(op.f('ix_staff_ties_tenant_id'), 'staff_ties', ['tenant_id'], unique=False)
+    op.create_index(op.f('ix_staff_ties_user_id'), 'staff_ties', ['user_id'], unique=False)
+    for table in ('staff_competences', 'staff_ties'):
+        enable_row_level_security(op, table)
+
+
+def _register_downgrade() -> None:
+    op.drop_index(op.f('ix_staff_ties_user_id'), table_name='staff_ties')
+    op.drop_index(op.f('ix_staff_ties_tenant_id'), table_name='staff_ties')
+    op.drop_index(op.f('ix_staff_ties_company_id'), table_name='staff_ties')
+    op.drop_table('staff_ties')
+    op.drop_index(op.f('ix_staff_competences_user_id'), table_name='staff_competences')
+    op.drop_index(op.f('ix_staff_competences_tenant_id'), table_name='staff_competences')
+    op.drop_index(op.f('ix_staff_competences_scheme_id'), table_name='staff_competences')
+    op.drop_table('staff_competences')

@@ -9,13 +9,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from datetime import date
+
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
 from saas.tenancy import TenantOwned
 
-__all__ = ["Scheme", "SchemeKind", "SchemeVersion", "SchemeScope", "Requirement"]
+__all__ = ["Scheme", "SchemeKind", "SchemeVersion", "SchemeScope", "Requirement", "StaffTie", "Competence",
+           "TIE_KINDS", "COMPETENCE_FUNCTIONS"]
 
 
 class SchemeKind(str, enum.Enum):
@@ -111,6 +114,57 @@ class Requirement(TenantOwned, Base):
     section: Mapped[str] = mapped_column(String(120), default="")  # grouping for checklists
     position: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+# -- impartiality and competence register (ISO/IEC 17021-1 5.2, seed 003 § 7-1) ----------------------
+
+TIE_KINDS = ("consulted", "trained", "employed", "family", "financial")
+COMPETENCE_FUNCTIONS = ("lead_auditor", "auditor", "expert", "reviewer")
+
+
+class StaffTie(TenantOwned, Base):
+    """A staff member's tie to a client company, from ``from_on`` to ``to_on`` (None: still ongoing).
+
+    Ties are never deleted: a tie that ended is ended by its ``to_on``.  Ties that follow from the
+    product's own records (HMS work for the company) are derived, not stored (saas.schemes.impartiality).
+    """
+
+    __tablename__ = "staff_ties"
+    __table_args__ = (CheckConstraint("kind IN ('consulted', 'trained', 'employed', 'family', 'financial')",
+                                      name="kind"),
+                      CheckConstraint("to_on IS NULL OR to_on >= from_on", name="period"))
+    __url_param__ = "tie_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("client_companies.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    from_on: Mapped[date]
+    to_on: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Competence(TenantOwned, Base):
+    """A staff member's approved competence in a function for a scheme (and a scope; None: every scope
+    of the scheme), valid from ``valid_from`` up to and including ``expires_on`` (None: no expiry)."""
+
+    __tablename__ = "staff_competences"
+    __table_args__ = (CheckConstraint("function IN ('lead_auditor', 'auditor', 'expert', 'reviewer')",
+                                      name="function"),)
+    __url_param__ = "competence_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id", ondelete="RESTRICT"), index=True)
+    scope_id: Mapped[int | None] = mapped_column(ForeignKey("scheme_scopes.id", ondelete="RESTRICT"))
+    function: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date]
+    expires_on: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")  # the basis: courses, audits observed, ...
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 class NoSchemeVersion(RuntimeError):
     """A row needs a scheme version and the tenant has none for it (the library was never seeded)."""

@@ -174,3 +174,18 @@ def publish_version(session: Session, scheme: Scheme, settings_document: dict, *
                                  section=r.get("section", ""), position=i) for i, r in enumerate(requirements)])
     session.flush()
     return version
+
+
+def scheme_detail(session: Session, scheme_id: int) -> dict:
+    """One scheme with its current settings, catalogue, scopes and version history.  Raises SchemeNotFound."""
+    scheme = get_scheme(session, scheme_id)
+    version = current_version(session, scheme)
+    overview = next(s for s in scheme_overview(session) if s["id"] == scheme.id)
+    versions = session.scalars(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id)
+                               .order_by(SchemeVersion.number.desc())).all()
+    return dict(overview, settings=version.settings, settings_typed=settings_of(version),
+                requirements=[dict(id=r.id, clause=r.clause, title=r.title, text=r.text, section=r.section)
+                              for r in requirements_of(session, version.id)],
+                versions=[dict(number=v.number, published_at=v.published_at.isoformat() if v.published_at else None,
+                               note=v.note) for v in versions],
+                description=scheme.description)

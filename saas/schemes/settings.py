@@ -81,6 +81,9 @@ class SchemeSettings:
     close_document_findings_before_audit: bool = False
     deadlines: StepDeadlines = field(default_factory=StepDeadlines)
     retention_years: int = 10
+    # A person tied to a client (consulted, trained, ...) may not audit, review or decide for it until
+    # this long after the tie ended (DOMAIN.md: "should not audit it within 2 years").
+    impartiality_months: int = 24
     certificate_fields: tuple[str, ...] = CERTIFICATE_FIELDS
     certificate_title: str = "Sertifikat"
     # Kind-specific settings that have no typed field yet (person certification adds its own).
@@ -106,6 +109,7 @@ class SchemeSettings:
             "close_document_findings_before_audit": self.close_document_findings_before_audit,
             "deadlines": {f.name: getattr(self.deadlines, f.name) for f in fields(StepDeadlines)},
             "retention_years": self.retention_years,
+            "impartiality_months": self.impartiality_months,
             "certificate_fields": list(self.certificate_fields),
             "certificate_title": self.certificate_title,
             "extra": dict(self.extra),
@@ -148,6 +152,8 @@ class SchemeSettings:
                                                        "close_document_findings_before_audit"),
             deadlines=_deadlines(doc.get("deadlines", {})),
             retention_years=_int(doc.get("retention_years", default.retention_years), "retention_years", 1, 50),
+            impartiality_months=_int(doc.get("impartiality_months", default.impartiality_months),
+                                     "impartiality_months", 0, 120),
             certificate_fields=certificate_fields,
             certificate_title=_text(doc.get("certificate_title", default.certificate_title), "certificate_title", 120),
             extra=dict(extra),
