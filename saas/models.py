@@ -5,7 +5,9 @@ from saas.audit.models import AuditEvent  # noqa: F401
 from saas.jobs import BackgroundTask  # noqa: F401
 from saas.schemes.models import *  # noqa: F401,F403
 from saas.hms.models import *  # noqa: F401,F403
+from saas.audits.models import *  # noqa: F401,F403
 from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
 from saas.certification.document_models import *  # noqa: F401,F403
+from saas.certification.scheme_models import *  # noqa: F401,F403
 from saas.billing.models import *  # noqa: F401,F403

@@ -89,6 +89,7 @@ def upgrade() -> None:
         enable_row_level_security(op, table)
     _seed_library_for_existing_tenants()
     _hms_onto_its_scheme()
+    _audits_upgrade()
     _register_upgrade()
 
 
@@ -180,6 +181,7 @@ def _seed_library_for_existing_tenants() -> None:
 
 
 def downgrade() -> None:
+    _audits_downgrade()
     _register_downgrade()
     for table in HMS_ROWS:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -260,3 +262,295 @@ def _register_downgrade() -> None:
     op.drop_index(op.f('ix_staff_competences_tenant_id'), table_name='staff_competences')
     op.drop_index(op.f('ix_staff_competences_scheme_id'), table_name='staff_competences')
     op.drop_table('staff_competences')
+
+
+def _audits_upgrade() -> None:
+    op.create_table('audit_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('scheme_id', sa.Integer(), nullable=False),
+    sa.Column('scheme_version_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=True),
+    sa.Column('scope_ids', sa.JSON(), nullable=False),
+    sa.Column('sub_units', sa.JSON(), nullable=False),
+    sa.Column('contact_name', sa.String(length=200), nullable=False),
+    sa.Column('contact_email', sa.String(length=254), nullable=False),
+    sa.Column('application_note', sa.Text(), nullable=False),
+    sa.Column('change_note', sa.Text(), nullable=False),
+    sa.Column('contract_signed_by', sa.String(length=200), nullable=False),
+    sa.Column('contract_signed_on', sa.Date(), nullable=True),
+    sa.Column('application_received_on', sa.Date(), nullable=True),
+    sa.Column('accepted_on', sa.Date(), nullable=True),
+    sa.Column('refused_on', sa.Date(), nullable=True),
+    sa.Column('refusal_reason', sa.Text(), nullable=False),
+    sa.Column('pre_evaluation', sa.Text(), nullable=False),
+    sa.Column('pre_evaluation_returned_on', sa.Date(), nullable=True),
+    sa.Column('documents_note', sa.Text(), nullable=False),
+    sa.Column('documents_received_on', sa.Date(), nullable=True),
+    sa.Column('document_review_done_on', sa.Date(), nullable=True),
+    sa.Column('programme', sa.Text(), nullable=False),
+    sa.Column('audit_planned_on', sa.Date(), nullable=True),
+    sa.Column('team_named_on', sa.Date(), nullable=True),
+    sa.Column('team_settled_on', sa.Date(), nullable=True),
+    sa.Column('document_only', sa.Boolean(), nullable=False),
+    sa.Column('opening_held_on', sa.Date(), nullable=True),
+    sa.Column('opening_attendance', sa.Text(), nullable=False),
+    sa.Column('confidentiality_accepted', sa.Boolean(), nullable=False),
+    sa.Column('closing_held_on', sa.Date(), nullable=True),
+    sa.Column('closing_accepted_by', sa.String(length=200), nullable=False),
+    sa.Column('closing_note', sa.Text(), nullable=False),
+    sa.Column('report_sent_on', sa.Date(), nullable=True),
+    sa.Column('report_summary', sa.Text(), nullable=False),
+    sa.Column('recommendation', sa.String(length=16), nullable=False),
+    sa.Column('follow_up_on', sa.Date(), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('reviewed_on', sa.Date(), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=True),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("decision IS NULL OR decision IN ('approved', 'refused')", name=op.f('ck_audit_cases_decision')),
+    sa.CheckConstraint("kind IN ('initial', 'surveillance', 'recertification', 'change')", name=op.f('ck_audit_cases_kind')),
+    sa.ForeignKeyConstraint(['company_id'], ['client_companies.id'], name=op.f('fk_audit_cases_company_id_client_companies'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_audit_cases_created_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_audit_cases_decided_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['users.id'], name=op.f('fk_audit_cases_reviewed_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_id'], ['schemes.id'], name=op.f('fk_audit_cases_scheme_id_schemes'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_version_id'], ['scheme_versions.id'], name=op.f('fk_audit_cases_scheme_version_id_scheme_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_cases_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_cases'))
+    )
+    op.create_index(op.f('ix_audit_cases_certificate_id'), 'audit_cases', ['certificate_id'], unique=False)
+    op.create_index(op.f('ix_audit_cases_company_id'), 'audit_cases', ['company_id'], unique=False)
+    op.create_index(op.f('ix_audit_cases_scheme_id'), 'audit_cases', ['scheme_id'], unique=False)
+    op.create_index(op.f('ix_audit_cases_scheme_version_id'), 'audit_cases', ['scheme_version_id'], unique=False)
+    op.create_index(op.f('ix_audit_cases_tenant_id'), 'audit_cases', ['tenant_id'], unique=False)
+    op.create_table('audit_case_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_audit_case_files_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_case_files_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_audit_case_files_uploaded_by_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_case_files')),
+    sa.UniqueConstraint('storage_key', name=op.f('uq_audit_case_files_storage_key'))
+    )
+    op.create_index(op.f('ix_audit_case_files_case_id'), 'audit_case_files', ['case_id'], unique=False)
+    op.create_index(op.f('ix_audit_case_files_tenant_id'), 'audit_case_files', ['tenant_id'], unique=False)
+    op.create_table('audit_conformity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=10), nullable=False),
+    sa.Column('requirement_id', sa.Integer(), nullable=False),
+    sa.Column('where_documented', sa.Text(), nullable=False),
+    sa.Column('assessment', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('assessed_by', sa.Integer(), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("assessment IN ('conform', 'nonconformity', 'observation', 'not_applicable')", name=op.f('ck_audit_conformity_assessment')),
+    sa.CheckConstraint("stage IN ('document', 'audit')", name=op.f('ck_audit_conformity_stage')),
+    sa.ForeignKeyConstraint(['assessed_by'], ['users.id'], name=op.f('fk_audit_conformity_assessed_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_audit_conformity_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['requirement_id'], ['scheme_requirements.id'], name=op.f('fk_audit_conformity_requirement_id_scheme_requirements'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_conformity_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_conformity')),
+    sa.UniqueConstraint('case_id', 'stage', 'requirement_id', name=op.f('uq_audit_conformity_case_id_stage_requirement_id'))
+    )
+    op.create_index(op.f('ix_audit_conformity_case_id'), 'audit_conformity', ['case_id'], unique=False)
+    op.create_index(op.f('ix_audit_conformity_tenant_id'), 'audit_conformity', ['tenant_id'], unique=False)
+    op.create_table('audit_findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=10), nullable=False),
+    sa.Column('requirement_id', sa.Integer(), nullable=True),
+    sa.Column('grade', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('raised_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('verified_by_method', sa.String(length=20), nullable=False),
+    sa.Column('raised_by', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("stage IN ('document', 'audit', 'follow_up')", name=op.f('ck_audit_findings_stage')),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_audit_findings_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['raised_by'], ['users.id'], name=op.f('fk_audit_findings_raised_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['requirement_id'], ['scheme_requirements.id'], name=op.f('fk_audit_findings_requirement_id_scheme_requirements'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_findings_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_findings'))
+    )
+    op.create_index(op.f('ix_audit_findings_case_id'), 'audit_findings', ['case_id'], unique=False)
+    op.create_index(op.f('ix_audit_findings_tenant_id'), 'audit_findings', ['tenant_id'], unique=False)
+    op.create_table('audit_samples',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('taken_by', sa.Integer(), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("kind IN ('course', 'inspection', 'instructor', 'inspector', 'project')", name=op.f('ck_audit_samples_kind')),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_audit_samples_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['taken_by'], ['users.id'], name=op.f('fk_audit_samples_taken_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_samples_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_samples'))
+    )
+    op.create_index(op.f('ix_audit_samples_case_id'), 'audit_samples', ['case_id'], unique=False)
+    op.create_index(op.f('ix_audit_samples_tenant_id'), 'audit_samples', ['tenant_id'], unique=False)
+    op.create_table('audit_team_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('named_on', sa.Date(), nullable=False),
+    sa.Column('objection', sa.Text(), nullable=False),
+    sa.Column('objected_on', sa.Date(), nullable=True),
+    sa.Column('objection_upheld', sa.Boolean(), nullable=True),
+    sa.Column('removed_on', sa.Date(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("role IN ('lead_auditor', 'auditor', 'expert')", name=op.f('ck_audit_team_members_role')),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_audit_team_members_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_team_members_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_team_members_user_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_team_members'))
+    )
+    op.create_index(op.f('ix_audit_team_members_case_id'), 'audit_team_members', ['case_id'], unique=False)
+    op.create_index(op.f('ix_audit_team_members_tenant_id'), 'audit_team_members', ['tenant_id'], unique=False)
+    op.create_index(op.f('ix_audit_team_members_user_id'), 'audit_team_members', ['user_id'], unique=False)
+    op.create_table('scheme_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('scheme_id', sa.Integer(), nullable=False),
+    sa.Column('scheme_version_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=60), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('cycle_started_on', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('state_changed_on', sa.Date(), nullable=False),
+    sa.Column('scope_reduced', sa.Boolean(), nullable=False),
+    sa.Column('increased_surveillance', sa.Boolean(), nullable=False),
+    sa.Column('holder', sa.JSON(), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('sub_units', sa.JSON(), nullable=False),
+    sa.Column('signatory', sa.String(length=200), nullable=False),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('verification_code', sa.String(length=32), nullable=False),
+    sa.Column('issued_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_scheme_certificates_case_id_audit_cases'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['company_id'], ['client_companies.id'], name=op.f('fk_scheme_certificates_company_id_client_companies'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['issued_by'], ['users.id'], name=op.f('fk_scheme_certificates_issued_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_id'], ['schemes.id'], name=op.f('fk_scheme_certificates_scheme_id_schemes'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_version_id'], ['scheme_versions.id'], name=op.f('fk_scheme_certificates_scheme_version_id_scheme_versions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['scheme_certificates.id'], name=op.f('fk_scheme_certificates_supersedes_id_scheme_certificates'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_scheme_certificates_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheme_certificates')),
+    sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_scheme_certificates_tenant_id_number')),
+    sa.UniqueConstraint('verification_code', name=op.f('uq_scheme_certificates_verification_code'))
+    )
+    op.create_index(op.f('ix_scheme_certificates_case_id'), 'scheme_certificates', ['case_id'], unique=False)
+    op.create_index(op.f('ix_scheme_certificates_company_id'), 'scheme_certificates', ['company_id'], unique=False)
+    op.create_index(op.f('ix_scheme_certificates_scheme_id'), 'scheme_certificates', ['scheme_id'], unique=False)
+    op.create_index(op.f('ix_scheme_certificates_tenant_id'), 'scheme_certificates', ['tenant_id'], unique=False)
+    op.create_index(op.f('ix_scheme_certificates_valid_until'), 'scheme_certificates', ['valid_until'], unique=False)
+    op.create_table('audit_corrective_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('finding_id', sa.Integer(), nullable=False),
+    sa.Column('root_cause', sa.Text(), nullable=False),
+    sa.Column('correction', sa.Text(), nullable=False),
+    sa.Column('corrective_action', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('submitted_by', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=True),
+    sa.Column('answered_on', sa.Date(), nullable=True),
+    sa.Column('answered_by', sa.Integer(), nullable=True),
+    sa.Column('answer_note', sa.Text(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by'], ['users.id'], name=op.f('fk_audit_corrective_actions_answered_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['file_id'], ['audit_case_files.id'], name=op.f('fk_audit_corrective_actions_file_id_audit_case_files'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['finding_id'], ['audit_findings.id'], name=op.f('fk_audit_corrective_actions_finding_id_audit_findings'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['submitted_by'], ['users.id'], name=op.f('fk_audit_corrective_actions_submitted_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_corrective_actions_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_corrective_actions'))
+    )
+    op.create_index(op.f('ix_audit_corrective_actions_finding_id'), 'audit_corrective_actions', ['finding_id'], unique=False)
+    op.create_index(op.f('ix_audit_corrective_actions_tenant_id'), 'audit_corrective_actions', ['tenant_id'], unique=False)
+    op.create_table('scheme_certificate_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=24), nullable=False),
+    sa.Column('from_state', sa.String(length=12), nullable=True),
+    sa.Column('to_state', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['by_user_id'], ['users.id'], name=op.f('fk_scheme_certificate_events_by_user_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['certificate_id'], ['scheme_certificates.id'], name=op.f('fk_scheme_certificate_events_certificate_id_scheme_certificates'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_scheme_certificate_events_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheme_certificate_events'))
+    )
+    op.create_index(op.f('ix_scheme_certificate_events_certificate_id'), 'scheme_certificate_events', ['certificate_id'], unique=False)
+    op.create_index(op.f('ix_scheme_certificate_events_tenant_id'), 'scheme_certificate_events', ['tenant_id'], unique=False)
+    for table in ('audit_cases', 'audit_case_files', 'audit_conformity', 'audit_findings', 'audit_samples', 'audit_team_members', 'scheme_certificates', 'audit_corrective_actions', 'scheme_certificate_events'):
+        enable_row_level_security(op, table)
+
+
+def _audits_downgrade() -> None:
+    op.drop_index(op.f('ix_scheme_certificate_events_tenant_id'), table_name='scheme_certificate_events')
+    op.drop_index(op.f('ix_scheme_certificate_events_certificate_id'), table_name='scheme_certificate_events')
+    op.drop_table('scheme_certificate_events')
+    op.drop_index(op.f('ix_audit_corrective_actions_tenant_id'), table_name='audit_corrective_actions')
+    op.drop_index(op.f('ix_audit_corrective_actions_finding_id'), table_name='audit_corrective_actions')
+    op.drop_table('audit_corrective_actions')
+    op.drop_index(op.f('ix_scheme_certificates_valid_until'), table_name='scheme_certificates')
+    op.drop_index(op.f('ix_scheme_certificates_tenant_id'), table_name='scheme_certificates')
+    op.drop_index(op.f('ix_scheme_certificates_scheme_id'), table_name='scheme_certificates')
+    op.drop_index(op.f('ix_scheme_certificates_company_id'), table_name='scheme_certificates')
+    op.drop_index(op.f('ix_scheme_certificates_case_id'), table_name='scheme_certificates')
+    op.drop_table('scheme_certificates')
+    op.drop_index(op.f('ix_audit_team_members_user_id'), table_name='audit_team_members')
+    op.drop_index(op.f('ix_audit_team_members_tenant_id'), table_name='audit_team_members')
+    op.drop_index(op.f('ix_audit_team_members_case_id'), table_name='audit_team_members')
+    op.drop_table('audit_team_members')
+    op.drop_index(op.f('ix_audit_samples_tenant_id'), table_name='audit_samples')
+    op.drop_index(op.f('ix_audit_samples_case_id'), table_name='audit_samples')
+    op.drop_table('audit_samples')
+    op.drop_index(op.f('ix_audit_findings_tenant_id'), table_name='audit_findings')
+    op.drop_index(op.f('ix_audit_findings_case_id'), table_name='audit_findings')
+    op.drop_table('audit_findings')
+    op.drop_index(op.f('ix_audit_conformity_tenant_id'), table_name='audit_conformity')
+    op.drop_index(op.f('ix_audit_conformity_case_id'), table_name='audit_conformity')
+    op.drop_table('audit_conformity')
+    op.drop_index(op.f('ix_audit_case_files_tenant_id'), table_name='audit_case_files')
+    op.drop_index(op.f('ix_audit_case_files_case_id'), table_name='audit_case_files')
+    op.drop_table('audit_case_files')
+    op.drop_index(op.f('ix_audit_cases_tenant_id'), table_name='audit_cases')
+    op.drop_index(op.f('ix_audit_cases_scheme_version_id'), table_name='audit_cases')
+    op.drop_index(op.f('ix_audit_cases_scheme_id'), table_name='audit_cases')
+    op.drop_index(op.f('ix_audit_cases_company_id'), table_name='audit_cases')
+    op.drop_index(op.f('ix_audit_cases_certificate_id'), table_name='audit_cases')
+    op.drop_table('audit_cases')

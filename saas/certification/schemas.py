@@ -132,3 +132,52 @@ class CertificateDetailSchema(CertificateSchema):
 class DecisionResultSchema(BaseSchema):
     decision = fields.Nested(DecisionOutSchema)
     certificate = fields.Nested(CertificateSchema, allow_none=True)
+
+
+class SchemeScopeOutSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class SchemeSubUnitOutSchema(BaseSchema):
+    name = fields.String()
+    address = fields.String()
+    responsible = fields.String()
+    scopes = fields.List(fields.String())
+
+
+class SchemeCertificateSchema(BaseSchema):
+    """A certificate of an audit-based scheme (seeds 000, 004) as staff, clients and the public see it."""
+    id = fields.Integer()
+    number = fields.String()
+    scheme_name = fields.String()
+    certificate_title = fields.String()
+    holder = fields.Dict()
+    scopes = fields.List(fields.Nested(SchemeScopeOutSchema))
+    sub_units = fields.List(fields.Nested(SchemeSubUnitOutSchema))
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    duration = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    scope_reduced = fields.Boolean()
+    increased_surveillance = fields.Boolean()
+    valid_now = fields.Boolean()
+    marketing_notice = fields.String()
+    signatory = fields.String()
+    verification_code = fields.String()
+
+
+class SchemeVerificationSchema(SchemeCertificateSchema):
+    issuer = fields.Dict()
+    kind = fields.String()
+
+
+class SanctionSchema(BaseSchema):
+    action = fields.String(required=True, validate=one_of(("suspend", "withdraw", "reinstate", "increase_surveillance")))
+    reason = fields.String(required=True, validate=length(2000))
+
+
+class ScopeReductionSchema(BaseSchema):
+    scope_ids = fields.List(fields.Integer(), required=True)
+    reason = fields.String(required=True, validate=length(2000))
