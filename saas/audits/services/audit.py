@@ -157,10 +157,13 @@ def answer_corrective_action(session: Session, actor: User, case: AuditCase, ca:
     """Accept (the finding closes, verified by a visit, a document review or samples) or reject with a
     note (the company sends a new one).  By the audit team."""
     _require_open(case)
-    require_team_member(case, actor)
     finding = session.get(Finding, ca.finding_id)
     if finding is None or finding.case_id != case.id:
         raise NotFound(ca.id)
+    reviewers = set(session.scalars(select(ConformityEntry.assessed_by).where(
+        ConformityEntry.case_id == case.id, ConformityEntry.stage == "document"))) if finding.stage == "document" else set()
+    if actor.id not in reviewers:  # the document review's own findings: whoever reviewed the documents
+        require_team_member(case, actor)
     if ca.accepted is not None:
         raise Refused("Svaret er allerede vurdert.")
     if not accepted and len((note or "").strip()) < 5:
