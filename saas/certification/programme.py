@@ -64,7 +64,9 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
                    next_due=nxt.due if nxt else None, next_state=nxt.state if nxt else "",
                    document_only_allowed=bool(nxt and nxt.document_only_allowed),
                    surveillance_done=sum(1 for s in slots if s.done_on), surveillance_total=len(slots),
-                   recert_state=recert.state, apply_by=recert.apply_by, **_case_fields(open_case, today))
+                   recert_state=recert.state, apply_by=recert.apply_by,
+                   recert_warning=min(recert.warnings_due) if recert.warnings_due else None,
+                   **_case_fields(open_case, today))
         rows.append(row)
         if nxt and nxt.state == clocks.OVERDUE:
             overdue.append(dict(company_name=c.company.name, label="Oppfølgingsrevisjon", due=nxt.due,
@@ -80,7 +82,7 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
             rows.append(dict(company_id=case.company_id, company_name=case.company.name, scheme_name=case.scheme.name,
                              certificate_id=None, number="", state="", valid_until=None, increased_surveillance=False,
                              next_due=case.audit_planned_on, next_state="", document_only_allowed=False,
-                             surveillance_done=0, surveillance_total=0, recert_state="", apply_by=None,
+                             surveillance_done=0, surveillance_total=0, recert_state="", apply_by=None, recert_warning=None,
                              **_case_fields(case, today)))
         for clock in overview.case_clocks(case, today):
             if clock.state == clocks.OVERDUE:
