@@ -69,9 +69,10 @@ def _register_blueprints(app: Flask) -> None:
     from saas.schemes.views import BLUEPRINTS as schemes
     from saas.audits.views import BLUEPRINTS as audits
     from saas.certification.scheme_views import BLUEPRINTS as scheme_certs
+    from saas.certification.complaint_views import BLUEPRINTS as complaints
     from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *certification, *scheme_certs, *publication, *surveys, *billing):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *certification, *scheme_certs, *complaints, *publication, *surveys, *billing):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

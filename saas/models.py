@@ -10,4 +10,5 @@ from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
 from saas.certification.document_models import *  # noqa: F401,F403
 from saas.certification.scheme_models import *  # noqa: F401,F403
+from saas.certification.complaint_models import *  # noqa: F401,F403
 from saas.billing.models import *  # noqa: F401,F403

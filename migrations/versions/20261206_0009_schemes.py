@@ -89,6 +89,7 @@ def upgrade() -> None:
         enable_row_level_security(op, table)
     _seed_library_for_existing_tenants()
     _hms_onto_its_scheme()
+    _complaints_upgrade()
     _audits_upgrade()
     _register_upgrade()
 
@@ -181,6 +182,7 @@ def _seed_library_for_existing_tenants() -> None:
 
 
 def downgrade() -> None:
+    _complaints_downgrade()
     _audits_downgrade()
     _register_downgrade()
     for table in HMS_ROWS:
@@ -554,3 +556,46 @@ def _audits_downgrade() -> None:
     op.drop_index(op.f('ix_audit_cases_company_id'), table_name='audit_cases')
     op.drop_index(op.f('ix_audit_cases_certificate_id'), table_name='audit_cases')
     op.drop_table('audit_cases')
+
+
+def _complaints_upgrade() -> None:
+    op.create_table('complaints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('scheme_id', sa.Integer(), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('certificate_ref', sa.String(length=60), nullable=False),
+    sa.Column('from_public', sa.Boolean(), nullable=False),
+    sa.Column('from_name', sa.String(length=200), nullable=False),
+    sa.Column('from_email', sa.String(length=254), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('acknowledged_on', sa.Date(), nullable=True),
+    sa.Column('relevant', sa.Boolean(), nullable=True),
+    sa.Column('assessment', sa.Text(), nullable=False),
+    sa.Column('handler_id', sa.Integer(), nullable=True),
+    sa.Column('handling_note', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('outcome_told_on', sa.Date(), nullable=True),
+    sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("kind IN ('complaint', 'appeal')", name=op.f('ck_complaints_kind')),
+    sa.ForeignKeyConstraint(['company_id'], ['client_companies.id'], name=op.f('fk_complaints_company_id_client_companies'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_complaints_decided_by_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['handler_id'], ['users.id'], name=op.f('fk_complaints_handler_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['scheme_id'], ['schemes.id'], name=op.f('fk_complaints_scheme_id_schemes'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_complaints_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints'))
+    )
+    op.create_index(op.f('ix_complaints_company_id'), 'complaints', ['company_id'], unique=False)
+    op.create_index(op.f('ix_complaints_tenant_id'), 'complaints', ['tenant_id'], unique=False)
+    for table in ('complaints',):
+        enable_row_level_security(op, table)
+
+
+def _complaints_downgrade() -> None:
+    op.drop_index(op.f('ix_complaints_tenant_id'), table_name='complaints')
+    op.drop_index(op.f('ix_complaints_company_id'), table_name='complaints')
+    op.drop_table('complaints')
