@@ -6,6 +6,7 @@ from saas.jobs import BackgroundTask  # noqa: F401
 from saas.schemes.models import *  # noqa: F401,F403
 from saas.hms.models import *  # noqa: F401,F403
 from saas.audits.models import *  # noqa: F401,F403
+from saas.audits import archive  # noqa: F401  (the archive's delete guard)
 from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
 from saas.certification.document_models import *  # noqa: F401,F403

@@ -301,3 +301,27 @@ def case_file(file_id: int):
         abort(404)
     _case_or_404(row.case_id)
     return storage.download_response(row.storage_key, row.filename, row.content_type)
+
+
+# -- the case file export (archive) ------------------------------------------------------------------
+
+@bp.post("/cases/<int:case_id>/export")
+@staff_required
+def export(case_id: int):
+    from saas.audits.export import start_export
+
+    task = start_export(current_session(), current_user, _case_or_404(case_id))
+    flash(gettext("Saksmappen lages. Last ned når den er klar."), "success")
+    return redirect(url_for("audits.case", case_id=case_id, export=task.id))
+
+
+@bp.get("/cases/<int:case_id>/export/<int:task_id>")
+@staff_required
+def export_download(case_id: int, task_id: int):
+    from saas.jobs import BackgroundTask
+
+    _case_or_404(case_id)
+    task = current_session().get(BackgroundTask, task_id)
+    if task is None or not task.result or task.result.get("case_id") != case_id:
+        abort(404)
+    return storage.download_response(task.result["file_key"], task.result["file_name"], "application/zip")
