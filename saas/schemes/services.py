@@ -111,8 +111,13 @@ def hms_version(session: Session) -> SchemeVersion:
 
 
 def settings_of(version: SchemeVersion) -> SchemeSettings:
-    """The typed settings of a version (validated when written, so this does not fail on stored rows)."""
-    return SchemeSettings.from_document(version.settings)
+    """The typed settings of a version (validated when written, so this does not fail on stored rows).
+    Parsed once per loaded version: a published version's settings never change."""
+    cached = version.__dict__.get("_parsed_settings")
+    if cached is None or cached[0] is not version.settings:
+        cached = (version.settings, SchemeSettings.from_document(version.settings))
+        version.__dict__["_parsed_settings"] = cached
+    return cached[1]
 
 
 def requirements_of(session: Session, version_id: int) -> list[Requirement]:
