@@ -13,7 +13,7 @@ from saas import storage
 from saas.api.certificate_documents import RegisterEntrySchema, VerificationSchema
 from saas.app import limiter
 from saas.auth import admin_required, public, tenant_blueprint
-from saas.certification import document_jobs, documents, hooks, scheme_certificates
+from saas.certification import document_jobs, documents, hooks, kinds
 from saas.certification.schemas import SchemeCertificateSchema, SchemeVerificationSchema
 from saas.clients.models import ClientCompany
 from saas.clients.services import visible_companies
@@ -65,9 +65,7 @@ def search():
 
 
 def _verified_or_404(code: str) -> dict:
-    data = documents.verification(current_session(), code, today_in_oslo())
-    if data is None:  # a certificate of an audit-based scheme (seeds 000, 004)
-        data = scheme_certificates.verification(current_session(), code, today_in_oslo())
+    data = kinds.verify(current_session(), code, today_in_oslo())  # whichever scheme kind issued it
     if data is None:
         abort(404)
     return data
@@ -108,7 +106,7 @@ def _register(q: str, page: int) -> tuple[list[dict], int]:
 def register():
     q, page = request.args.get("q", "").strip()[:100], _page_arg()
     items, total = _register(q, page)
-    schemes = scheme_certificates.register_rows(current_session(), today_in_oslo(), q) if page == 1 else []
+    schemes = kinds.register_rows(current_session(), today_in_oslo(), q) if page == 1 else []
     return render_template("certification/public/register.html", items=items, total=total, page=page, q=q,
                            scheme_items=schemes,
                            pages=max(1, -(-total // REGISTER_PAGE_SIZE)), args={"q": q} if q else {},
@@ -126,7 +124,7 @@ def register_json():
                                postcode=tenant.postcode, city=tenant.city),
                    items=RegisterEntrySchema(many=True).dump(items), page=page, per_page=REGISTER_PAGE_SIZE, total=total,
                    scheme_items=SchemeCertificateSchema(many=True).dump(
-                       scheme_certificates.register_rows(current_session(), today_in_oslo(), q)),
+                       kinds.register_rows(current_session(), today_in_oslo(), q)),
                    pages=max(1, -(-total // REGISTER_PAGE_SIZE)))
 
 
