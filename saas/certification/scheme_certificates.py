@@ -129,7 +129,21 @@ def sanction(session: Session, actor: User, certificate_id: int, action: str, re
         _event(session, certificate, action, to_state, reason.strip(), today, actor.id)
         certificate.state, certificate.state_changed_on = to_state, today
     record(session, actor, f"scheme_certificate.{action}", certificate, f"{certificate.number}: {reason}"[:500])
+    _inform(session, certificate, label, reason.strip())
     return certificate
+
+
+def _inform(session: Session, certificate: SchemeCertificate, label: str, reason: str) -> None:
+    """§ 7.11: the company (its contacts) is told of a sanction; the public sees it on /verify at once."""
+    from saas.clients.models import ContactPerson
+    from saas.mail import send_mail
+
+    tenant = session.get(Tenant, certificate.tenant_id)
+    for email in session.scalars(select(ContactPerson.email).where(ContactPerson.company_id == certificate.company_id,
+                                                                   ContactPerson.email != "")):
+        send_mail(session, email, f"Sertifikat {certificate.number}: {label.lower()}", "scheme_sanction",
+                  tenant_id=tenant.id, tenant_name=tenant.name, number=certificate.number, label=label, reason=reason,
+                  notice=MARKETING_NOTICE)
 
 
 def reduce_scope(session: Session, actor: User, certificate_id: int, keep_scope_ids: list[int], reason: str,

@@ -120,14 +120,16 @@ FOLLOW_ON = {"surveillance": "Oppfølgingsrevisjon", "recertification": "Reserti
 
 
 @bp.post("/certificates/<int:scheme_certificate_id>/cases")
-@staff_required
 def open_case(scheme_certificate_id: int):
-    """Start a surveillance audit, a recertification, or a change reported by the company (scope extended
-    or reduced, new faglig leder, premises, ...), each ending in a decision."""
+    """Start a surveillance audit, a recertification (staff), or a change reported by the company (staff or
+    the company's own contacts: scope extended or reduced, new faglig leder, premises, ...), each ending in
+    a decision."""
     certificate = _visible_or_404(scheme_certificate_id)
     kind = request.form.get("kind", "")
     if kind not in FOLLOW_ON:
         return _page(scheme_certificate_id, message="Ugyldig sakstype.", status=422)
+    if not current_user.is_staff and kind != "change":
+        abort(403)
     scope_ids = [int(v) for v in request.form.getlist("scope_ids") if v.isdigit()] or \
         [s["id"] for s in certificate.scopes]
     valid = {s.id for s in schemes.scopes_of(current_session(), certificate.scheme_id)}
@@ -139,6 +141,7 @@ def open_case(scheme_certificate_id: int):
     case = audit_cases.open_follow_on(current_session(), current_user, company_id=certificate.company_id,
                                       scheme_id=certificate.scheme_id, kind=kind, certificate_id=certificate.id,
                                       scope_ids=scope_ids, sub_units=case_row.sub_units if case_row else [],
-                                      today=today_in_oslo(), change_note=request.form.get("change_note", "").strip())
+                                      today=today_in_oslo(), change_note=request.form.get("change_note", "").strip(),
+                                      reported_by_company=not current_user.is_staff)
     flash(gettext("Saken er opprettet."), "success")
     return redirect(url_for("audits.case", case_id=case.id))

@@ -182,8 +182,48 @@ def test_a_suspension_and_a_scope_reduction(w):
     scheme_certificates.sanction(db, w["admin"], certificate.id, "suspend", "Alvorlig avvik ved kontroll",
                                  date(2026, 6, 1))
     assert certificate.state == "suspended"
+    from saas.tenancy import platform_access
+    from saas.tenants.models import OutboxMessage
+
+    with platform_access(db):  # the company is told, with the marketing notice
+        body = db.scalar(select(OutboxMessage.body).where(OutboxMessage.subject.like(f"%{certificate.number}%")))
+    assert "Alvorlig avvik ved kontroll" in body and "markedsføring" in body
     new = scheme_certificates.reduce_scope(db, w["admin"], certificate.id, [w["scopes"][0].id],
                                            "Mangler instruktør for fagområdet", date(2026, 6, 2))
     assert certificate.state == "superseded" and new.supersedes_id == certificate.id
     assert new.scope_reduced and [s["id"] for s in new.scopes] == [w["scopes"][0].id]
     assert new.valid_until == certificate.valid_until and new.number != certificate.number
+
+
+def test_a_change_reported_by_the_company_extends_the_scope_with_a_new_certificate(w):
+    db = w["db"]
+    case = certified(w)
+    old = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == case.id))
+    scopes = [s["id"] for s in old.scopes] + [w["scopes"][3].id]
+    change = cases.open_follow_on(db, w["client"], company_id=w["company"].id, scheme_id=w["scheme"].id,
+                                  kind="change", certificate_id=old.id, scope_ids=scopes, sub_units=case.sub_units,
+                                  today=date(2026, 9, 1), change_note="Ny instruktør for tårnkran",
+                                  reported_by_company=True)
+    with pytest.raises(Refused):  # only staff open surveillance or recertification
+        cases.open_follow_on(db, w["client"], company_id=w["company"].id, scheme_id=w["scheme"].id,
+                             kind="surveillance", certificate_id=old.id, scope_ids=scopes, sub_units=[],
+                             today=date(2026, 9, 1))
+    cases.accept(db, w["admin"], change, date(2026, 9, 2))
+    cases.submit_documents(db, w["client"], change, "CV og kursbevis for ny instruktør", date(2026, 9, 3))
+    rows = {r.id: {"assessment": "conform", "where_documented": "Håndbok", "note": ""}
+            for r in cases.requirements(db, change)}
+    cases.save_matrix(db, w["lead"], change, rows, date(2026, 9, 5))
+    cases.complete_document_review(db, w["lead"], change, date(2026, 9, 5))
+    cases.name_team(db, w["admin"], change, [{"user_id": w["lead"].id, "role": "lead_auditor"}], "Dokumentrevisjon",
+                    date(2026, 9, 20), date(2026, 9, 6))
+    cases.accept_team(db, w["client"], change, date(2026, 9, 7))
+    audit.hold_opening(db, w["lead"], change, "Revisjonsleder, daglig leder", True, date(2026, 9, 20))
+    audit.hold_closing(db, w["lead"], change, "Daglig leder", "", date(2026, 9, 20))
+    audit.send_report(db, w["lead"], change, dict(recommendation="issue", follow_up_on=None, summary="OK"),
+                      date(2026, 9, 25))
+    audit.review(db, w["reviewer"], change, "Komplett.", date(2026, 9, 28))
+    audit.decide(db, w["reviewer"], change, True, "", date(2026, 9, 28))
+    new = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == change.id))
+    assert new.supersedes_id == old.id and old.state == "superseded"
+    assert [s["id"] for s in new.scopes] == scopes and new.valid_until == old.valid_until
+    assert not new.scope_reduced

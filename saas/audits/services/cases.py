@@ -116,10 +116,13 @@ def _sub_units(session: Session, company: ClientCompany, wanted: list[dict], sco
 
 def open_follow_on(session: Session, actor: User, *, company_id: int, scheme_id: int, kind: str,
                    certificate_id: int, scope_ids: list[int], sub_units: list[dict], today: date,
-                   change_note: str = "", planned_on: date | None = None) -> AuditCase:
-    """A surveillance, recertification or change case for an issued certificate (staff).  Surveillance
-    starts at the team (no application); recertification and change start with the application."""
-    require_staff(actor)
+                   change_note: str = "", planned_on: date | None = None,
+                   reported_by_company: bool = False) -> AuditCase:
+    """A surveillance, recertification or change case for an issued certificate (staff; a change may also
+    be reported by the company itself).  Surveillance starts at the team (no application); recertification
+    and change start with the application."""
+    if not (reported_by_company and kind == "change"):
+        require_staff(actor)
     scheme = schemes.get_scheme(session, scheme_id)
     case = AuditCase(company_id=company_id, scheme_id=scheme_id,
                      scheme_version_id=schemes.current_version(session, scheme).id, kind=kind,
