@@ -7,7 +7,7 @@ certificates, the cases, and their related rows are each loaded in one go.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -107,3 +107,33 @@ def _case_fields(case: AuditCase | None, today: date) -> dict:
     step, party, next_text = overview.where_it_stands(case)
     return dict(case_id=case.id, case_step=next(label for _, k, label in clocks.STEPS if k == step),
                 case_party=party, case_next=next_text, case_audit_on=case.audit_planned_on)
+
+
+def ics(page: dict, tenant_slug: str) -> str:
+    """The programme as an iCalendar feed (all-day events): planned audits, surveillance audits due,
+    recertification application deadlines, and overdue clocks, for the provider's own calendar."""
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+    events = []
+    for r in page["rows"]:
+        if r["case_audit_on"]:
+            events.append((f"case-{r['case_id']}-audit", r["case_audit_on"], f"Revisjon: {r['company_name']}"))
+        if r["next_due"] and r["certificate_id"]:
+            events.append((f"cert-{r['certificate_id']}-surveillance-{r['next_due']:%Y%m%d}", r["next_due"],
+                           f"Oppfølgingsrevisjon senest: {r['company_name']}"))
+        if r["apply_by"]:
+            events.append((f"cert-{r['certificate_id']}-recert", r["apply_by"],
+                           f"Frist for søknad om resertifisering: {r['company_name']}"))
+    for o in page["overdue"]:
+        label = "".join(ch if ch.isalnum() else "-" for ch in o["label"].lower())
+        events.append((f"overdue-{o.get('case_id') or o.get('certificate_id')}-{o['due']:%Y%m%d}-{label}",
+                       o["due"], f"Over fristen: {o['label']} ({o['company_name']})"))
+    stamp = f"{page['today']:%Y%m%d}T000000Z"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//hms-sertifisering//revisjonsprogram//NO",
+             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape('Revisjonsprogram ' + tenant_slug)}"]
+    for uid, day, summary in events:
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@{tenant_slug}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+                  f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"SUMMARY:{escape(summary)}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"

@@ -38,6 +38,16 @@ def programme():
                            page=programme_service.programme(current_session(), today_in_oslo()))
 
 
+@bp.get("/programme.ics")
+@staff_required
+def programme_calendar():
+    from flask import Response, g
+
+    page = programme_service.programme(current_session(), today_in_oslo())
+    return Response(programme_service.ics(page, g.tenant.slug), mimetype="text/calendar",
+                    headers={"Content-Disposition": "attachment; filename=revisjonsprogram.ics"})
+
+
 @bp.get("/certificates")
 def scheme_certificates():
     session = current_session()

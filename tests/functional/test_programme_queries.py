@@ -21,3 +21,16 @@ def test_the_programme_page_is_constant_in_the_number_of_clients(app, db, client
         page = client.get("/t/programme/audits/programme")
     assert "Opplæring 0014 AS" in page.get_data(as_text=True)
     assert many.count == few.count, (few.count, many.count)
+
+
+def test_the_programme_is_on_the_calendar(app, db, client):
+    tenant = factories.make_tenant(db, slug="calendar")
+    admin = factories.make_user(db, tenant, roles=("admin",))
+    bulk_programme_clients(db, tenant.id, admin.id, 2, today_in_oslo())
+    db.commit()
+    login(client, admin)
+    response = client.get("/t/calendar/audits/programme.ics")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert body.startswith("BEGIN:VCALENDAR") and "Oppfølgingsrevisjon senest: Opplæring 0000 AS" in body
+    assert "Frist for søknad om resertifisering" in body and body.count("BEGIN:VEVENT") >= 4
