@@ -458,6 +458,8 @@ def _audits_upgrade() -> None:
     sa.Column('verification_code', sa.String(length=32), nullable=False),
     sa.Column('issued_by', sa.Integer(), nullable=False),
     sa.Column('created_at', saas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('document_key', sa.String(length=200), nullable=True),
+    sa.Column('document_sha256', sa.String(length=64), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['audit_cases.id'], name=op.f('fk_scheme_certificates_case_id_audit_cases'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['company_id'], ['client_companies.id'], name=op.f('fk_scheme_certificates_company_id_client_companies'), ondelete='RESTRICT'),

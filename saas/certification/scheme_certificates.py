@@ -98,7 +98,14 @@ def issue_for_case(session: Session, case: AuditCase, actor: User, today: date) 
                actor.id)
         previous.state, previous.state_changed_on = SUPERSEDED, today
     record(session, actor, "scheme_certificate.issued", certificate, certificate.number, case_id=case.id)
+    _render_later(session, certificate)
     return certificate
+
+
+def _render_later(session: Session, certificate: SchemeCertificate) -> None:
+    from saas.certification.scheme_documents import request_render
+
+    request_render(session, certificate)
 
 
 def get(session: Session, certificate_id: int) -> SchemeCertificate:
@@ -179,6 +186,7 @@ def reduce_scope(session: Session, actor: User, certificate_id: int, keep_scope_
     _event(session, old, "superseded", SUPERSEDED, f"Erstattet av {new.number} med redusert omfang.", today, actor.id)
     old.state, old.state_changed_on = SUPERSEDED, today
     record(session, actor, "scheme_certificate.scope_reduced", new, f"{old.number} → {new.number}: {removed}")
+    _render_later(session, new)
     return new
 
 

@@ -53,6 +53,9 @@ class SchemeCertificate(TenantOwned, Base):
     verification_code: Mapped[str] = mapped_column(String(32), unique=True, default=_code)
     issued_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The PDF, rendered once by a job (saas.certification.scheme_documents); never re-rendered.
+    document_key: Mapped[str | None] = mapped_column(String(200))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
 
     company: Mapped[ClientCompany] = relationship()
     scheme: Mapped[Scheme] = relationship()

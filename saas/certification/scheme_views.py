@@ -83,6 +83,19 @@ def scheme_certificate(scheme_certificate_id: int):
     return _page(scheme_certificate_id)
 
 
+@bp.get("/certificates/<int:scheme_certificate_id>/pdf")
+def scheme_certificate_pdf(scheme_certificate_id: int):
+    from saas import storage
+    from saas.certification.scheme_documents import request_render
+
+    certificate = _visible_or_404(scheme_certificate_id)
+    if not certificate.document_key:
+        request_render(current_session(), certificate)
+        # 202 so the request commits (and the render is enqueued); the page reloads itself until the PDF is there.
+        return render_template("certification/scheme_pending.html", certificate_id=certificate.id), 202, {"Refresh": "5"}
+    return storage.download_response(certificate.document_key, f"{certificate.number}.pdf", "application/pdf")
+
+
 @bp.get("/cases/<int:case_id>/certificate")
 def certificate_for_case(case_id: int):
     session = current_session()

@@ -125,3 +125,20 @@ def test_the_api_runs_the_same_steps_and_names_bad_fields(client, w, db):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/t/{slug}/audit-cases/{case_id}/team" in spec["paths"]
     assert "/api/v1/t/{slug}/scheme-certificates/{scheme_certificate_id}/sanction" in spec["paths"]
+
+
+def test_the_certificate_pdf_shows_scope_and_sub_units(client, w, db):
+    import io
+
+    from pypdf import PdfReader
+
+    case = certified(w)
+    db.commit()  # the render job runs after the commit (JOBS_MODE=sync in tests)
+    certificate = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == case.id))
+    db.refresh(certificate)
+    assert certificate.document_key and len(certificate.document_sha256) == 64
+    login(client, w["client"])
+    response = client.get(f"/t/{w['tenant'].slug}/audits/certificates/{certificate.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Avdeling Drammen" in text and "Per Faglig" in text and w["scopes"][0].name in text and "4 år" in text
