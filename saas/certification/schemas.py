@@ -181,3 +181,37 @@ class SanctionSchema(BaseSchema):
 class ScopeReductionSchema(BaseSchema):
     scope_ids = fields.List(fields.Integer(), required=True)
     reason = fields.String(required=True, validate=length(2000))
+
+
+class ComplaintOutSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    certificate_ref = fields.String()
+    from_public = fields.Boolean()
+    from_name = fields.String()
+    from_email = fields.String()
+    text = fields.String()
+    received_on = fields.Date()
+    acknowledged_on = fields.Date(allow_none=True)
+    relevant = fields.Boolean(allow_none=True)
+    assessment = fields.String()
+    handler = fields.String()
+    handling_note = fields.String()
+    decided_by = fields.String()
+    decided_on = fields.Date(allow_none=True)
+    outcome = fields.String()
+    outcome_told_on = fields.Date(allow_none=True)
+    status = fields.String()
+
+
+class ComplaintInSchema(BaseSchema):
+    kind = fields.String(load_default="complaint", validate=one_of(("complaint", "appeal")))
+    name = fields.String(required=True, validate=length(200, 2))
+    email = fields.Email(required=True)
+    text = fields.String(required=True, validate=length(10000, 10))
+    certificate_ref = fields.String(load_default="", validate=length(60))
+
+
+class ComplaintStepSchema(BaseSchema):
+    note = fields.String(load_default="", validate=length(10000))
+    relevant = fields.Boolean(load_default=None, allow_none=True)

@@ -70,3 +70,22 @@ def test_statistics_count_per_year_and_kind(app, db, w):
                                              certificate_ref=""), date(2025, 4, 1))
     rows, stats = complaints.listing(db)
     assert [(s["year"], s["complaints"], s["appeals"]) for s in stats] == [(2026, 2, 1), (2025, 0, 1)]
+
+
+def test_the_complaints_api(client, w, db):
+    from saas.auth import create_api_token
+
+    _, token = create_api_token(db, w["admin"], "t")
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    slug = w["tenant"].slug
+    bad = client.post(f"/api/v1/t/{slug}/complaints", headers=headers, json={"name": "Per"})
+    assert bad.status_code == 422 and "email" in bad.get_json()["fields"]
+    made = client.post(f"/api/v1/t/{slug}/complaints", headers=headers, json=dict(
+        kind="appeal", name="Per Anker", email="per@example.no", text="Vi anker avslaget på søknaden."))
+    assert made.status_code == 201 and made.get_json()["status"] == "received"
+    complaint_id = made.get_json()["id"]
+    step = client.post(f"/api/v1/t/{slug}/complaints/{complaint_id}/decide", headers=headers, json={"note": "Avgjort"})
+    assert step.status_code == 422 and step.get_json()["error"] == "refused"
+    listing = client.get(f"/api/v1/t/{slug}/complaints", headers=headers).get_json()
+    assert listing["total"] == 1 and listing["statistics"][0]["appeals"] == 1
