@@ -142,3 +142,16 @@ def test_the_certificate_pdf_shows_scope_and_sub_units(client, w, db):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Avdeling Drammen" in text and "Per Faglig" in text and w["scopes"][0].name in text and "4 år" in text
+
+
+def test_the_case_page_in_english(client, w, db):
+    case = applied(w)
+    db.commit()
+    login(client, w["admin"])
+    client.post("/lang/en")
+    from flask_babel import refresh
+
+    refresh()  # the fixture's app context outlives requests, and Flask-Babel caches the locale on it
+    page = client.get(f"/t/{w['tenant'].slug}/audits/cases/{case.id}").get_data(as_text=True)
+    assert "Waiting for the provider" in page and "Accept the application" in page
+    assert "The provider is reviewing the application and contract." in page

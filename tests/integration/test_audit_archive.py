@@ -36,6 +36,12 @@ def test_nothing_in_a_case_is_deleted_before_its_retention_ends(w, db):
 
 
 def test_the_case_file_export_has_the_index_history_and_evidence(client, w, db):
+    from saas import storage
+    from saas.audits.services import cases
+
+    stored = storage.save_bytes(b"%PDF-1.4 bevis", "pdf", "Instruktøroversikt.pdf", "application/pdf")
+    cases.add_file(db, w["lead"], w["case"], "document", stored)
+    db.commit()
     login(client, w["admin"])
     slug = w["tenant"].slug
     response = client.post(f"/t/{slug}/audits/cases/{w['case'].id}/export")
@@ -48,6 +54,9 @@ def test_the_case_file_export_has_the_index_history_and_evidence(client, w, db):
     archive = zipfile.ZipFile(io.BytesIO(download.data))
     names = archive.namelist()
     assert f"sak-{w['case'].id}/saksmappe.pdf" in names
+    evidence = [n for n in names if "/bevis/" in n]
+    assert len(evidence) == 1 and evidence[0].endswith("Instruktøroversikt.pdf")
+    assert archive.read(evidence[0]) == b"%PDF-1.4 bevis"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(archive.read(names[0]))).pages)
     assert "Innhold" in text and "Historikk" in text and "Kranskolen AS" in text and "audit.approved" in text
     assert client.get(f"/t/{slug}/audits/cases/{w['case'].id}/export/999999").status_code == 404
