@@ -206,3 +206,31 @@ def reduce_scope(scheme_certificate_id: int):
     new = scheme_certificates.reduce_scope(current_session(), current_user, scheme_certificate_id, data["scope_ids"],
                                            data["reason"], today_in_oslo())
     return SchemeCertificateSchema().dump(scheme_certificates.detail(current_session(), new.id, today_in_oslo())), 201
+
+
+@tenant_api.post("/audit-cases/<int:case_id>/export")
+@staff_required
+@documented("/audit-cases/{case_id}/export", "post", "Start the case file export (a background job: one PDF with "
+            "index and history, and a ZIP with every file); follow /tasks/{task_id}, then download",
+            params=("case_id",), status=202, tag=TAG)
+def export_case(case_id: int):
+    from saas.audits.export import start_export
+
+    task = start_export(current_session(), current_user, _case(case_id))
+    return {"task_id": task.id, "status": task.status,
+            "download": f"{request.path}/{task.id}"}, 202
+
+
+@tenant_api.get("/audit-cases/<int:case_id>/export/<int:task_id>")
+@staff_required
+@documented("/audit-cases/{case_id}/export/{task_id}", "get", "Download the finished case file (ZIP)",
+            params=("case_id", "task_id"), tag=TAG)
+def download_export(case_id: int, task_id: int):
+    from saas import storage
+    from saas.jobs import BackgroundTask
+
+    _case(case_id)
+    task = current_session().get(BackgroundTask, task_id)
+    if task is None or not task.result or task.result.get("case_id") != case_id:
+        abort(404)
+    return storage.download_response(task.result["file_key"], task.result["file_name"], "application/zip")

@@ -60,3 +60,17 @@ def test_the_case_file_export_has_the_index_history_and_evidence(client, w, db):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(archive.read(names[0]))).pages)
     assert "Innhold" in text and "Historikk" in text and "Kranskolen AS" in text and "audit.approved" in text
     assert client.get(f"/t/{slug}/audits/cases/{w['case'].id}/export/999999").status_code == 404
+
+
+def test_the_export_through_the_api(client, w, db):
+    from saas.auth import create_api_token
+
+    _, token = create_api_token(db, w["admin"], "t")
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    slug = w["tenant"].slug
+    started = client.post(f"/api/v1/t/{slug}/audit-cases/{w['case'].id}/export", headers=headers, json={})
+    assert started.status_code == 202
+    task_id = started.get_json()["task_id"]
+    download = client.get(f"/api/v1/t/{slug}/audit-cases/{w['case'].id}/export/{task_id}", headers=headers)
+    assert download.status_code == 200 and zipfile.ZipFile(io.BytesIO(download.data)).namelist()
