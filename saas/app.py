@@ -91,14 +91,18 @@ def _register_blueprints(app: Flask) -> None:
     from saas.certification.publication import BLUEPRINTS as publication
     from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
+    from saas.schemes.views import BLUEPRINTS as schemes
+    from saas.audits.views import BLUEPRINTS as audits
+    from saas.certification.scheme_views import BLUEPRINTS as scheme_certs
+    from saas.certification.complaint_views import BLUEPRINTS as complaints
     from saas.surveys.views import BLUEPRINTS as surveys
     from saas.certification.queue_views import bp as review_queue
     from saas.notifications.views import bp as notifications
     from saas.calendar.views import bp as calendar
     from saas.search.views import bp as search
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing,
-                      review_queue, notifications, calendar, search):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *certification, *scheme_certs, *complaints,
+                      *publication, *surveys, *billing, review_queue, notifications, calendar, search):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

@@ -75,6 +75,18 @@ def load_demo(session: Session) -> bool:
     return True
 
 
+def _load_audit_demo(session: Session, tenant: Tenant, users: list[User]) -> None:
+    """A § 8-1 training company in its second surveillance year and an NS 9600-5 company with an open
+    nonconformity (saas.certification.audit_demo).  Ola audits (no HMS ties to them), Siri decides."""
+    from saas.certification.audit_demo import load_audit_demo
+    from saas.scheduler import today_in_oslo
+
+    by_email = {u.email: u for u in users}
+    staff = dict(lead=by_email["ola@bedriftstjenesten.no"], auditor=by_email["kari@bedriftstjenesten.no"],
+                 reviewer=by_email["siri@bedriftstjenesten.no"], admin=by_email["admin@bedriftstjenesten.no"])
+    load_audit_demo(session, tenant, staff, today_in_oslo(), DEMO_PASSWORD)
+
+
 def _load_provider(session: Session, provider: dict) -> None:
     from saas.tenants.schemas import TenantSchema
 
@@ -108,4 +120,6 @@ def _load_provider(session: Session, provider: dict) -> None:
             company.contacts[0].user_id, company.contacts[0].email = login.id, email
     session.flush()
     load_demo_work(session, tenant)
+    if provider["tenant"]["slug"] == "bedriftstjenesten":
+        _load_audit_demo(session, tenant, users)
     request_missing(session)  # the framed PDFs of the demo certificates

@@ -26,6 +26,7 @@ from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, Che
                              ChecklistTemplateVersion, ComplianceCheck, Evidence, Hazard, PhysicalMapping,
                              PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.risk import default_matrix
+from saas.schemes.services import hms_version, settings_of
 from saas.tenancy import bind_tenant
 from saas.tenants.models import Role, Tenant, User, UserRole
 
@@ -102,7 +103,7 @@ def complete_year(session: Session, company: ClientCompany, consultant: User, to
         return today - timedelta(days=days)
 
     cert_year = CertificationYear(company_id=company.id, year=year or today.year, consultant_id=consultant.id,
-                                  opened_by=consultant.id, status="open")
+                                  opened_by=consultant.id, status="open", scheme_version_id=hms_version(session).id)
     session.add(cert_year)
     session.flush()
     physical = _template_version(session, "physical", PHYSICAL_MAPPING_CHECKLIST, "Fysisk kartlegging av arbeidsplassen")
@@ -162,8 +163,9 @@ def previous_certificate(session: Session, tenant: Tenant, company: ClientCompan
                          today: date, cert_class: str = "A", issued_days_ago: int = 300):
     """Last year's decided year with a certificate of ``cert_class`` (issued ``issued_days_ago`` days ago)."""
     issued_on = today - timedelta(days=issued_days_ago)
+    version = hms_version(session)
     year = CertificationYear(company_id=company.id, year=today.year - 1, consultant_id=consultant.id,
-                             opened_by=consultant.id, status="decided")
+                             opened_by=consultant.id, status="decided", scheme_version_id=version.id)
     session.add(year)
     session.flush()
     proposal = CertificationProposal(year_id=year.id, cert_class=cert_class, eligible_class=cert_class,
@@ -182,8 +184,10 @@ def previous_certificate(session: Session, tenant: Tenant, company: ClientCompan
     seq = next_sequence(session)
     certificate = Certificate(company_id=company.id, year_id=year.id, year=year.year, decision_id=decision.id,
                               number=format_number(tenant, year.year, seq), sequence=seq, cert_class=cert_class,
-                              issued_on=issued_on, valid_until=valid_until_for(issued_on), state="active",
-                              state_changed_on=issued_on, issued_by=reviewer.id)
+                              issued_on=issued_on,
+                              valid_until=valid_until_for(issued_on, settings_of(version).validity_months),
+                              state="active", state_changed_on=issued_on, issued_by=reviewer.id,
+                              scheme_version_id=version.id)
     session.add(certificate)
     session.flush()
     session.add(CertificateEvent(certificate_id=certificate.id, from_state=None, to_state="active", on=issued_on,

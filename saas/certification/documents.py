@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from saas import storage
+from saas.audits import clocks
 from saas.certification import labels
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
@@ -29,6 +30,7 @@ from saas.certification.services.certificates import effective_state, format_num
 from saas.clients.models import ClientCompany
 from saas.norway import format_org_number, normalize_org_number
 from saas.pdf import html_to_pdf, render_html
+from saas.schemes.services import settings_of
 from saas.tenancy import bind_tenant, bound_tenant, platform_access
 from saas.tenants.models import Tenant, User
 from saas.tenants.services import branding
@@ -100,6 +102,11 @@ def _class_fields(cert_class: str) -> dict:
                 class_text=wording["text"], class_profile=list(wording["profile"]))
 
 
+def _duration(certificate: Certificate) -> str:
+    """The validity printed on a certificate: its own scheme version's, e.g. "12 måneder"."""
+    return clocks.duration_label(settings_of(certificate.scheme_version).validity_months)
+
+
 def _company_fields(company: ClientCompany) -> dict:
     return dict(name=company.name, org_number=company.org_number, org_number_display=_org_display(company.org_number),
                 address=company.address, postcode=company.postcode, city=company.city)
@@ -108,7 +115,8 @@ def _company_fields(company: ClientCompany) -> dict:
 def certificate_data(session: Session, certificate_id: int) -> dict | None:
     """Everything the certificate PDF shows, as plain data; None when there is no such certificate."""
     certificate = session.scalar(select(Certificate).where(Certificate.id == certificate_id)
-                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units)))
+                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units),
+                                          selectinload(Certificate.scheme_version)))
     if certificate is None:
         return None
     issuer = _issuer(session.get(Tenant, certificate.tenant_id))
@@ -119,7 +127,8 @@ def certificate_data(session: Session, certificate_id: int) -> dict | None:
         issuer=issuer, company=_company_fields(certificate.company),
         sub_units=[dict(name=u.name, address=u.address, responsible=u.responsible) for u in certificate.company.sub_units],
         certificate=dict(number=certificate.number, year=certificate.year, issued_on=certificate.issued_on,
-                         valid_until=certificate.valid_until, duration=DURATION, **_class_fields(certificate.cert_class)),
+                         valid_until=certificate.valid_until, duration=_duration(certificate),
+                         **_class_fields(certificate.cert_class)),
         verification_url=url, qr_uri=qr_data_uri(url), preview=False,
     )
 
@@ -243,7 +252,7 @@ def public_certificate(certificate: Certificate, tenant: Tenant, today: date) ->
     state = effective_state(certificate.state, certificate.valid_until, today)
     return dict(
         number=certificate.number, issued_on=certificate.issued_on, valid_until=certificate.valid_until,
-        duration=DURATION, **_class_fields(certificate.cert_class),
+        duration=_duration(certificate), **_class_fields(certificate.cert_class),
         company=_company_fields(certificate.company),
         sub_units=[dict(name=u.name, address=u.address) for u in certificate.company.sub_units],
         issuer=dict(name=tenant.name, slug=tenant.slug, org_number=_org_display(tenant.org_number), address=tenant.address,
@@ -270,7 +279,8 @@ def verification(session: Session, code: str, today: date) -> dict | None:
         return None
     bind_tenant(session, tenant_id)
     certificate = session.scalar(select(Certificate).where(Certificate.verification_code == code)
-                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units)))
+                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units),
+                                          selectinload(Certificate.scheme_version)))
     return public_certificate(certificate, tenant, today)
 
 
@@ -278,7 +288,8 @@ def certificate_verification(session: Session, certificate_id: int, company_ids,
     """The public view of one of the bound tenant's certificates, for a person who may see ``company_ids``
     (a select of ids); None when it does not exist or is not theirs."""
     certificate = session.scalar(select(Certificate).where(Certificate.id == certificate_id, Certificate.company_id.in_(company_ids))
-                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units)))
+                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units),
+                                          selectinload(Certificate.scheme_version)))
     if certificate is None:
         return None
     return public_certificate(certificate, session.get(Tenant, certificate.tenant_id), today)

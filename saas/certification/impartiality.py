@@ -10,10 +10,11 @@ person's roles, and no tenant setting turns it off.  A person conflicts with a y
   check; gave its A4 attestation; appear in the audit log as the actor on the year or any of its mappings,
   safety rounds, risk assessments, hazards, action items, compliance checks, checklists or evidence;
 * proposed a class for it (any proposal, also returned or withdrawn ones);
-* are tied to the client: the company's responsible consultant.
+* are tied to the client: the company's responsible consultant, or any tie in the impartiality register
+  (``saas.schemes.impartiality``: registered ties — consulted, trained, employed, family, financial — and
+  those derived from HMS work in other years), counted until 24 months after the tie ended.
 
-The A+2 attestation is by definition the deciding person's own, so it does not count.  A register of other
-ties (consulted, trained, employed, family, financial) is meant to extend ``conflicts``.
+The A+2 attestation is by definition the deciding person's own, so it does not count.
 """
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ from sqlalchemy.orm import Session
 from saas.audit.models import AuditEvent
 from saas.certification.models import Attestation, CertificationProposal
 from saas.clients.models import ClientCompany
+from saas.i18n import today_in_oslo
+from saas.schemes.impartiality import TIE_LABELS, barring_ties
 from saas.hms.models import (ActionItem, ActionNote, CertificationYear, ChecklistRun, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.tenants.models import Role, User
+
+
+TIE_MONTHS = 24  # a tie bars its person until two years after it ended (seed 003 § 7-2)
 
 
 def conflicts(session: Session, year: CertificationYear, user: User) -> list[str]:
@@ -38,6 +44,11 @@ def _involved(session: Session, year: CertificationYear) -> dict[int, list[str]]
     responsible = session.scalar(select(ClientCompany.consultant_id).where(ClientCompany.id == year.company_id))
     if responsible is not None:
         found.setdefault(responsible, []).append("ansvarlig HMS-rådgiver for kunden")
+    for user_id, ties in barring_ties(session, year.company_id, today_in_oslo(), TIE_MONTHS).items():
+        for tie in ties:
+            what = f"binding til kunden: {TIE_LABELS.get(tie.kind, tie.kind).lower()}" + (f" ({tie.note})" if tie.note else "")
+            if what not in found.setdefault(user_id, []):
+                found[user_id].append(what)
     return found
 
 

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.clients.models import ClientCompany
 from saas.db import Base, utcnow
+from saas.hms.models import CertificationYear
+from saas.schemes.models import SchemeVersion
 from saas.tenancy import TenantOwned
 from saas.tenants.models import User
 
@@ -36,6 +38,15 @@ class ProposalStatus(str, enum.Enum):
     APPROVED = "approved"
     RETURNED = "returned"
     WITHDRAWN = "withdrawn"
+
+
+def _year_scheme_version_id(context) -> int:
+    """Column default: a proposal or certificate runs under its year's scheme version."""
+    from sqlalchemy import select
+
+    years = CertificationYear.__table__
+    return context.connection.execute(
+        select(years.c.scheme_version_id).where(years.c.id == context.get_current_parameters()["year_id"])).scalar_one()
 
 
 class Attestation(TenantOwned, Base):
@@ -84,6 +95,8 @@ class CertificationProposal(TenantOwned, Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str] = mapped_column(Text, default="")
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id", ondelete="RESTRICT"), index=True,
+                                                   default=_year_scheme_version_id)
 
     proposer: Mapped[User] = relationship(foreign_keys=[proposed_by])
 
@@ -150,8 +163,12 @@ class Certificate(TenantOwned, Base):
     verification_code: Mapped[str] = mapped_column(String(32), unique=True, default=_verification_code)
     issued_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The scheme version it was issued under: its validity and fields stay as they were on that day.
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id", ondelete="RESTRICT"), index=True,
+                                                   default=_year_scheme_version_id)
 
     company: Mapped[ClientCompany] = relationship()
+    scheme_version: Mapped[SchemeVersion] = relationship()
     events: Mapped[list["CertificateEvent"]] = relationship(
         back_populates="certificate", order_by="CertificateEvent.id"
     )

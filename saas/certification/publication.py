@@ -13,7 +13,8 @@ from saas import storage
 from saas.api.certificate_documents import RegisterEntrySchema, VerificationSchema
 from saas.app import limiter
 from saas.auth import admin_required, public, tenant_blueprint
-from saas.certification import document_jobs, documents, hooks
+from saas.certification import document_jobs, documents, hooks, kinds
+from saas.certification.schemas import SchemeCertificateSchema, SchemeVerificationSchema
 from saas.clients.models import ClientCompany
 from saas.clients.services import visible_companies
 from saas.db import current_session
@@ -64,16 +65,22 @@ def search():
 
 
 def _verified_or_404(code: str) -> dict:
-    data = documents.verification(current_session(), code, today_in_oslo())
+    data = kinds.verify(current_session(), code, today_in_oslo())  # whichever scheme kind issued it
     if data is None:
         abort(404)
     return data
 
 
+def _verification_json(data: dict):
+    if data.get("kind") == "scheme":
+        return jsonify(SchemeVerificationSchema().dump(data))
+    return jsonify(VerificationSchema().dump(data))
+
+
 @verify_bp.get("/<code>.json")
 @limiter.limit(CODE_LIMIT, key_func=lambda: f"verify-code:{request.remote_addr}")
 def certificate_json(code: str):
-    return jsonify(VerificationSchema().dump(_verified_or_404(code)))
+    return _verification_json(_verified_or_404(code))
 
 
 @verify_bp.get("/<code>")
@@ -81,7 +88,9 @@ def certificate_json(code: str):
 def certificate(code: str):
     data = _verified_or_404(code)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(VerificationSchema().dump(data))
+        return _verification_json(data)
+    if data.get("kind") == "scheme":
+        return render_template("certification/public/verify_scheme.html", cert=data)
     return render_template("certification/public/verify.html", cert=data)
 
 
@@ -97,7 +106,9 @@ def _register(q: str, page: int) -> tuple[list[dict], int]:
 def register():
     q, page = request.args.get("q", "").strip()[:100], _page_arg()
     items, total = _register(q, page)
+    schemes = kinds.register_rows(current_session(), today_in_oslo(), q) if page == 1 else []
     return render_template("certification/public/register.html", items=items, total=total, page=page, q=q,
+                           scheme_items=schemes,
                            pages=max(1, -(-total // REGISTER_PAGE_SIZE)), args={"q": q} if q else {},
                            issuer=dict(name=g.tenant.name, has_logo=bool(g.tenant.logo_file)))
 
@@ -112,6 +123,8 @@ def register_json():
     return jsonify(issuer=dict(name=tenant.name, org_number=tenant.org_number, address=tenant.address,
                                postcode=tenant.postcode, city=tenant.city),
                    items=RegisterEntrySchema(many=True).dump(items), page=page, per_page=REGISTER_PAGE_SIZE, total=total,
+                   scheme_items=SchemeCertificateSchema(many=True).dump(
+                       kinds.register_rows(current_session(), today_in_oslo(), q)),
                    pages=max(1, -(-total // REGISTER_PAGE_SIZE)))
 
 

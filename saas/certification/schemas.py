@@ -132,3 +132,86 @@ class CertificateDetailSchema(CertificateSchema):
 class DecisionResultSchema(BaseSchema):
     decision = fields.Nested(DecisionOutSchema)
     certificate = fields.Nested(CertificateSchema, allow_none=True)
+
+
+class SchemeScopeOutSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class SchemeSubUnitOutSchema(BaseSchema):
+    name = fields.String()
+    address = fields.String()
+    responsible = fields.String()
+    scopes = fields.List(fields.String())
+
+
+class SchemeCertificateSchema(BaseSchema):
+    """A certificate of an audit-based scheme (seeds 000, 004) as staff, clients and the public see it."""
+    id = fields.Integer()
+    number = fields.String()
+    scheme_name = fields.String()
+    certificate_title = fields.String()
+    holder = fields.Dict()
+    scopes = fields.List(fields.Nested(SchemeScopeOutSchema))
+    sub_units = fields.List(fields.Nested(SchemeSubUnitOutSchema))
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    duration = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    scope_reduced = fields.Boolean()
+    increased_surveillance = fields.Boolean()
+    valid_now = fields.Boolean()
+    marketing_notice = fields.String()
+    signatory = fields.String()
+    verification_code = fields.String()
+
+
+class SchemeVerificationSchema(SchemeCertificateSchema):
+    issuer = fields.Dict()
+    kind = fields.String()
+
+
+class SanctionSchema(BaseSchema):
+    action = fields.String(required=True, validate=one_of(("suspend", "withdraw", "reinstate", "increase_surveillance")))
+    reason = fields.String(required=True, validate=length(2000))
+
+
+class ScopeReductionSchema(BaseSchema):
+    scope_ids = fields.List(fields.Integer(), required=True)
+    reason = fields.String(required=True, validate=length(2000))
+
+
+class ComplaintOutSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    certificate_ref = fields.String()
+    from_public = fields.Boolean()
+    from_name = fields.String()
+    from_email = fields.String()
+    text = fields.String()
+    received_on = fields.Date()
+    acknowledged_on = fields.Date(allow_none=True)
+    relevant = fields.Boolean(allow_none=True)
+    assessment = fields.String()
+    handler = fields.String()
+    handling_note = fields.String()
+    decided_by = fields.String()
+    decided_on = fields.Date(allow_none=True)
+    outcome = fields.String()
+    outcome_told_on = fields.Date(allow_none=True)
+    status = fields.String()
+
+
+class ComplaintInSchema(BaseSchema):
+    kind = fields.String(load_default="complaint", validate=one_of(("complaint", "appeal")))
+    name = fields.String(required=True, validate=length(200, 2))
+    email = fields.Email(required=True)
+    text = fields.String(required=True, validate=length(10000, 10))
+    certificate_ref = fields.String(load_default="", validate=length(60))
+
+
+class ComplaintStepSchema(BaseSchema):
+    note = fields.String(load_default="", validate=length(10000))
+    relevant = fields.Boolean(load_default=None, allow_none=True)

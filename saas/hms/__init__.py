@@ -1,4 +1,5 @@
-
+"""HMS work: mappings, risk assessments, action plans and the class rules of the HMS-sertifikat."""
+from saas.schemes import impartiality as _impartiality
 
 
 def _report_failed(app, **details) -> None:
@@ -15,3 +16,14 @@ def _listen_for_failed_reports() -> None:
 
 
 _listen_for_failed_reports()
+
+
+def derived_hms_ties(session, company_id, user_ids):
+    """impartiality tie source: a consultant who did a company's HMS work is tied to it (saas.hms.ties)."""
+    from saas.hms.ties import hms_ties
+
+    return hms_ties(session, company_id, user_ids)
+
+
+if not any(getattr(s, "__name__", "") == "derived_hms_ties" for s in _impartiality.TIE_SOURCES):
+    _impartiality.TIE_SOURCES.append(derived_hms_ties)

@@ -1,7 +1,8 @@
 """Certificates: numbers, issuing, states and their history, expiry, and the lists other pages need.
 
-A certificate is valid 12 months from the decision date: from ``issued_on`` up to and including
-``valid_until`` (the day before the same date a year later).  Its stored state changes only through
+A certificate is valid for its scheme version's ``validity_months`` (12 for the HMS-sertifikat) from
+the decision date: from ``issued_on`` up to and including ``valid_until`` (the day before the same date
+that many months later).  Its stored state changes only through
 ``change_state``/``expire_due``/``issue_certificate`` and every change writes a CertificateEvent.  A
 certificate past ``valid_until`` reads as expired at once (``effective_state``), even before the
 daily job stores the change.
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from saas.audit.services import record
+from saas.audits import clocks
 from saas.certification import hooks, labels
 from saas.certification.models import (Certificate, CertificateCounter, CertificateEvent, CertificateState,
                                        CertificationDecision)
@@ -23,6 +25,8 @@ from saas.certification.services.facts import ref_url
 from saas.clients.models import ClientCompany
 from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
+from saas.schemes.models import SchemeVersion
+from saas.schemes.services import settings_of
 from saas.tenants.models import DEFAULT_TENANT_SETTINGS, Tenant, User
 
 ACTIVE, SUSPENDED, WITHDRAWN, EXPIRED, SUPERSEDED = (s.value for s in CertificateState)
@@ -39,11 +43,10 @@ TRANSITIONS = {
 
 # -- validity and state -------------------------------------------------------------------------------
 
-def valid_until_for(issued_on: date) -> date:
-    """The last valid day of a certificate issued on ``issued_on``: 12 months, both ends counted."""
-    next_year = issued_on.replace(year=issued_on.year + 1) if (issued_on.month, issued_on.day) != (2, 29) \
-        else date(issued_on.year + 1, 3, 1)
-    return next_year - timedelta(days=1)
+def valid_until_for(issued_on: date, months: int = 12) -> date:
+    """The last valid day of a certificate issued on ``issued_on``: ``months`` months (the scheme's
+    validity, 12 for the HMS-sertifikat), both ends counted."""
+    return clocks.validity_end(issued_on, months)
 
 
 def effective_state(state: str, valid_until: date, today: date) -> str:
@@ -99,14 +102,16 @@ def issue_certificate(session: Session, tenant: Tenant, actor: User, decision: C
     tell the subscribers (saas.certification.hooks).  Raises Conflict when the company already has a
     certificate for the year (the database's unique constraint decides a race)."""
     issued_on = decision.decided_on
+    version = year.scheme_version or session.get(SchemeVersion, year.scheme_version_id)
+    validity = settings_of(version).validity_months
     try:
         with session.begin_nested():
             seq = next_sequence(session)
             certificate = Certificate(
                 company_id=year.company_id, year_id=year.id, year=year.year, decision_id=decision.id,
                 number=format_number(tenant, year.year, seq), sequence=seq, cert_class=decision.cert_class,
-                issued_on=issued_on, valid_until=valid_until_for(issued_on), state=ACTIVE,
-                state_changed_on=issued_on, issued_by=actor.id,
+                issued_on=issued_on, valid_until=valid_until_for(issued_on, validity), state=ACTIVE,
+                state_changed_on=issued_on, issued_by=actor.id, scheme_version_id=version.id,
             )
             session.add(certificate)
             session.flush()

@@ -125,7 +125,7 @@ def propose(session: Session, actor: User, year_id: int, data: dict, today: date
     proposal = CertificationProposal(
         year_id=year.id, cert_class=wanted.value, b_alternative=b_alt, justification=justification if b_alt else "",
         eligible_class=verdict.eligible.value if verdict.eligible else None, ruleset_version=verdict.ruleset_version,
-        status=PENDING, proposed_by=actor.id,
+        status=PENDING, proposed_by=actor.id, scheme_version_id=year.scheme_version_id,
     )
     try:
         with session.begin_nested():

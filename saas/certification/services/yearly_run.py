@@ -126,7 +126,8 @@ def propose_bulk(session: Session, actor: User, year_ids: list[int], today: date
     if not actor.has_role(*PROPOSERS):
         raise Refused("Bare en HMS-rådgiver kan foreslå en klasse.")
     years = {y.id: y for y in session.execute(
-        select(CertificationYear.id, CertificationYear.year, CertificationYear.status, ClientCompany.name)
+        select(CertificationYear.id, CertificationYear.year, CertificationYear.status, ClientCompany.name,
+               CertificationYear.scheme_version_id)
         .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
         .where(CertificationYear.id.in_(year_ids)))}
     decided = set(session.scalars(select(Certificate.year_id).where(Certificate.year_id.in_(list(years)))))
@@ -144,7 +145,8 @@ def propose_bulk(session: Session, actor: User, year_ids: list[int], today: date
             skipped.append((y.name, reason))
             continue
         proposal = CertificationProposal(year_id=year_id, cert_class=verdict.eligible.value, eligible_class=verdict.eligible.value,
-                                         ruleset_version=verdict.ruleset_version, status=PENDING, proposed_by=actor.id)
+                                         ruleset_version=verdict.ruleset_version, status=PENDING, proposed_by=actor.id,
+                                         scheme_version_id=y.scheme_version_id)
         try:
             with session.begin_nested():
                 session.add(proposal)

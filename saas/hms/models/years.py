@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.clients.models import ClientCompany
 from saas.db import Base, utcnow
+from saas.schemes.models import SchemeVersion, current_hms_version_id
 from saas.tenancy import TenantOwned
 from saas.tenants.models import User
 
@@ -28,6 +29,10 @@ class CertificationYear(TenantOwned, Base):
     previous_year_id: Mapped[int | None] = mapped_column(ForeignKey("certification_years.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open, decided, closed
     self_mapping: Mapped[bool] = mapped_column(Boolean, default=False)  # the company maps itself
+    # The HMS-sertifikat version the year runs under (its validity, catalogue, certificate fields).
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id", ondelete="RESTRICT"), index=True,
+                                                   default=current_hms_version_id)
 
     company: Mapped[ClientCompany] = relationship()
     consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
+    scheme_version: Mapped[SchemeVersion] = relationship()

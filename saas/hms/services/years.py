@@ -19,6 +19,7 @@ from saas.hms.services import checklists
 from saas.hms.services.compliance import ensure_compliance_checks, year_checks
 from saas.i18n import today_in_oslo as oslo_today  # noqa: F401  (views call years.oslo_today)
 from saas.schemas import FieldErrors
+from saas.schemes.services import hms_version
 from saas.tenants.models import User
 
 STATUS_LABELS = {"open": "Åpent", "decided": "Besluttet", "closed": "Avsluttet"}
@@ -67,7 +68,8 @@ def open_year(session: Session, actor: User, company: ClientCompany, data: dict)
                                                          CertificationYear.year == data["year"])) is not None:
         raise duplicate
     year = CertificationYear(company_id=company.id, year=data["year"], consultant_id=company.consultant_id or actor.id,
-                             opened_by=actor.id, self_mapping=data.get("self_mapping", False))
+                             opened_by=actor.id, self_mapping=data.get("self_mapping", False),
+                             scheme_version_id=hms_version(session).id)
     try:
         with session.begin_nested():  # a parallel open of the same year loses here, not with a 500
             session.add(year)

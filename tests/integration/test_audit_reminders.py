@@ -1,0 +1,95 @@
+"""The daily audit reminders: overdue case clocks, surveillance and recertification warnings, each sent
+once; and the same daily job through a real RQ worker."""
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from saas.app import create_app
+from saas.certification import audit_reminders
+from saas.certification.scheme_models import SchemeCertificate
+from saas.tenancy import bind_tenant, platform_access
+from saas.tenants.models import OutboxMessage
+from tests.audit_helpers import applied, audit_world, certified
+from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+
+
+def _subjects(session):
+    with platform_access(session):
+        return sorted(m.subject for m in session.scalars(select(OutboxMessage)))
+
+
+def test_an_overdue_pre_evaluation_reminds_the_company_once(app, db):
+    with app.test_request_context():
+        w = audit_world(db)
+        case = applied(w)
+        from saas.audits.services import cases
+
+        cases.accept(db, w["admin"], case, date(2026, 1, 6))
+        first = audit_reminders.send_for_tenant(db, w["tenant"], date(2026, 1, 21))
+        again = audit_reminders.send_for_tenant(db, w["tenant"], date(2026, 1, 22))
+        assert first == 1 and again == 0
+        assert any("Pre-evalueringsskjema returneres" in s for s in _subjects(db))
+
+
+def test_recertification_warnings_go_once_per_threshold_then_the_notice(app, db):
+    with app.test_request_context():
+        w = audit_world(db)
+        certified(w)  # issued 10.03.2026, valid to 09.03.2030: apply by 09.12.2029
+        tenant = w["tenant"]
+        audit_reminders.send_for_tenant(db, tenant, date(2029, 9, 10))   # 90 days before
+        audit_reminders.send_for_tenant(db, tenant, date(2029, 9, 11))   # same threshold: nothing new
+        audit_reminders.send_for_tenant(db, tenant, date(2029, 11, 9))   # 30 days before
+        audit_reminders.send_for_tenant(db, tenant, date(2029, 12, 10))  # past the deadline: notice
+        recert = [s for s in _subjects(db) if "resertifisering" in s]
+        assert len(recert) == 1 + 1 + 2  # the contact at 90 and at 30 days; the notice to the contact and the admin
+        with platform_access(db):
+            bodies = [m.body for m in db.scalars(select(OutboxMessage)) if "varsel om tilbaketrekking" in m.body]
+        assert len(bodies) == 2
+
+
+
+
+@pytest.fixture
+def rq_app(tmp_path):
+    url = create_database(f"saas_test_rq_audit_{os.getpid()}")
+    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=REDIS_URL))
+    Redis.from_url(REDIS_URL).flushdb()
+    yield app
+    app.extensions["saas.db"].engine.dispose()
+    drop_database(url)
+
+
+@pytest.mark.redis
+def test_the_daily_job_runs_through_a_real_worker(rq_app, tmp_path):
+    db = rq_app.extensions["saas.db"]
+    with rq_app.test_request_context(), db.session_scope() as session:
+        w = audit_world(session)
+        case = certified(w)
+        tenant_id = w["tenant"].id
+    today = date(2027, 3, 1)  # the first surveillance period ends 09.03.2027: due soon, none held
+    from saas import scheduler
+    from saas.jobs import _import_job_modules, dispatch
+
+    _import_job_modules()
+    name = audit_reminders.send_audit_reminders.job_name
+    assert name in scheduler.DAILY_JOBS
+    # Enqueued as run_daily does (its own job ids contain dots, which RQ 2 refuses: see the final notes).
+    dispatch(rq_app, name, None, [today.isoformat()], job_id=f"daily-audit-reminders-{today.isoformat()}")
+    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+           "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
+           "PUBLIC_BASE_URL": "http://localhost"}
+    worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",
+                             "saas.jobs.PreloadedWorker", "--url", REDIS_URL, "default"],
+                            env=env, capture_output=True, text=True, timeout=180)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    with db.session_scope() as session:
+        subjects = _subjects(session)
+        assert any("oppfølgingsrevisjon senest 09.03.2027" in s for s in subjects), subjects
+        bind_tenant(session, tenant_id)
+        assert session.scalar(select(SchemeCertificate.state).where(SchemeCertificate.case_id == case.id)) == "active"
