@@ -13,6 +13,7 @@ from saas.db import utcnow
 from saas.mail import send_mail
 from saas.schemas import FieldErrors
 from saas.tenancy import bind_tenant, platform_access
+from saas.tenants import hooks
 from saas.tenants.models import DEFAULT_TENANT_SETTINGS, Role, Tenant, User, UserRole
 
 INVITE_VALID = timedelta(days=7)
@@ -27,6 +28,7 @@ def create_tenant(session: Session, data: dict, actor: User | None = None) -> Te
         tenant = Tenant(**{k: v for k, v in data.items() if hasattr(Tenant, k)}, settings=dict(DEFAULT_TENANT_SETTINGS))
         session.add(tenant)
         session.flush()
+        hooks.tenant_created(session, tenant)
     return tenant
 
 
