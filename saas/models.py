@@ -9,3 +9,4 @@ from saas.certification.models import *  # noqa: F401,F403
 from saas.surveys.models import *  # noqa: F401,F403
 from saas.certification.document_models import *  # noqa: F401,F403
 from saas.billing.models import *  # noqa: F401,F403
+from saas.persons.models import *  # noqa: F401,F403

@@ -1,0 +1,121 @@
+"""Person schemes and their competence catalogues; the register settings of the tenant."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saas.audit.services import record
+from saas.persons.library import PersonTemplate, template
+from saas.persons.models import Competence, CompetenceKind, PersonRegisterSettings, RegisterMode
+from saas.persons.services import NotFound
+from saas.persons.settings import PersonSchemeSettings
+from saas.schemas import FieldErrors
+from saas.schemes import services as schemes
+from saas.schemes.models import Scheme, SchemeKind, SchemeVersion
+from saas.schemes.settings import SchemeSettings
+
+
+def person_schemes(session: Session) -> list[Scheme]:
+    return schemes.schemes_for(session, SchemeKind.PERSON)
+
+
+def get_person_scheme(session: Session, scheme_id: int) -> Scheme:
+    scheme = session.scalar(select(Scheme).where(Scheme.id == scheme_id, Scheme.kind == SchemeKind.PERSON.value))
+    if scheme is None:
+        raise NotFound(scheme_id)
+    return scheme
+
+
+def person_settings(version: SchemeVersion) -> PersonSchemeSettings:
+    return PersonSchemeSettings.from_document(version.parsed.extra.get("person"))
+
+
+def current(session: Session, scheme: Scheme | int) -> tuple[SchemeVersion, PersonSchemeSettings]:
+    version = schemes.current_version(session, scheme)
+    return version, person_settings(version)
+
+
+def create_from_template(session: Session, user, code: str, name: str = "") -> Scheme:
+    """A new person scheme of the tenant from a built-in template, with its competence catalogue."""
+    try:
+        tpl: PersonTemplate = template(code)
+    except StopIteration:
+        raise FieldErrors({"template": "Ukjent mal."}) from None
+    scheme_code = tpl.code
+    taken = set(session.scalars(select(Scheme.code)))
+    suffix = 2
+    while scheme_code in taken:
+        scheme_code, suffix = f"{tpl.code}-{suffix}", suffix + 1
+    scheme = Scheme(kind=SchemeKind.PERSON.value, code=scheme_code, name=(name or tpl.name).strip()[:200],
+                    description=tpl.description)
+    session.add(scheme)
+    session.flush()
+    settings = SchemeSettings(validity_months=36, certificate_title=tpl.certificate_title,
+                              certificate_fields=("issuer_name", "issued_on", "holder_name", "scopes", "number",
+                                                  "signatory"),
+                              extra={"person": tpl.person.to_document()})
+    schemes.publish_version(session, scheme, settings.to_document(), note="Fra mal", actor_id=user.id,
+                            requirements=[])
+    for position, (code_, cname, kind, category, seasonal) in enumerate(tpl.competences):
+        session.add(Competence(scheme_id=scheme.id, code=code_, name=cname, kind=kind, line_category=category,
+                               seasonal=seasonal, position=position))
+    session.flush()
+    record(session, user, "person_scheme.created", scheme, scheme.name)
+    return scheme
+
+
+def competences(session: Session, scheme_id: int | None = None, *, active_only: bool = True) -> list[Competence]:
+    query = select(Competence).order_by(Competence.scheme_id, Competence.position, Competence.code)
+    if scheme_id is not None:
+        query = query.where(Competence.scheme_id == scheme_id)
+    if active_only:
+        query = query.where(Competence.active.is_(True))
+    return list(session.scalars(query))
+
+
+def get_competence(session: Session, competence_id: int) -> Competence:
+    competence = session.get(Competence, competence_id)
+    if competence is None:
+        raise NotFound(competence_id)
+    return competence
+
+
+def add_competence(session: Session, user, scheme: Scheme, data: dict) -> Competence:
+    """Add a catalogue entry; codes are unique within the scheme.  Raises FieldErrors."""
+    code = data["code"].strip().upper()
+    if session.scalar(select(Competence.id).where(Competence.scheme_id == scheme.id, Competence.code == code)):
+        raise FieldErrors({"code": "Koden finnes allerede i ordningen."})
+    if data.get("kind", "equipment") not in {k.value for k in CompetenceKind}:
+        raise FieldErrors({"kind": "Ugyldig valg."})
+    if data.get("line_category", "") and data.get("kind") != CompetenceKind.LINE.value:
+        raise FieldErrors({"line_category": "Bare strekninger har kategori A, B eller C."})
+    position = len(competences(session, scheme.id, active_only=False))
+    competence = Competence(scheme_id=scheme.id, code=code, name=data["name"].strip(),
+                            kind=data.get("kind", "equipment"), line_category=data.get("line_category", "") or "",
+                            seasonal=bool(data.get("seasonal")), position=position)
+    session.add(competence)
+    session.flush()
+    record(session, user, "competence.created", competence, f"{code} {competence.name}")
+    return competence
+
+
+def register_settings(session: Session) -> PersonRegisterSettings:
+    """The bound tenant's register settings row, created with defaults on first use."""
+    row = session.scalar(select(PersonRegisterSettings))
+    if row is None:
+        row = PersonRegisterSettings()
+        session.add(row)
+        session.flush()
+    return row
+
+
+def update_register_settings(session: Session, user, data: dict) -> PersonRegisterSettings:
+    row = register_settings(session)
+    if data.get("mode") not in {m.value for m in RegisterMode}:
+        raise FieldErrors({"mode": "Ugyldig valg."})
+    for key in ("mode", "outside_register", "card_prefix", "issuer_name"):
+        if key in data and data[key] is not None:
+            setattr(row, key, data[key].strip() if isinstance(data[key], str) else data[key])
+    session.flush()
+    record(session, user, "person_register.settings", row, row.mode)
+    return row
