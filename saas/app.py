@@ -67,8 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     from saas.certification.views import BLUEPRINTS as certification
     from saas.hms.views import BLUEPRINTS as hms
     from saas.surveys.views import BLUEPRINTS as surveys
+    from saas.persons.views import BLUEPRINTS as persons
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing, *persons):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
