@@ -2,12 +2,13 @@
 
 The encryption key is derived from SECRET_KEY with HKDF under its own label (the same pattern as the
 Stripe secrets, with a separate derivation so one use never hands over another).  Rotating SECRET_KEY
-makes stored private keys unreadable: ``rotate_key`` then starts a new pair; cards already issued stay
-verifiable because public keys are kept and published.
+makes stored private keys unreadable: ``active_key`` then retires the old pair and starts a new one;
+cards already issued stay verifiable because public keys are kept and published.
 """
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,8 +23,7 @@ from saas.persons.card_signing import KeyPair, b64url, b64url_decode, generate_k
 from saas.persons.models import PersonSigningKey
 
 
-class SigningKeyUnreadable(RuntimeError):
-    """The stored private key cannot be decrypted with the current SECRET_KEY."""
+log = logging.getLogger(__name__)
 
 
 def _fernet() -> Fernet:
@@ -49,8 +49,12 @@ def active_key(session: Session, tenant_slug: str) -> KeyPair:
         row = _new_key(session, tenant_slug)
     try:
         private_raw = _fernet().decrypt(row.private_key_encrypted.encode())
-    except InvalidToken as error:
-        raise SigningKeyUnreadable("Signeringsnøkkelen kan ikke leses. Lag en ny nøkkel.") from error
+    except InvalidToken:
+        # SECRET_KEY was rotated: the old private key is lost, its public key stays published (cards
+        # already issued still verify); new cards are signed with a new pair.
+        log.warning("person signing key %s unreadable; starting a new key pair", row.kid)
+        row = rotate_key(session, tenant_slug)
+        private_raw = _fernet().decrypt(row.private_key_encrypted.encode())
     return KeyPair(kid=row.kid, private_raw=private_raw, public_raw=b64url_decode(row.public_key))
 
 

@@ -85,7 +85,9 @@ def detail(person_id: int):
                        state=e.state, ready=training.progress(session, e).ready)
                   for e in training.enrolments_of(session, person)] if current_user.is_staff else []
     return page(
-        "detail.html", person=PersonSchema().dump(person), person_id=person.id,
+        "detail.html", person=dict(name=person.name, birth_date=person.birth_date, email=person.email,
+                                   phone=person.phone, category=person.category,
+                                   public_details_consent=person.public_details_consent), person_id=person.id,
         employer=person.employer.name if person.employer else "", photo=bool(person.photo_key),
         photo_consent_note=person.photo_consent_note, holdings=presenters.holding_rows(session, person.id, today),
         enrolments=enrolments, cards=[presenters.card_data(c) for c in register.cards_of(session, person)],

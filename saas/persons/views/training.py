@@ -111,8 +111,10 @@ def enrolment(enrolment_id: int):
     return page(
         "enrolment.html", enrolment_id=row.id, person=dict(id=row.person.id, name=row.person.name),
         competence=dict(code=row.competence.code, name=row.competence.name), progress=presenters.progress_data(session, row),
-        practice=[PracticeSchema().dump(p) for p in training.practice_of(session, row)],
-        tests=[dict(TestSchema().dump(t)) for t in training.tests_of(session, row)], done=row.done,
+        practice=[dict(day=p.day, phase=p.phase, hours=p.hours, km=p.km, supervisor=p.supervisor)
+                  for p in training.practice_of(session, row)],
+        tests=[dict(taken_on=t.taken_on, kind=t.kind, passed=t.passed, checklist=t.checklist)
+               for t in training.tests_of(session, row)], done=row.done,
         documented=row.documented, examiners=training.examiners(session), checklist=settings.checklist,
         activities=ACTIVITIES, open_courses=[dict(id=c.id, title=c.title, starts_on=c.starts_on) for c in courses],
         today=today_in_oslo(), state=row.state, decision_note=row.decision_note,
@@ -241,7 +243,9 @@ def course(course_id: int):
     candidates = session.scalars(select(Enrolment).where(Enrolment.competence_id == row.competence_id,
                                                          Enrolment.state == "training")).all()
     taken = {p.enrolment_id for p in row.participants}
-    return page("course.html", course=dict(CourseSchema().dump(row), instructor=row.instructor.name,
+    return page("course.html", course=dict(id=row.id, title=row.title, activity=row.activity, hours=row.hours,
+                                           starts_on=row.starts_on, ends_on=row.ends_on, completed_on=row.completed_on,
+                                           instructor=row.instructor.name,
                                            competence=f"{row.competence.code} {row.competence.name}"),
                 participants=[dict(enrolment_id=p.enrolment_id, name=p.enrolment.person.name) for p in row.participants],
                 candidates=[dict(id=e.id, name=e.person.name) for e in candidates if e.id not in taken],
