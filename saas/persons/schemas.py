@@ -272,11 +272,17 @@ class MatrixCellSchema(BaseSchema):
     next_deadline = fields.Date(allow_none=True)
 
 
+class NextStepSchema(BaseSchema):
+    step = fields.String()
+    state = fields.String()
+    deadline = fields.Date(allow_none=True)
+
+
 class MatrixRowSchema(BaseSchema):
     id = fields.Integer()
     name = fields.String()
     cells = fields.Dict(keys=fields.String(), values=fields.Nested(MatrixCellSchema))
-    next = fields.Dict(allow_none=True)
+    next = fields.Nested(NextStepSchema, allow_none=True)
 
 
 class MatrixSchema(BaseSchema):
