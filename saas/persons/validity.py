@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -120,6 +121,7 @@ class Assessment:
     reasons: tuple[State, ...]  # every rule that applies, most demanding first
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and a register's dates repeat: the matrix asks it 4 times a cell
 def add_months(day: date, months: int) -> date:
     """The same day of the month ``months`` later (or earlier), clamped to the month's last day."""
     index = day.year * 12 + (day.month - 1) + months

@@ -11,21 +11,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.persons.models import Competence, Enrolment, EnrolmentState, Holding, Person
-from saas.persons.services.register_state import dates_of, rules_for_schemes
-from saas.persons.validity import SEVERITY, State, ValidityRules, assess
+from saas.persons.services.register_state import rules_for_schemes
+from saas.persons.validity import SEVERITY, CompetenceDates, State, ValidityRules, assess
 
 
 def matrix(session: Session, company_id: int, today: date) -> dict:
     """Plain data: ``competences`` (the columns: every competence someone in the company holds or is
     enrolled for), ``people`` (rows with one cell per competence code, and the most urgent next step)."""
-    people = list(session.scalars(select(Person).where(Person.employer_id == company_id, Person.archived_at.is_(None))
-                                  .order_by(Person.name, Person.id)))
+    # Plain rows, not ORM objects: 40,000 register entries are read, never changed, here.
+    people = session.execute(select(Person.id, Person.name).where(Person.employer_id == company_id,
+                                                                   Person.archived_at.is_(None))
+                             .order_by(Person.name, Person.id)).all()
     people_ids = select(Person.id).where(Person.employer_id == company_id, Person.archived_at.is_(None))
-    holdings = list(session.scalars(select(Holding).where(Holding.person_id.in_(people_ids))))
+    holdings = session.execute(select(Holding.person_id, Holding.competence_id, Holding.tested_on, Holding.last_used_on,
+                                      Holding.absent_since, Holding.suspended, Holding.revoked, Holding.revoked_until)
+                               .where(Holding.person_id.in_(people_ids))).all()
     enrolments = session.execute(select(Enrolment.person_id, Enrolment.competence_id)
                                  .where(Enrolment.person_id.in_(people_ids),
                                         Enrolment.state == EnrolmentState.TRAINING.value)).all()
     competence_ids = {h.competence_id for h in holdings} | {c for _p, c in enrolments}
+    default = ValidityRules()
     competences = {c.id: c for c in session.scalars(select(Competence).where(Competence.id.in_(competence_ids)))}
     rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
 
@@ -35,7 +40,11 @@ def matrix(session: Session, company_id: int, today: date) -> dict:
                                                next_deadline=None, usable=False)
     for holding in holdings:
         competence = competences[holding.competence_id]
-        result = assess(dates_of(holding, competence.seasonal), rules.get(competence.scheme_id, ValidityRules()), today)
+        dates = CompetenceDates(tested_on=holding.tested_on, seasonal=competence.seasonal,
+                                last_used_on=holding.last_used_on, absent_since=holding.absent_since,
+                                suspended=holding.suspended, revoked=holding.revoked,
+                                revoked_until=holding.revoked_until)
+        result = assess(dates, rules.get(competence.scheme_id, default), today)
         cells[holding.person_id][holding.competence_id] = dict(
             state=result.state.value, usable=result.usable, expires_on=result.expires_on,
             next_step=result.next_step, next_deadline=result.next_deadline)

@@ -38,11 +38,11 @@ def assessments(session: Session, holdings: list[Holding], competences: dict[int
                 today: date) -> dict[int, Assessment]:
     """``holding id → Assessment`` for holdings whose competences are given (no lazy loads)."""
     rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
+    default = ValidityRules()
     out = {}
     for holding in holdings:
         competence = competences[holding.competence_id]
-        out[holding.id] = assess(dates_of(holding, competence.seasonal), rules.get(competence.scheme_id, ValidityRules()),
-                                 today)
+        out[holding.id] = assess(dates_of(holding, competence.seasonal), rules.get(competence.scheme_id, default), today)
     return out
 
 

@@ -17,7 +17,9 @@ from saas.persons import presenters
 from saas.persons.models import Competence, Holding
 from saas.persons.schemas import DocumentedHoldingSchema, IssueSchema, PeriodicTestSchema, RegisterSettingsSchema, UseSchema
 from saas.persons.services import catalogue, employer, register
-from saas.persons.views.common import bp, or_404, page, person_or_404
+from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
+
+MATRIX_PAGE = 100
 from saas.persons.views.training import _flash_errors
 from saas.schemas import FieldErrors, load_form
 
@@ -182,4 +184,9 @@ def employer_matrix(company_id: int):
     except CompanyNotFound:
         abort(404)
     data = employer.matrix(session, company.id, today_in_oslo())
-    return page("employer.html", company=dict(id=company.id, name=company.name), matrix=data)
+    total = len(data["people"])
+    pages = max(1, -(-total // MATRIX_PAGE))
+    number = min(max(int_arg("page") or 1, 1), pages)
+    data["people"] = data["people"][(number - 1) * MATRIX_PAGE: number * MATRIX_PAGE]
+    return page("employer.html", company=dict(id=company.id, name=company.name), matrix=data, page_number=number,
+                pages=pages, total=total)
