@@ -157,3 +157,15 @@ def test_the_register_exports_csv_and_json(app, client, db, a, scheme):
     assert json_response.get_json()["entries"][0]["state"] == "valid"
     transfer = client.get("/t/tenant-a/persons/register/transfer.json").get_json()
     assert transfer["format"] == "saas.persons.register/1" and transfer["cards"]
+
+
+def test_the_person_pages_and_public_check_are_in_english_after_choosing_en(app, client, db, a, scheme):
+    person, card = _issue(db, app, a, scheme)
+    login(client, a["admin"])
+    client.post("/lang/en", data={"next": "/"})
+    body = client.get(f"/t/tenant-a/persons/{person.id}").get_data(as_text=True)
+    for text in ("Competences in the register", "Valid", "Issue competence card", "Open a revocation case"):
+        assert text in body, text
+    assert "Kompetanser i registeret" not in body
+    public = client.get(f"/verify/person/{card.verify_code}").get_data(as_text=True)
+    assert "Competence card check" in public and "Kontroll av kompetansebevis" not in public
