@@ -3,7 +3,7 @@ tests, the register of holdings, cards, revocation cases, reminders, signing key
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-06 01:46:01.040964
+Create Date: 2026-12-06 02:32:05.498620
 """
 from alembic import op
 import sqlalchemy as sa
@@ -260,6 +260,7 @@ def upgrade() -> None:
     sa.Column('competence_id', sa.Integer(), nullable=False),
     sa.Column('scheme_version_id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=True),
+    sa.Column('training_company', sa.String(length=200), nullable=False),
     sa.Column('first_issued_on', sa.Date(), nullable=False),
     sa.Column('tested_on', sa.Date(), nullable=False),
     sa.Column('last_used_on', sa.Date(), nullable=True),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented
@@ -97,7 +96,7 @@ def api_register_documented(person_id: int):
     person = _person(person_id)
     data = json_body(DocumentedHoldingSchema())
     holding = register.register_documented(current_session(), current_user, person, _competence(data["competence_id"]),
-                                           data["tested_on"], today_in_oslo(), data["note"])
+                                           data["tested_on"], today_in_oslo(), data["note"], data["training_company"])
     row = next(r for r in presenters.holding_rows(current_session(), person.id, today_in_oslo()) if r["id"] == holding.id)
     return HoldingSchema().dump(row), 201
 

@@ -39,7 +39,8 @@ def card_data(session: Session, card: Card) -> dict:
         issuer_name=snapshot["issuer_name"], issuer_title=snapshot.get("issuer_title", ""),
         competences=[dict(code=c["code"], name=c["name"], tested_on=_date(c["tested_on"]),
                           expires_on=_date(c.get("expires_on"))) for c in snapshot["competences"]],
-        scheme_name=snapshot.get("scheme_name", ""), verification_url=verification_url(card.verify_code),
+        scheme_name=snapshot.get("scheme_name", ""), register_keeper=snapshot.get("register_keeper", ""),
+        outside_register=snapshot.get("outside_register", ""), verification_url=verification_url(card.verify_code),
         qr_uri=qr.png_data_uri(scale=6, border=2, dark="#000000"), kind=snapshot.get("kind", "kompetansebevis"),
     )
 

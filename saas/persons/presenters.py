@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saas.persons.models import Card, Competence, Enrolment, Holding, Person, RevocationCase
+from saas.persons.models import Card, Competence, Enrolment, Person, RevocationCase
 from saas.persons.services import revocation, training
 from saas.persons.services.register import verification_url
 from saas.persons.services.register_state import assessments, holdings_of

@@ -111,6 +111,7 @@ class DocumentedHoldingSchema(BaseSchema):
     competence_id = fields.Integer(required=True)
     tested_on = fields.Date(required=True)
     note = fields.String(required=True, validate=length(500, 1))
+    training_company = fields.String(load_default="", validate=length(200))
 
 
 class PeriodicTestSchema(BaseSchema):

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from saas.persons import card_signing, keys
-from saas.persons.models import Card, CardState, Holding
+from saas.persons.models import CardState, Holding
 from saas.persons.services import register, revocation, training
 from saas.persons.services.register_state import holding_assessment
 from saas.schemas import FieldErrors
-from tests import factories
 from tests.person_factories import competence, make_instructor, make_person, make_scheme, train_to_ready
 
 TODAY = date(2026, 12, 6)
@@ -192,3 +191,17 @@ def test_the_register_exports_every_entry_with_its_live_state(db, world):
     assert csv_text.startswith("\ufeffcard_number;holder_name") and "Hans Holder" in csv_text
     whole = register.transfer_export(db, TODAY)
     assert "Hans Holder" in [p["name"] for p in whole["persons"]] and whole["register"]["name"] == world["tenant"].name
+
+
+def test_a_register_keeper_issues_with_the_training_company_that_trained(db, world, app):
+    from saas.persons.services import catalogue
+
+    settings = catalogue.register_settings(db)
+    settings.mode = "register_keeper"
+    person = make_person(db, "Rita Registrert")
+    register.register_documented(db, world["reviewer"], person, world["comp"], TODAY - timedelta(days=5), TODAY,
+                                 "Kursbevis og prøveskjema kontrollert", training_company="Truckskolen Nord AS")
+    with app.test_request_context():
+        card = register.issue_card(db, world["reviewer"], person, world["scheme"].id, TODAY)
+    assert card.snapshot["training_company"] == "Truckskolen Nord AS"
+    assert card.snapshot["register_keeper"] == world["tenant"].name

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
@@ -25,6 +25,9 @@ class Holding(TenantOwned, Base):
     competence_id: Mapped[int] = mapped_column(ForeignKey("person_competences.id", ondelete="RESTRICT"), index=True)
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id", ondelete="RESTRICT"))
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("person_enrolments.id", ondelete="SET NULL"))
+    # Who trained: empty when the tenant did; a register keeper records the training company whose
+    # documentation it checked (§ 8-2: the keeper is independent of the training company).
+    training_company: Mapped[str] = mapped_column(String(200), default="")
     first_issued_on: Mapped[date]
     tested_on: Mapped[date]
     last_used_on: Mapped[date | None]

@@ -20,7 +20,7 @@ from saas.audit.services import record
 from saas.db import utcnow
 from saas.persons import card_signing, keys
 from saas.persons.models import (
-    Card, CardState, Competence, Enrolment, EnrolmentState, Holding, Person, TestAttempt, TestKind,
+    Card, CardState, Competence, Enrolment, EnrolmentState, Holding, Person, RegisterMode, TestAttempt, TestKind,
 )
 from saas.persons.services import NotFound, catalogue, training
 from saas.persons.services.register_state import assessments, holdings_of
@@ -71,7 +71,7 @@ def approve(session: Session, approver: User, enrolment: Enrolment, today: date)
 
 
 def register_documented(session: Session, approver: User, person: Person, competence: Competence, tested_on: date,
-                        today: date, note: str) -> Holding:
+                        today: date, note: str, training_company: str = "") -> Holding:
     """Register a competence documented from elsewhere (certified by another operator, an instructor's
     own certificate): the approver checks the documentation and registers it.  Raises FieldErrors."""
     if not approver.has_role(*APPROVER_ROLES):
@@ -84,7 +84,8 @@ def register_documented(session: Session, approver: User, person: Person, compet
         raise FieldErrors({"competence_id": "Kompetansen er allerede registrert."})
     version, _settings = catalogue.current(session, competence.scheme_id)
     holding = Holding(person_id=person.id, competence_id=competence.id, scheme_version_id=version.id,
-                      first_issued_on=today, tested_on=tested_on, last_used_on=tested_on, approved_by=approver.id)
+                      first_issued_on=today, tested_on=tested_on, last_used_on=tested_on, approved_by=approver.id,
+                      training_company=training_company.strip()[:200])
     session.add(holding)
     session.flush()
     record(session, approver, "holding.documented", holding, f"{person.name}: {competence.code} – {note.strip()[:200]}")
@@ -166,8 +167,12 @@ def issue_card(session: Session, approver: User, person: Person, scheme_id: int,
                   tested_on=h.tested_on.isoformat(),
                   expires_on=states[h.id].expires_on.isoformat() if states[h.id].expires_on else None)
              for h in usable]
+    trainers = list(dict.fromkeys(h.training_company for h in usable if h.training_company))
+    keeper = register.mode == RegisterMode.REGISTER_KEEPER.value
     snapshot = dict(
-        kind=settings.issues, title=version.parsed.certificate_title, training_company=tenant.name,
+        kind=settings.issues, title=version.parsed.certificate_title,
+        training_company=", ".join(trainers) if trainers else tenant.name,
+        register_keeper=tenant.name if keeper else "", outside_register="" if keeper else register.outside_register,
         holder_name=person.name, birth_date=person.birth_date.isoformat(), has_photo=bool(person.photo_key),
         photo_key=person.photo_key, competences=items, issued_on=today.isoformat(),
         issuer_name=register.issuer_name or tenant.signatory_name or approver.name,

@@ -35,7 +35,7 @@ def holding_documented(person_id: int):
         if competence is None:
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         register.register_documented(session, current_user, person, competence, data["tested_on"], today_in_oslo(),
-                                     data["note"])
+                                     data["note"], data["training_company"])
         flash(gettext("Kompetansen er registrert."), "success")
     except FieldErrors as error:
         _flash_errors(error)

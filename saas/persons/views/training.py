@@ -18,7 +18,7 @@ from saas.persons.schemas import (
     PracticeSchema, TestSchema,
 )
 from saas.persons.services import catalogue, register, training
-from saas.persons.services.catalogue import get_competence, get_person_scheme
+from saas.persons.services.catalogue import get_person_scheme
 from saas.persons.views.common import bp, or_404, page, person_or_404
 from saas.schemas import FieldErrors, load_form
 
