@@ -13,7 +13,7 @@ from _common import bench_app, report, timed
 from sqlalchemy import event, insert, select, text
 
 from saas.i18n import today_in_oslo
-from saas.persons.models import Competence, Holding, Person
+from saas.persons.models import PersonCompetence, Holding, Person
 from saas.persons.services import catalogue, employer
 from saas.schemes import services as schemes
 from saas.tenancy import bind_tenant, platform_access
@@ -33,7 +33,7 @@ def main() -> None:
         scheme = catalogue.create_from_template(session, admin, "forer")
         existing = len(catalogue.competences(session, scheme.id))
         for i in range(COMPETENCES - existing):
-            session.add(Competence(scheme_id=scheme.id, code=f"EXTRA-{i:02d}", name=f"Ekstra {i}", kind="vehicle",
+            session.add(PersonCompetence(scheme_id=scheme.id, code=f"EXTRA-{i:02d}", name=f"Ekstra {i}", kind="vehicle",
                                    position=existing + i))
         session.flush()
         version_id = schemes.current_version(session, scheme).id

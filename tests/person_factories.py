@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from saas.persons.models import Competence, Person
+from saas.persons.models import PersonCompetence, Person
 from saas.persons.services import catalogue, register, training
 from sqlalchemy import select
 
@@ -13,8 +13,8 @@ def make_scheme(session, user, template: str = "forer"):
     return catalogue.create_from_template(session, user, template)
 
 
-def competence(session, scheme, code: str) -> Competence:
-    return session.scalar(select(Competence).where(Competence.scheme_id == scheme.id, Competence.code == code))
+def competence(session, scheme, code: str) -> PersonCompetence:
+    return session.scalar(select(PersonCompetence).where(PersonCompetence.scheme_id == scheme.id, PersonCompetence.code == code))
 
 
 def make_person(session, name: str = "Ola Nordmann", employer=None, **fields) -> Person:
@@ -25,7 +25,7 @@ def make_person(session, name: str = "Ola Nordmann", employer=None, **fields) ->
     return person
 
 
-def make_instructor(session, approver, comp: Competence, today: date, name: str = "Ivar Instruktør") -> Person:
+def make_instructor(session, approver, comp: PersonCompetence, today: date, name: str = "Ivar Instruktør") -> Person:
     person = make_person(session, name, approved_instructor=True)
     register.register_documented(session, approver, person, comp, today - timedelta(days=30), today,
                                  "Sertifikat fra annen trafikkutøver kontrollert")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.clients.models import ClientCompany, ContactPerson
-from saas.persons.models import Competence, Person
+from saas.persons.models import PersonCompetence, Person
 from saas.persons.services import catalogue, register, revocation, training
 from saas.persons.validity import add_months
 from saas.tenants.models import Role, Tenant, User
@@ -20,8 +20,8 @@ def _user(session: Session, *roles: Role) -> User:
     return next(u for u in users if u.has_role(*roles))
 
 
-def _comp(session: Session, scheme_id: int, code: str) -> Competence:
-    return session.scalar(select(Competence).where(Competence.scheme_id == scheme_id, Competence.code == code))
+def _comp(session: Session, scheme_id: int, code: str) -> PersonCompetence:
+    return session.scalar(select(PersonCompetence).where(PersonCompetence.scheme_id == scheme_id, PersonCompetence.code == code))
 
 
 def _person(session: Session, name: str, birth: date, employer: ClientCompany | None, **fields) -> Person:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from saas.jobs import enqueue, job
 from saas.mail import send_mail
 from saas.persons import revocation as revocation_rules
-from saas.persons.models import CaseState, Competence, Holding, Person, PersonReminder, RevocationCase
+from saas.persons.models import CaseState, PersonCompetence, Holding, Person, PersonReminder, RevocationCase
 from saas.persons.services.register_state import dates_of, rules_for_schemes
 from saas.persons.validity import ValidityRules, assess
 from saas.scheduler import daily_job
@@ -86,8 +86,8 @@ STEP_TEXT = {
 def validity_reminders_for_tenant(session: Session, tenant: Tenant, today: date) -> int:
     """Remind each holder and their employer's contacts when a competence's next deadline is 90, 30 or
     7 days away; each reminder once (claimed under a unique key)."""
-    rows = session.execute(select(Holding, Person, Competence).join(Person, Person.id == Holding.person_id)
-                           .join(Competence, Competence.id == Holding.competence_id)
+    rows = session.execute(select(Holding, Person, PersonCompetence).join(Person, Person.id == Holding.person_id)
+                           .join(PersonCompetence, PersonCompetence.id == Holding.competence_id)
                            .where(Person.archived_at.is_(None), Holding.revoked.is_(False),
                                   Holding.suspended.is_(False))).all()
     if not rows:

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saas.persons.models import Card, Competence, Enrolment, Person, RevocationCase
+from saas.persons.models import Card, PersonCompetence, Enrolment, Person, RevocationCase
 from saas.persons.services import revocation, training
 from saas.persons.services.register import verification_url
 from saas.persons.services.register_state import assessments, holdings_of
@@ -14,8 +14,8 @@ from saas.persons.services.register_state import assessments, holdings_of
 
 def holding_rows(session: Session, person_id: int, today: date, scheme_id: int | None = None) -> list[dict]:
     holdings = holdings_of(session, person_id, scheme_id)
-    competences = {c.id: c for c in session.scalars(select(Competence).where(
-        Competence.id.in_([h.competence_id for h in holdings])))}
+    competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
+        PersonCompetence.id.in_([h.competence_id for h in holdings])))}
     states = assessments(session, holdings, competences, today)
     rows = []
     for h in holdings:

@@ -40,7 +40,7 @@ class PersonSchema(BaseSchema):
             raise ValidationError(N_("Ugyldig fødselsdato."))
 
 
-class CompetenceSchema(BaseSchema):
+class PersonCompetenceSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     scheme_id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=[length(40, 1), validate.Regexp(
@@ -51,13 +51,13 @@ class CompetenceSchema(BaseSchema):
     seasonal = fields.Boolean(load_default=False)
 
 
-class EnrolSchema(BaseSchema):
+class PersonEnrolSchema(BaseSchema):
     competence_id = fields.Integer(required=True)
     category = fields.String(required=True, validate=length(60, 1))
     documented = fields.List(fields.String(validate=one_of(ACTIVITIES)), load_default=list)
 
 
-class CourseSchema(BaseSchema):
+class PersonCourseSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     competence_id = fields.Integer(required=True)
     activity = fields.String(required=True, validate=one_of(ACTIVITIES + ("repetition", "periodic_training")))
@@ -70,11 +70,11 @@ class CourseSchema(BaseSchema):
     completed_on = fields.Date(dump_only=True)
 
 
-class ParticipantSchema(BaseSchema):
+class PersonCourseParticipantSchema(BaseSchema):
     enrolment_id = fields.Integer(required=True)
 
 
-class PracticeSchema(BaseSchema):
+class PersonPracticeSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     day = fields.Date(required=True, validate=_not_future)
     hours = fields.Float(required=True, validate=HOURS)
@@ -84,57 +84,57 @@ class PracticeSchema(BaseSchema):
     note = fields.String(load_default="", validate=length(2000))
 
 
-class ChecklistItemSchema(BaseSchema):
+class PersonChecklistItemSchema(BaseSchema):
     item = fields.String(required=True, validate=length(200, 1))
     ok = fields.Boolean(required=True)
 
 
-class TestSchema(BaseSchema):
+class PersonTestSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=one_of(("theory", "practical", "periodic")))
     taken_on = fields.Date(required=True, validate=_not_future)
     examiner_id = fields.Integer(required=True)
-    checklist = fields.List(fields.Nested(ChecklistItemSchema), load_default=list)
+    checklist = fields.List(fields.Nested(PersonChecklistItemSchema), load_default=list)
     passed = fields.Boolean(required=True)
     notes = fields.String(load_default="", validate=length(4000))
 
 
-class ActivitySchema(BaseSchema):
+class PersonActivitySchema(BaseSchema):
     activity = fields.String(required=True, validate=one_of(ACTIVITIES))
 
 
-class DecisionNoteSchema(BaseSchema):
+class PersonDecisionNoteSchema(BaseSchema):
     note = fields.String(load_default="", validate=length(2000))
 
 
-class DocumentedHoldingSchema(BaseSchema):
+class PersonDocumentedHoldingSchema(BaseSchema):
     competence_id = fields.Integer(required=True)
     tested_on = fields.Date(required=True)
     note = fields.String(required=True, validate=length(500, 1))
     training_company = fields.String(load_default="", validate=length(200))
 
 
-class PeriodicTestSchema(BaseSchema):
+class PersonPeriodicTestSchema(BaseSchema):
     passed_on = fields.Date(required=True, validate=_not_future)
 
 
-class UseSchema(BaseSchema):
+class PersonUseSchema(BaseSchema):
     used_on = fields.Date(required=True, validate=_not_future)
     absent_since = fields.Date(load_default=None, allow_none=True)
 
 
-class IssueSchema(BaseSchema):
+class PersonCardIssueSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
 
 
-class CaseOpenSchema(BaseSchema):
+class RevocationOpenSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
     trigger = fields.String(required=True, validate=one_of(tuple(t.value for t in Trigger)))
     facts = fields.String(load_default="", validate=length(8000))
     suspend_meanwhile = fields.Boolean(load_default=False)
 
 
-class HearingSchema(BaseSchema):
+class RevocationHearingSchema(BaseSchema):
     hearing_on = fields.Date(required=True)
     manager_name = fields.String(required=True, validate=length(200, 1))
     manager_present = fields.Boolean(load_default=False)
@@ -143,7 +143,7 @@ class HearingSchema(BaseSchema):
     mitigating = fields.String(load_default="", validate=length(4000))
 
 
-class DecisionSchema(BaseSchema):
+class RevocationDecisionSchema(BaseSchema):
     outcome = fields.String(required=True, validate=one_of(tuple(o.value for o in Outcome)))
     revoked_until = fields.Date(load_default=None, allow_none=True)
     condition = fields.String(load_default="", validate=length(300))
@@ -152,13 +152,13 @@ class DecisionSchema(BaseSchema):
     decision_text = fields.String(required=True, validate=length(8000, 1))
 
 
-class AppealSchema(BaseSchema):
+class RevocationAppealSchema(BaseSchema):
     received_on = fields.Date(required=True)
     appeal_text = fields.String(load_default="", validate=length(8000))
     committee = fields.String(load_default="", validate=length(300))
 
 
-class AppealDecisionSchema(BaseSchema):
+class RevocationAppealDecisionSchema(BaseSchema):
     result = fields.String(required=True, validate=one_of(tuple(r.value for r in AppealResult)))
     outcome = fields.String(load_default=None, allow_none=True, validate=one_of(tuple(o.value for o in Outcome)))
     revoked_until = fields.Date(load_default=None, allow_none=True)
@@ -167,7 +167,7 @@ class AppealDecisionSchema(BaseSchema):
     committee_text = fields.String(required=True, validate=length(8000, 1))
 
 
-class RegisterSettingsSchema(BaseSchema):
+class PersonRegisterSettingsSchema(BaseSchema):
     mode = fields.String(required=True, validate=one_of(("training_company", "register_keeper")))
     outside_register = fields.String(load_default="", validate=length(200))
     card_prefix = fields.String(load_default="KB", validate=[length(10, 1), validate.Regexp(
@@ -177,7 +177,7 @@ class RegisterSettingsSchema(BaseSchema):
 
 # -- output only ---------------------------------------------------------------------------------------
 
-class HoldingSchema(BaseSchema):
+class PersonHoldingSchema(BaseSchema):
     id = fields.Integer()
     competence_id = fields.Integer()
     code = fields.String()
@@ -195,7 +195,7 @@ class HoldingSchema(BaseSchema):
     revoked_condition = fields.String()
 
 
-class PracticeResultSchema(BaseSchema):
+class PersonPracticeResultSchema(BaseSchema):
     met = fields.Boolean()
     credited_hours = fields.Float()
     shifts = fields.Integer()
@@ -204,7 +204,7 @@ class PracticeResultSchema(BaseSchema):
     shifts_missing = fields.Integer()
 
 
-class ProgressSchema(BaseSchema):
+class EnrolmentProgressSchema(BaseSchema):
     enrolment_id = fields.Integer()
     person_id = fields.Integer()
     competence_id = fields.Integer()
@@ -213,14 +213,14 @@ class ProgressSchema(BaseSchema):
     missing_activities = fields.List(fields.String())
     km = fields.Integer()
     km_missing = fields.Integer()
-    practice_1 = fields.Nested(PracticeResultSchema)
-    practice_2 = fields.Nested(PracticeResultSchema)
+    practice_1 = fields.Nested(PersonPracticeResultSchema)
+    practice_2 = fields.Nested(PersonPracticeResultSchema)
     practical_passed = fields.Boolean()
     ready = fields.Boolean()
     theory_passed_on = fields.Date(allow_none=True)
 
 
-class CardSchema(BaseSchema):
+class PersonCardSchema(BaseSchema):
     id = fields.Integer()
     number = fields.String()
     state = fields.String()
@@ -232,7 +232,7 @@ class CardSchema(BaseSchema):
     pdf_ready = fields.Boolean()
 
 
-class ClockSchema(BaseSchema):
+class RevocationClockSchema(BaseSchema):
     name = fields.String()
     due_on = fields.Date()
     days_left = fields.Integer()
@@ -240,7 +240,7 @@ class ClockSchema(BaseSchema):
     overdue = fields.Boolean()
 
 
-class CaseSchema(BaseSchema):
+class RevocationCaseSchema(BaseSchema):
     id = fields.Integer()
     person_id = fields.Integer()
     scheme_id = fields.Integer()
@@ -262,10 +262,10 @@ class CaseSchema(BaseSchema):
     committee_decided_on = fields.Date(allow_none=True)
     warnings_last_5_years = fields.Integer()
     revocations_last_5_years = fields.Integer()
-    clocks = fields.List(fields.Nested(ClockSchema))
+    clocks = fields.List(fields.Nested(RevocationClockSchema))
 
 
-class MatrixCellSchema(BaseSchema):
+class CompetenceMatrixCellSchema(BaseSchema):
     state = fields.String()
     usable = fields.Boolean()
     expires_on = fields.Date(allow_none=True)
@@ -273,20 +273,20 @@ class MatrixCellSchema(BaseSchema):
     next_deadline = fields.Date(allow_none=True)
 
 
-class NextStepSchema(BaseSchema):
+class PersonNextStepSchema(BaseSchema):
     step = fields.String()
     state = fields.String()
     deadline = fields.Date(allow_none=True)
 
 
-class MatrixRowSchema(BaseSchema):
+class CompetenceMatrixRowSchema(BaseSchema):
     id = fields.Integer()
     name = fields.String()
-    cells = fields.Dict(keys=fields.String(), values=fields.Nested(MatrixCellSchema))
-    next = fields.Nested(NextStepSchema, allow_none=True)
+    cells = fields.Dict(keys=fields.String(), values=fields.Nested(CompetenceMatrixCellSchema))
+    next = fields.Nested(PersonNextStepSchema, allow_none=True)
 
 
-class MatrixSchema(BaseSchema):
+class CompetenceMatrixSchema(BaseSchema):
     competences = fields.List(fields.Dict())
-    people = fields.List(fields.Nested(MatrixRowSchema))
+    people = fields.List(fields.Nested(CompetenceMatrixRowSchema))
     counts = fields.Dict()

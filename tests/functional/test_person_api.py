@@ -86,4 +86,4 @@ def test_the_openapi_document_lists_the_person_routes(client):
                  "/persons/{person_id}/cards", "/revocations/{revocation_id}/decision",
                  "/companies/{company_id}/competence-matrix"):
         assert f"/api/v1/t/{{slug}}{path}" in spec["paths"], path
-    assert "Progress" in spec["components"]["schemas"] and "Case" in spec["components"]["schemas"]
+    assert "EnrolmentProgress" in spec["components"]["schemas"] and "RevocationCase" in spec["components"]["schemas"]

@@ -3,7 +3,7 @@ from saas.persons.models.people import (  # noqa: F401
     Person, PersonDocument, PersonRegisterSettings, PersonSigningKey, RegisterMode,
 )
 from saas.persons.models.training import (  # noqa: F401
-    Competence, CompetenceKind, Course, CourseParticipant, Enrolment, EnrolmentState, PracticeEntry, TestAttempt,
+    PersonCompetence, CompetenceKind, Course, CourseParticipant, Enrolment, EnrolmentState, PracticeEntry, TestAttempt,
     TestKind,
 )
 from saas.persons.models.register import (  # noqa: F401

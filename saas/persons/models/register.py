@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
 from saas.persons.models.people import Person
-from saas.persons.models.training import Competence
+from saas.persons.models.training import PersonCompetence
 from saas.tenancy import TenantOwned
 
 
@@ -41,7 +41,7 @@ class Holding(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     person: Mapped[Person] = relationship()
-    competence: Mapped[Competence] = relationship()
+    competence: Mapped[PersonCompetence] = relationship()
 
 
 class CardState(str, enum.Enum):

@@ -20,13 +20,13 @@ class CompetenceKind(str, enum.Enum):
     OTHER = "other"
 
 
-class Competence(TenantOwned, Base):
+class PersonCompetence(TenantOwned, Base):
     """One entry of a person scheme's competence catalogue (e.g. "T1 Truck" or "Type 73" or a line)."""
 
     __tablename__ = "person_competences"
     __table_args__ = (UniqueConstraint("scheme_id", "code"),
                       CheckConstraint("line_category IN ('', 'A', 'B', 'C')", name="line_category"))
-    __url_param__ = "competence_id"
+    __url_param__ = "person_competence_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id", ondelete="RESTRICT"), index=True)
@@ -67,7 +67,7 @@ class Enrolment(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
-    competence: Mapped[Competence] = relationship()
+    competence: Mapped[PersonCompetence] = relationship()
 
 
 class Course(TenantOwned, Base):
@@ -90,7 +90,7 @@ class Course(TenantOwned, Base):
     completed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    competence: Mapped[Competence] = relationship()
+    competence: Mapped[PersonCompetence] = relationship()
     instructor: Mapped[Person] = relationship()
     participants: Mapped[list["CourseParticipant"]] = relationship(order_by="CourseParticipant.id",
                                                                    cascade="all, delete-orphan")

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.persons.library import PersonTemplate, template
-from saas.persons.models import Competence, CompetenceKind, PersonRegisterSettings, RegisterMode
+from saas.persons.models import PersonCompetence, CompetenceKind, PersonRegisterSettings, RegisterMode
 from saas.persons.services import NotFound
 from saas.persons.settings import PersonSchemeSettings
 from saas.schemas import FieldErrors
@@ -57,40 +57,40 @@ def create_from_template(session: Session, user, code: str, name: str = "") -> S
     schemes.publish_version(session, scheme, settings.to_document(), note="Fra mal", actor_id=user.id,
                             requirements=[])
     for position, (code_, cname, kind, category, seasonal) in enumerate(tpl.competences):
-        session.add(Competence(scheme_id=scheme.id, code=code_, name=cname, kind=kind, line_category=category,
+        session.add(PersonCompetence(scheme_id=scheme.id, code=code_, name=cname, kind=kind, line_category=category,
                                seasonal=seasonal, position=position))
     session.flush()
     record(session, user, "person_scheme.created", scheme, scheme.name)
     return scheme
 
 
-def competences(session: Session, scheme_id: int | None = None, *, active_only: bool = True) -> list[Competence]:
-    query = select(Competence).order_by(Competence.scheme_id, Competence.position, Competence.code)
+def competences(session: Session, scheme_id: int | None = None, *, active_only: bool = True) -> list[PersonCompetence]:
+    query = select(PersonCompetence).order_by(PersonCompetence.scheme_id, PersonCompetence.position, PersonCompetence.code)
     if scheme_id is not None:
-        query = query.where(Competence.scheme_id == scheme_id)
+        query = query.where(PersonCompetence.scheme_id == scheme_id)
     if active_only:
-        query = query.where(Competence.active.is_(True))
+        query = query.where(PersonCompetence.active.is_(True))
     return list(session.scalars(query))
 
 
-def get_competence(session: Session, competence_id: int) -> Competence:
-    competence = session.get(Competence, competence_id)
+def get_competence(session: Session, competence_id: int) -> PersonCompetence:
+    competence = session.get(PersonCompetence, competence_id)
     if competence is None:
         raise NotFound(competence_id)
     return competence
 
 
-def add_competence(session: Session, user, scheme: Scheme, data: dict) -> Competence:
+def add_competence(session: Session, user, scheme: Scheme, data: dict) -> PersonCompetence:
     """Add a catalogue entry; codes are unique within the scheme.  Raises FieldErrors."""
     code = data["code"].strip().upper()
-    if session.scalar(select(Competence.id).where(Competence.scheme_id == scheme.id, Competence.code == code)):
+    if session.scalar(select(PersonCompetence.id).where(PersonCompetence.scheme_id == scheme.id, PersonCompetence.code == code)):
         raise FieldErrors({"code": "Koden finnes allerede i ordningen."})
     if data.get("kind", "equipment") not in {k.value for k in CompetenceKind}:
         raise FieldErrors({"kind": "Ugyldig valg."})
     if data.get("line_category", "") and data.get("kind") != CompetenceKind.LINE.value:
         raise FieldErrors({"line_category": "Bare strekninger har kategori A, B eller C."})
     position = len(competences(session, scheme.id, active_only=False))
-    competence = Competence(scheme_id=scheme.id, code=code, name=data["name"].strip(),
+    competence = PersonCompetence(scheme_id=scheme.id, code=code, name=data["name"].strip(),
                             kind=data.get("kind", "equipment"), line_category=data.get("line_category", "") or "",
                             seasonal=bool(data.get("seasonal")), position=position)
     session.add(competence)

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saas.persons.models import Competence, Enrolment, EnrolmentState, Holding, Person
+from saas.persons.models import PersonCompetence, Enrolment, EnrolmentState, Holding, Person
 from saas.persons.services.register_state import rules_for_schemes
 from saas.persons.validity import SEVERITY, CompetenceDates, State, ValidityRules, assess
 
@@ -31,7 +31,7 @@ def matrix(session: Session, company_id: int, today: date) -> dict:
                                         Enrolment.state == EnrolmentState.TRAINING.value)).all()
     competence_ids = {h.competence_id for h in holdings} | {c for _p, c in enrolments}
     default = ValidityRules()
-    competences = {c.id: c for c in session.scalars(select(Competence).where(Competence.id.in_(competence_ids)))}
+    competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(PersonCompetence.id.in_(competence_ids)))}
     rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
 
     cells: dict[int, dict[int, dict]] = {p.id: {} for p in people}

@@ -20,7 +20,7 @@ from saas.audit.services import record
 from saas.db import utcnow
 from saas.persons import card_signing, keys
 from saas.persons.models import (
-    Card, CardState, Competence, Enrolment, EnrolmentState, Holding, Person, RegisterMode, TestAttempt, TestKind,
+    Card, CardState, PersonCompetence, Enrolment, EnrolmentState, Holding, Person, RegisterMode, TestAttempt, TestKind,
 )
 from saas.persons.services import NotFound, catalogue, training
 from saas.persons.services.register_state import assessments, holdings_of
@@ -70,7 +70,7 @@ def approve(session: Session, approver: User, enrolment: Enrolment, today: date)
     return holding
 
 
-def register_documented(session: Session, approver: User, person: Person, competence: Competence, tested_on: date,
+def register_documented(session: Session, approver: User, person: Person, competence: PersonCompetence, tested_on: date,
                         today: date, note: str, training_company: str = "") -> Holding:
     """Register a competence documented from elsewhere (certified by another operator, an instructor's
     own certificate): the approver checks the documentation and registers it.  Raises FieldErrors."""
@@ -149,8 +149,8 @@ def issue_card(session: Session, approver: User, person: Person, scheme_id: int,
     if not approver.has_role(*APPROVER_ROLES):
         raise FieldErrors({"approver": "Utstedelse krever rollen sertifiseringsansvarlig eller administrator."})
     holdings = holdings_of(session, person.id, scheme_id)
-    competences = {c.id: c for c in session.scalars(select(Competence).where(
-        Competence.id.in_([h.competence_id for h in holdings])))}
+    competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
+        PersonCompetence.id.in_([h.competence_id for h in holdings])))}
     states = assessments(session, holdings, competences, today)
     usable = [h for h in holdings if states[h.id].usable]
     if not usable:
@@ -221,10 +221,10 @@ EXPORT_COLUMNS = ("card_number", "holder_name", "birth_date", "employer", "schem
 def register_rows(session: Session, today: date, scheme_id: int | None = None) -> list[dict]:
     """Every register entry of the bound tenant, with its live state (for the outside register, or for
     transfer when the register closes)."""
-    query = (select(Holding, Person, Competence).join(Person, Person.id == Holding.person_id)
-             .join(Competence, Competence.id == Holding.competence_id).order_by(Person.name, Competence.code))
+    query = (select(Holding, Person, PersonCompetence).join(Person, Person.id == Holding.person_id)
+             .join(PersonCompetence, PersonCompetence.id == Holding.competence_id).order_by(Person.name, PersonCompetence.code))
     if scheme_id is not None:
-        query = query.where(Competence.scheme_id == scheme_id)
+        query = query.where(PersonCompetence.scheme_id == scheme_id)
     rows = session.execute(query).all()
     competences = {c.id: c for _h, _p, c in rows}
     states = assessments(session, [h for h, _p, _c in rows], competences, today)

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saas.persons.models import Competence, Holding
+from saas.persons.models import PersonCompetence, Holding
 from saas.persons.settings import PersonSchemeSettings
 from saas.persons.validity import Assessment, CompetenceDates, ValidityRules, assess
 from saas.schemes import services as schemes
@@ -29,12 +29,12 @@ def rules_for_schemes(session: Session, scheme_ids: Iterable[int]) -> dict[int, 
 
 
 def holding_assessment(session: Session, holding: Holding, today: date) -> Assessment:
-    competence = holding.competence or session.get(Competence, holding.competence_id)
+    competence = holding.competence or session.get(PersonCompetence, holding.competence_id)
     rules = rules_for_schemes(session, [competence.scheme_id]).get(competence.scheme_id, ValidityRules())
     return assess(dates_of(holding, competence.seasonal), rules, today)
 
 
-def assessments(session: Session, holdings: list[Holding], competences: dict[int, Competence],
+def assessments(session: Session, holdings: list[Holding], competences: dict[int, PersonCompetence],
                 today: date) -> dict[int, Assessment]:
     """``holding id → Assessment`` for holdings whose competences are given (no lazy loads)."""
     rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
@@ -47,8 +47,8 @@ def assessments(session: Session, holdings: list[Holding], competences: dict[int
 
 
 def holdings_of(session: Session, person_id: int, scheme_id: int | None = None) -> list[Holding]:
-    query = select(Holding).join(Competence, Competence.id == Holding.competence_id) \
-        .where(Holding.person_id == person_id).order_by(Competence.scheme_id, Competence.position, Competence.code)
+    query = select(Holding).join(PersonCompetence, PersonCompetence.id == Holding.competence_id) \
+        .where(Holding.person_id == person_id).order_by(PersonCompetence.scheme_id, PersonCompetence.position, PersonCompetence.code)
     if scheme_id is not None:
-        query = query.where(Competence.scheme_id == scheme_id)
+        query = query.where(PersonCompetence.scheme_id == scheme_id)
     return list(session.scalars(query))

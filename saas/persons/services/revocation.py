@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.persons import revocation as rules
-from saas.persons.models import CaseState, Competence, Holding, Person, RevocationCase
+from saas.persons.models import CaseState, PersonCompetence, Holding, Person, RevocationCase
 from saas.persons.services import NotFound, catalogue
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User
@@ -40,8 +40,8 @@ def open_cases(session: Session) -> list[RevocationCase]:
 
 
 def _holdings(session: Session, case: RevocationCase) -> list[Holding]:
-    return list(session.scalars(select(Holding).join(Competence, Competence.id == Holding.competence_id)
-                                .where(Holding.person_id == case.person_id, Competence.scheme_id == case.scheme_id)))
+    return list(session.scalars(select(Holding).join(PersonCompetence, PersonCompetence.id == Holding.competence_id)
+                                .where(Holding.person_id == case.person_id, PersonCompetence.scheme_id == case.scheme_id)))
 
 
 def _periods(session: Session, scheme_id: int) -> rules.Periods:

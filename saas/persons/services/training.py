@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from saas.audit.services import record
 from saas.persons import requirements as rules
 from saas.persons.models import (
-    Competence, Course, CourseParticipant, Enrolment, EnrolmentState, Holding, Person, PracticeEntry, TestAttempt,
+    PersonCompetence, Course, CourseParticipant, Enrolment, EnrolmentState, Holding, Person, PracticeEntry, TestAttempt,
     TestKind,
 )
 from saas.persons.services import NotFound, catalogue
@@ -35,7 +35,7 @@ def enrolments_of(session: Session, person: Person) -> list[Enrolment]:
     return list(session.scalars(select(Enrolment).where(Enrolment.person_id == person.id).order_by(Enrolment.id)))
 
 
-def enrol(session: Session, user: User, person: Person, competence: Competence, category: str,
+def enrol(session: Session, user: User, person: Person, competence: PersonCompetence, category: str,
           documented: list[str] | None = None) -> Enrolment:
     """Enrol ``person`` for ``competence`` in a candidate category of the scheme's matrix.  Raises
     FieldErrors for an unknown category or an open enrolment for the same competence."""
@@ -62,7 +62,7 @@ def enrol(session: Session, user: User, person: Person, competence: Competence, 
 
 # -- courses -----------------------------------------------------------------------------------------
 
-def instructor_problem(session: Session, instructor: Person, competence: Competence, on: date) -> str | None:
+def instructor_problem(session: Session, instructor: Person, competence: PersonCompetence, on: date) -> str | None:
     """Why ``instructor`` may not teach ``competence`` (None when he may): he must be approved as an
     instructor and hold the competence, valid on the course's first day."""
     if not instructor.approved_instructor:
@@ -74,7 +74,7 @@ def instructor_problem(session: Session, instructor: Person, competence: Compete
     return None
 
 
-def create_course(session: Session, user: User, competence: Competence, data: dict) -> Course:
+def create_course(session: Session, user: User, competence: PersonCompetence, data: dict) -> Course:
     """A course with its instructor.  Raises FieldErrors (instructor not approved or not certified,
     type training under the scheme's minimum hours, dates in the wrong order)."""
     instructor = session.get(Person, data["instructor_id"])

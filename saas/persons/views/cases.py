@@ -10,7 +10,10 @@ from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.revocation import AppealResult, Outcome, Trigger
-from saas.persons.schemas import AppealDecisionSchema, AppealSchema, CaseOpenSchema, DecisionSchema, HearingSchema
+from saas.persons.schemas import (
+    RevocationAppealDecisionSchema, RevocationAppealSchema, RevocationDecisionSchema, RevocationHearingSchema,
+    RevocationOpenSchema,
+)
 from saas.persons.services import catalogue, revocation
 from saas.persons.views.common import bp, or_404, page, person_or_404
 from saas.persons.views.training import _flash_errors
@@ -32,7 +35,7 @@ def cases():
 def case_open(person_id: int):
     person = person_or_404(person_id)
     try:
-        data = load_form(CaseOpenSchema(), request.form)
+        data = load_form(RevocationOpenSchema(), request.form)
         case = revocation.open_case(current_session(), current_user, person, data, today_in_oslo())
     except FieldErrors as error:
         _flash_errors(error)
@@ -68,14 +71,14 @@ def _case_action(revocation_id: int, schema, action, message: str):
 @bp.post("/cases/<int:revocation_id>/hearing")
 @staff_required
 def case_hearing(revocation_id: int):
-    return _case_action(revocation_id, HearingSchema(),
+    return _case_action(revocation_id, RevocationHearingSchema(),
                         lambda s, c, d: revocation.record_hearing(s, current_user, c, d), gettext("Møtet er registrert."))
 
 
 @bp.post("/cases/<int:revocation_id>/decision")
 @staff_required
 def case_decision(revocation_id: int):
-    return _case_action(revocation_id, DecisionSchema(),
+    return _case_action(revocation_id, RevocationDecisionSchema(),
                         lambda s, c, d: revocation.decide(s, current_user, c, d, today_in_oslo()),
                         gettext("Vedtaket er fattet. Registeret er oppdatert."))
 
@@ -83,14 +86,14 @@ def case_decision(revocation_id: int):
 @bp.post("/cases/<int:revocation_id>/appeal")
 @staff_required
 def case_appeal(revocation_id: int):
-    return _case_action(revocation_id, AppealSchema(),
+    return _case_action(revocation_id, RevocationAppealSchema(),
                         lambda s, c, d: revocation.receive_appeal(s, current_user, c, d), gettext("Klagen er registrert."))
 
 
 @bp.post("/cases/<int:revocation_id>/appeal-decision")
 @staff_required
 def case_appeal_decision(revocation_id: int):
-    return _case_action(revocation_id, AppealDecisionSchema(),
+    return _case_action(revocation_id, RevocationAppealDecisionSchema(),
                         lambda s, c, d: revocation.decide_appeal(s, current_user, c, d, today_in_oslo()),
                         gettext("Klagen er avgjort. Registeret er oppdatert."))
 

@@ -14,8 +14,11 @@ from saas.clients.services import NotFound as CompanyNotFound, get_company
 from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
-from saas.persons.models import Competence, Holding
-from saas.persons.schemas import DocumentedHoldingSchema, IssueSchema, PeriodicTestSchema, RegisterSettingsSchema, UseSchema
+from saas.persons.models import PersonCompetence, Holding
+from saas.persons.schemas import (
+    PersonCardIssueSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
+    PersonUseSchema,
+)
 from saas.persons.services import catalogue, employer, register
 from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
 
@@ -30,8 +33,8 @@ def holding_documented(person_id: int):
     session = current_session()
     person = person_or_404(person_id)
     try:
-        data = load_form(DocumentedHoldingSchema(), request.form)
-        competence = session.get(Competence, data["competence_id"])
+        data = load_form(PersonDocumentedHoldingSchema(), request.form)
+        competence = session.get(PersonCompetence, data["competence_id"])
         if competence is None:
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         register.register_documented(session, current_user, person, competence, data["tested_on"], today_in_oslo(),
@@ -55,7 +58,7 @@ def _holding(holding_id: int) -> Holding:
 def holding_periodic_test(holding_id: int):
     row = _holding(holding_id)
     try:
-        data = load_form(PeriodicTestSchema(), request.form)
+        data = load_form(PersonPeriodicTestSchema(), request.form)
         register.record_periodic_test(current_session(), current_user, row, data["passed_on"])
         flash(gettext("Periodisk prøve er registrert."), "success")
     except FieldErrors as error:
@@ -68,7 +71,7 @@ def holding_periodic_test(holding_id: int):
 def holding_use(holding_id: int):
     row = _holding(holding_id)
     try:
-        data = load_form(UseSchema(), request.form)
+        data = load_form(PersonUseSchema(), request.form)
         register.record_use(current_session(), current_user, row, data["used_on"], data["absent_since"])
         flash(gettext("Bruk og fravær er registrert."), "success")
     except FieldErrors as error:
@@ -81,7 +84,7 @@ def holding_use(holding_id: int):
 def card_issue(person_id: int):
     person = person_or_404(person_id)
     try:
-        data = load_form(IssueSchema(), request.form)
+        data = load_form(PersonCardIssueSchema(), request.form)
         card = register.issue_card(current_session(), current_user, person, data["scheme_id"], today_in_oslo())
     except FieldErrors as error:
         _flash_errors(error)
@@ -138,7 +141,7 @@ def register_page():
         if not current_user.has_role(*register.APPROVER_ROLES[:1]):
             abort(403)
         try:
-            data = load_form(RegisterSettingsSchema(), request.form)
+            data = load_form(PersonRegisterSettingsSchema(), request.form)
             catalogue.update_register_settings(session, current_user, data)
             flash(gettext("Registerinnstillingene er lagret."), "success")
             return redirect(url_for("persons.register_page"))

@@ -11,11 +11,11 @@ from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.library import TEMPLATES
-from saas.persons.models import Competence, Course, Person
+from saas.persons.models import PersonCompetence, Course, Person
 from saas.persons.requirements import ACTIVITIES
 from saas.persons.schemas import (
-    ActivitySchema, CompetenceSchema, CourseSchema, DecisionNoteSchema, EnrolSchema, ParticipantSchema,
-    PracticeSchema, TestSchema,
+    PersonActivitySchema, PersonCompetenceSchema, PersonCourseParticipantSchema, PersonCourseSchema,
+    PersonDecisionNoteSchema, PersonEnrolSchema, PersonPracticeSchema, PersonTestSchema,
 )
 from saas.persons.services import catalogue, register, training
 from saas.persons.services.catalogue import get_person_scheme
@@ -64,7 +64,7 @@ def scheme(scheme_id: int):
     version, settings = catalogue.current(session, row)
     return page("scheme.html", scheme=dict(id=row.id, name=row.name, description=row.description),
                 version=version.number, settings=settings.to_document(), values={}, errors={},
-                competences=[CompetenceSchema().dump(c) for c in catalogue.competences(session, row.id, active_only=False)])
+                competences=[PersonCompetenceSchema().dump(c) for c in catalogue.competences(session, row.id, active_only=False)])
 
 
 @bp.post("/schemes/<int:scheme_id>/competences")
@@ -72,7 +72,7 @@ def scheme(scheme_id: int):
 def competence_create(scheme_id: int):
     row = or_404(get_person_scheme, scheme_id)
     try:
-        data = load_form(CompetenceSchema(), request.form)
+        data = load_form(PersonCompetenceSchema(), request.form)
         catalogue.add_competence(current_session(), current_user, row, data)
         flash(gettext("Kompetansen er lagt til."), "success")
     except FieldErrors as error:
@@ -88,8 +88,8 @@ def enrol(person_id: int):
     session = current_session()
     person = person_or_404(person_id)
     try:
-        data = load_form(EnrolSchema(), request.form)
-        competence = session.get(Competence, data["competence_id"])
+        data = load_form(PersonEnrolSchema(), request.form)
+        competence = session.get(PersonCompetence, data["competence_id"])
         if competence is None:
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         enrolment = training.enrol(session, current_user, person, competence, data["category"], data["documented"])
@@ -136,7 +136,7 @@ def _enrolment_action(enrolment_id: int, schema, action, message: str):
 @bp.post("/enrolments/<int:enrolment_id>/practice")
 @staff_required
 def practice(enrolment_id: int):
-    return _enrolment_action(enrolment_id, PracticeSchema(),
+    return _enrolment_action(enrolment_id, PersonPracticeSchema(),
                              lambda s, e, d: training.log_practice(s, current_user, e, d), gettext("Kjøringen er logget."))
 
 
@@ -149,13 +149,13 @@ def test(enrolment_id: int):
                              for i, item in enumerate(items) if item.strip()]
         training.record_test(session, current_user, enrolment, data)
 
-    return _enrolment_action(enrolment_id, TestSchema(), action, gettext("Prøven er registrert."))
+    return _enrolment_action(enrolment_id, PersonTestSchema(), action, gettext("Prøven er registrert."))
 
 
 @bp.post("/enrolments/<int:enrolment_id>/done")
 @staff_required
 def activity_done(enrolment_id: int):
-    return _enrolment_action(enrolment_id, ActivitySchema(),
+    return _enrolment_action(enrolment_id, PersonActivitySchema(),
                              lambda s, e, d: training.mark_done(s, current_user, e, d["activity"]),
                              gettext("Aktiviteten er registrert som gjennomført."))
 
@@ -193,7 +193,7 @@ def approve(enrolment_id: int):
 @bp.post("/enrolments/<int:enrolment_id>/refuse")
 @staff_required
 def refuse(enrolment_id: int):
-    return _enrolment_action(enrolment_id, DecisionNoteSchema(),
+    return _enrolment_action(enrolment_id, PersonDecisionNoteSchema(),
                              lambda s, e, d: register.refuse(s, current_user, e, today_in_oslo(), d["note"]),
                              gettext("Avslaget er registrert."))
 
@@ -221,8 +221,8 @@ def courses():
 def course_create():
     session = current_session()
     try:
-        data = load_form(CourseSchema(), request.form)
-        competence = session.get(Competence, data["competence_id"])
+        data = load_form(PersonCourseSchema(), request.form)
+        competence = session.get(PersonCompetence, data["competence_id"])
         if competence is None:
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         course = training.create_course(session, current_user, competence, data)
@@ -258,7 +258,7 @@ def course_participant(course_id: int):
     session = current_session()
     row = or_404(training.get_course, course_id)
     try:
-        data = load_form(ParticipantSchema(), request.form)
+        data = load_form(PersonCourseParticipantSchema(), request.form)
         enrolment = or_404(training.get_enrolment, data["enrolment_id"])
         training.add_participant(session, current_user, row, enrolment)
         flash(gettext("Deltakeren er lagt til."), "success")
