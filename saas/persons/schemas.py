@@ -290,3 +290,30 @@ class CompetenceMatrixSchema(BaseSchema):
     competences = fields.List(fields.Dict())
     people = fields.List(fields.Nested(CompetenceMatrixRowSchema))
     counts = fields.Dict()
+
+
+def _setting(integer: bool = True):
+    field = fields.Integer if integer else fields.Float
+    return field(load_default=None, allow_none=True,
+                 validate=validate.Range(min=0, max=10_000, error=N_("Må være mellom 0 og 10 000.")))
+
+
+class PersonSchemeSettingsSchema(BaseSchema):
+    periodic_test_months = _setting()
+    seasonal_months = _setting()
+    unused_months = _setting()
+    absence_months = _setting()
+    repetition_after_months = _setting()
+    new_type_training_after_months = _setting()
+    reminder_days = _setting()
+    practice_1_hours = _setting(False)
+    practice_1_shifts = _setting()
+    daily_cap_hours = _setting(False)
+    practice_2_hours = _setting(False)
+    practice_2_more_than_shifts = _setting()
+    type_course_min_hours = _setting(False)
+    type_course_max_participants = _setting()
+    extra_km = _setting()
+    appeal_days = _setting()
+    committee_days = _setting()
+    history_years = _setting()

@@ -85,6 +85,9 @@ class PersonSchemeSettings:
         try:
             validity = ValidityRules.from_settings(_mapping(doc.get("validity", {}), "person.validity"))
         except (TypeError, ValueError) as error:
+            name, _, message = str(error).partition(": ")
+            if name in {f.name for f in fields(ValidityRules)}:
+                raise PersonSettingsError(f"person.validity.{name}", message) from None
             raise PersonSettingsError("person.validity", str(error)) from None
         practice = _numbers(PracticeRules, doc.get("practice", {}), "person.practice")
         revocation = _numbers(Periods, doc.get("revocation", {}), "person.revocation")

@@ -83,11 +83,12 @@ class ValidityRules:
         for field in fields(self):
             value = getattr(self, field.name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{field.name} must be a whole number ≥ 0, not {value!r}")
+                raise ValueError(f"{field.name}: må være et heltall ≥ 0")
         if self.seasonal_months == 0:
-            raise ValueError("a seasonal validity must be at least one month")
+            raise ValueError("seasonal_months: sesonggyldighet må være minst én måned")
         if self.new_type_training_after_months < self.repetition_after_months:
-            raise ValueError("new type training cannot come before repetition training")
+            raise ValueError("new_type_training_after_months: ny typeopplæring kan ikke kreves før repeterende "
+                             "opplæring")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object] | None) -> "ValidityRules":

@@ -168,3 +168,48 @@ def test_the_person_pages_and_public_check_are_in_english_after_choosing_en(app,
     assert "Kompetanser i registeret" not in body
     public = client.get(f"/verify/person/{card.verify_code}").get_data(as_text=True)
     assert "Competence card check" in public and "Kontroll av kompetansebevis" not in public
+
+
+def test_an_admin_changes_the_periods_and_a_new_scheme_version_applies_them(app, client, db, a, scheme):
+    from saas.persons.services import catalogue
+
+    login(client, a["admin"])
+    response = client.post(f"/t/tenant-a/persons/schemes/{scheme.id}/settings",
+                           data={"periodic_test_months": "24", "appeal_days": "21"})
+    assert response.status_code == 302
+    db.expire_all()
+    version, settings = catalogue.current(db, scheme)
+    assert version.number == 2 and settings.validity.periodic_test_months == 24 and settings.revocation.appeal_days == 21
+    bad = client.post(f"/t/tenant-a/persons/schemes/{scheme.id}/settings",
+                      data={"repetition_after_months": "9"}, follow_redirects=True)  # after new type training (6)
+    assert "ny typeopplæring kan ikke kreves før repeterende opplæring" in bad.get_data(as_text=True)
+    db.expire_all()
+    assert catalogue.current(db, scheme)[0].number == 2
+    assert client.post(f"/t/tenant-a/persons/schemes/{scheme.id}/settings", data={}).status_code == 302
+    client.get("/logout")
+
+
+def test_a_photo_needs_a_recorded_consent_and_shows_publicly_only_with_consent(app, client, db, a, scheme):
+    import io
+
+    from PIL import Image
+
+    person, card = _issue(db, app, a, scheme)
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 40), "#336699").save(buffer, format="PNG")
+    login(client, a["consultant"])
+    url = f"/t/tenant-a/persons/{person.id}/photo"
+    client.post(url, data={"photo": (io.BytesIO(buffer.getvalue()), "foto.png"), "consent": ""},
+                content_type="multipart/form-data")
+    db.expire_all()
+    assert db.get(Person, person.id).photo_key == ""
+    client.post(url, data={"photo": (io.BytesIO(buffer.getvalue()), "foto.png"), "consent": "Muntlig samtykke 6.12."},
+                content_type="multipart/form-data")
+    db.expire_all()
+    stored = db.get(Person, person.id)
+    assert stored.photo_key and stored.photo_consent_at is not None
+    assert client.get(url).status_code == 200
+    assert client.get(f"/verify/person/{card.verify_code}/photo").status_code == 404  # no public consent
+    stored.public_details_consent = True
+    db.commit()
+    assert client.get(f"/verify/person/{card.verify_code}/photo").status_code == 200

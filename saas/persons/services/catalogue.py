@@ -8,7 +8,7 @@ from saas.audit.services import record
 from saas.persons.library import PersonTemplate, template
 from saas.persons.models import PersonCompetence, CompetenceKind, PersonRegisterSettings, RegisterMode
 from saas.persons.services import NotFound
-from saas.persons.settings import PersonSchemeSettings
+from saas.persons.settings import PersonSchemeSettings, PersonSettingsError
 from saas.schemas import FieldErrors
 from saas.schemes import services as schemes
 from saas.schemes.models import Scheme, SchemeKind, SchemeVersion
@@ -119,3 +119,36 @@ def update_register_settings(session: Session, user, data: dict) -> PersonRegist
     session.flush()
     record(session, user, "person_register.settings", row, row.mode)
     return row
+
+
+SETTING_GROUPS = {
+    "validity": ("periodic_test_months", "seasonal_months", "unused_months", "absence_months",
+                 "repetition_after_months", "new_type_training_after_months", "reminder_days"),
+    "practice": ("practice_1_hours", "practice_1_shifts", "daily_cap_hours", "practice_2_hours",
+                 "practice_2_more_than_shifts", "type_course_min_hours", "type_course_max_participants", "extra_km"),
+    "revocation": ("appeal_days", "committee_days", "history_years"),
+}
+
+
+def update_person_settings(session: Session, user, scheme: Scheme, changes: dict) -> SchemeVersion:
+    """Publish a new version of the person scheme with changed periods and minimums (``changes`` maps a
+    setting name of SETTING_GROUPS to its new number).  What was issued keeps its version.  Raises
+    FieldErrors naming the setting."""
+    version, settings = current(session, scheme)
+    document = settings.to_document()
+    for group, names in SETTING_GROUPS.items():
+        for name in names:
+            if name in changes and changes[name] is not None:
+                document[group][name] = changes[name]
+    try:
+        parsed = PersonSchemeSettings.from_document(document)
+    except PersonSettingsError as error:
+        raise FieldErrors({error.field.rsplit(".", 1)[-1] if "." in error.field else error.field: error.message}) \
+            from None
+    except ValueError as error:
+        raise FieldErrors({"_schema": str(error)}) from None
+    full = version.parsed.to_document()
+    full["extra"] = {**full.get("extra", {}), "person": parsed.to_document()}
+    new = schemes.publish_version(session, scheme, full, note="Endrede frister og minstekrav", actor_id=user.id)
+    record(session, user, "person_scheme.settings", scheme, f"versjon {new.number}")
+    return new

@@ -14,6 +14,7 @@ from saas.persons.library import TEMPLATES
 from saas.persons.models import PersonCompetence, Course, Person
 from saas.persons.requirements import ACTIVITIES
 from saas.persons.schemas import (
+    PersonSchemeSettingsSchema,
     PersonActivitySchema, PersonCompetenceSchema, PersonCourseParticipantSchema, PersonCourseSchema,
     PersonDecisionNoteSchema, PersonEnrolSchema, PersonPracticeSchema, PersonTestSchema,
 )
@@ -65,6 +66,19 @@ def scheme(scheme_id: int):
     return page("scheme.html", scheme=dict(id=row.id, name=row.name, description=row.description),
                 version=version.number, settings=settings.to_document(), values={}, errors={},
                 competences=[PersonCompetenceSchema().dump(c) for c in catalogue.competences(session, row.id, active_only=False)])
+
+
+@bp.post("/schemes/<int:scheme_id>/settings")
+@admin_required
+def scheme_settings(scheme_id: int):
+    row = or_404(get_person_scheme, scheme_id)
+    try:
+        data = load_form(PersonSchemeSettingsSchema(), request.form)
+        version = catalogue.update_person_settings(current_session(), current_user, row, data)
+        flash(gettext("Versjon %(n)s av ordningen er publisert.", n=version.number), "success")
+    except FieldErrors as error:
+        _flash_errors(error)
+    return redirect(url_for("persons.scheme", scheme_id=row.id))
 
 
 @bp.post("/schemes/<int:scheme_id>/competences")
