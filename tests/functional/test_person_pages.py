@@ -213,3 +213,14 @@ def test_a_photo_needs_a_recorded_consent_and_shows_publicly_only_with_consent(a
     stored.public_details_consent = True
     db.commit()
     assert client.get(f"/verify/person/{card.verify_code}/photo").status_code == 200
+
+
+def test_a_closed_register_issues_nothing_and_exports_everything_for_transfer(app, client, db, a, scheme):
+    person, _card = _issue(db, app, a, scheme)
+    login(client, a["admin"])
+    assert client.post("/t/tenant-a/persons/register/close").status_code == 302
+    assert "Registeret ble avsluttet" in client.get("/t/tenant-a/persons/register").get_data(as_text=True)
+    response = client.post(f"/t/tenant-a/persons/{person.id}/cards", data={"scheme_id": scheme.id},
+                           follow_redirects=True)
+    assert "Registeret er avsluttet" in response.get_data(as_text=True)
+    assert client.get("/t/tenant-a/persons/register/transfer.json").get_json()["entries"]

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
+from saas.db import utcnow
 from saas.persons.library import PersonTemplate, template
 from saas.persons.models import PersonCompetence, CompetenceKind, PersonRegisterSettings, RegisterMode
 from saas.persons.services import NotFound
@@ -152,3 +153,19 @@ def update_person_settings(session: Session, user, scheme: Scheme, changes: dict
     new = schemes.publish_version(session, scheme, full, note="Endrede frister og minstekrav", actor_id=user.id)
     record(session, user, "person_scheme.settings", scheme, f"versjon {new.number}")
     return new
+
+
+def close_register(session: Session, user) -> PersonRegisterSettings:
+    """The register closes (§ 8-2): no more issuing or registering; its records are exported whole for
+    transfer to another register or to Arbeidstilsynet (``register.transfer_export``)."""
+    row = register_settings(session)
+    if row.closed_at is None:
+        row.closed_at = utcnow()
+        session.flush()
+        record(session, user, "person_register.closed", row, "")
+    return row
+
+
+def refuse_when_closed(session: Session) -> None:
+    if register_settings(session).closed_at is not None:
+        raise FieldErrors({"register": "Registeret er avsluttet. Eksporter det for overføring."})

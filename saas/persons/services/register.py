@@ -37,6 +37,7 @@ def approve(session: Session, approver: User, enrolment: Enrolment, today: date)
     met.  Returns the register entry."""
     if enrolment.state != EnrolmentState.TRAINING.value:
         raise FieldErrors({"enrolment": "Påmeldingen er allerede avgjort."})
+    catalogue.refuse_when_closed(session)
     if not approver.has_role(*APPROVER_ROLES):
         raise FieldErrors({"approver": "Godkjenning krever rollen sertifiseringsansvarlig eller administrator."})
     state = training.progress(session, enrolment)
@@ -78,6 +79,7 @@ def register_documented(session: Session, approver: User, person: Person, compet
         raise FieldErrors({"approver": "Registrering krever rollen sertifiseringsansvarlig eller administrator."})
     if not note.strip():
         raise FieldErrors({"note": "Beskriv dokumentasjonen som ble kontrollert."})
+    catalogue.refuse_when_closed(session)
     if tested_on > today:
         raise FieldErrors({"tested_on": "Datoen kan ikke være fram i tid."})
     if session.scalar(select(Holding.id).where(Holding.person_id == person.id, Holding.competence_id == competence.id)):
@@ -148,6 +150,7 @@ def issue_card(session: Session, approver: User, person: Person, scheme_id: int,
     an earlier active card of the scheme is superseded.  Raises FieldErrors when nothing is registered."""
     if not approver.has_role(*APPROVER_ROLES):
         raise FieldErrors({"approver": "Utstedelse krever rollen sertifiseringsansvarlig eller administrator."})
+    catalogue.refuse_when_closed(session)
     holdings = holdings_of(session, person.id, scheme_id)
     competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
         PersonCompetence.id.in_([h.competence_id for h in holdings])))}

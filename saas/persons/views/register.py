@@ -153,7 +153,15 @@ def register_page():
         values.update(request.form.to_dict())
     rows = register.register_rows(session, today_in_oslo())
     return page("register.html", 422 if errors else 200, values=values, errors=errors, rows=rows[:500],
-                total=len(rows))
+                total=len(rows), closed_at=settings.closed_at)
+
+
+@bp.post("/register/close")
+@admin_required
+def register_close():
+    catalogue.close_register(current_session(), current_user)
+    flash(gettext("Registeret er avsluttet. Last ned hele registeret for overføring."), "success")
+    return redirect(url_for("persons.register_page"))
 
 
 @bp.get("/register/export.<fmt>")
