@@ -205,3 +205,28 @@ def test_a_register_keeper_issues_with_the_training_company_that_trained(db, wor
         card = register.issue_card(db, world["reviewer"], person, world["scheme"].id, TODAY)
     assert card.snapshot["training_company"] == "Truckskolen Nord AS"
     assert card.snapshot["register_keeper"] == world["tenant"].name
+
+
+def test_a_scheme_that_asks_new_type_training_after_a_failed_practical_test_refuses_a_retest_without_it(db, world):
+    from saas.persons.services import catalogue
+    from saas.schemes import services as schemes
+
+    version, settings = catalogue.current(db, world["scheme"])
+    document = version.parsed.to_document()
+    document["extra"]["person"] = {**settings.to_document(), "after_fail": "new_type_training"}
+    schemes.publish_version(db, world["scheme"], document)
+    enrolment = training.enrol(db, world["admin"], make_person(db, "Frode Feil"), world["comp"], "new_candidate")
+    fail = dict(kind="practical", taken_on=TODAY, examiner_id=world["consultant"].id, passed=False)
+    training.record_test(db, world["admin"], enrolment, fail)
+    training.log_practice(db, world["admin"], enrolment, dict(day=TODAY + timedelta(days=1), hours=4, phase=1))
+    retest = {**fail, "taken_on": TODAY + timedelta(days=5), "passed": True}
+    with pytest.raises(FieldErrors) as error:  # practice alone is not enough under this scheme
+        training.record_test(db, world["admin"], enrolment, retest)
+    assert "typeopplæring" in error.value.errors["kind"][0]
+    instructor = make_instructor(db, world["admin"], world["comp"], TODAY)
+    course = training.create_course(db, world["admin"], world["comp"], dict(
+        activity="type_training", title="Ny typeopplæring", starts_on=TODAY + timedelta(days=2),
+        ends_on=TODAY + timedelta(days=3), hours=21, instructor_id=instructor.id))
+    training.add_participant(db, world["admin"], course, enrolment)
+    training.complete_course(db, world["admin"], course, TODAY + timedelta(days=3))
+    assert training.record_test(db, world["admin"], enrolment, retest).passed
