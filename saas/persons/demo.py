@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from saas.clients.models import ClientCompany, ContactPerson
 from saas.persons.models import PersonCompetence, Person
-from saas.persons.services import catalogue, register, revocation, training
+from saas.persons.services import catalogue, people, register, revocation, training
 from saas.persons.validity import add_months
 from saas.tenants.models import Role, Tenant, User
 
@@ -31,6 +31,21 @@ def _person(session: Session, name: str, birth: date, employer: ClientCompany | 
     return person
 
 
+def _demo_photo(colour: str) -> bytes:
+    """A plain silhouette standing in for a passport photo in the demo."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 400), "#e8edf3")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((95, 60, 205, 180), fill=colour)
+    draw.ellipse((40, 200, 260, 460), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def load_kompetansebevis(session: Session, tenant: Tenant, today: date) -> None:
     """The training company: trucks and cranes, two holders with cards, one candidate in training."""
     admin, examiner = _user(session, Role.ADMIN), _user(session, Role.CONSULTANT)
@@ -47,6 +62,8 @@ def load_kompetansebevis(session: Session, tenant: Tenant, today: date) -> None:
     for name, birth, codes in (("Lise Truckfører", date(1991, 6, 2), ("T1", "T4")),
                                ("Ahmed Kranfører", date(1986, 11, 23), ("G4", "G11"))):
         person = _person(session, name, birth, company, email=f"{name.split()[0].lower()}@example.no")
+        people.set_photo(session, admin, person, _demo_photo("#5b6b7f"), "foto.png",
+                         "Demo: skriftlig samtykke registrert ved kursstart")
         for code in codes:
             comp = _comp(session, scheme.id, code)
             enrolment = training.enrol(session, admin, person, comp, "new_candidate")
