@@ -230,3 +230,17 @@ def test_a_scheme_that_asks_new_type_training_after_a_failed_practical_test_refu
     training.add_participant(db, world["admin"], course, enrolment)
     training.complete_course(db, world["admin"], course, TODAY + timedelta(days=3))
     assert training.record_test(db, world["admin"], enrolment, retest).passed
+
+
+def test_a_guide_on_a_line_has_been_certified_on_it_for_at_least_3_years(db, world):
+    line = competence(db, world["scheme"], "LINE-BERGEN")
+    guide = make_person(db, "Gunnar Guide", approved_instructor=True)
+    holding = register.register_documented(db, world["reviewer"], guide, line, TODAY - timedelta(days=40), TODAY,
+                                           "Kontrollert")
+    data = dict(activity="infrastructure", title="Bergensbanen", starts_on=TODAY, ends_on=TODAY, hours=8,
+                instructor_id=guide.id)
+    with pytest.raises(FieldErrors) as error:
+        training.create_course(db, world["admin"], line, data)
+    assert "3 år" in error.value.errors["instructor_id"][0]
+    holding.first_issued_on = date(2023, 12, 6)  # certified on the line since exactly 3 years
+    assert training.create_course(db, world["admin"], line, data).instructor_id == guide.id

@@ -18,10 +18,12 @@ from saas.persons.models import (
 )
 from saas.persons.services import NotFound, catalogue
 from saas.persons.services.register_state import holding_assessment
+from saas.persons.validity import add_months
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User
 
 COURSE_ACTIVITIES = rules.ACTIVITIES + ("repetition", "periodic_training")
+GUIDE_YEARS = 3
 
 
 def get_enrolment(session: Session, enrolment_id: int) -> Enrolment:
@@ -71,6 +73,9 @@ def instructor_problem(session: Session, instructor: Person, competence: PersonC
                                                    Holding.competence_id == competence.id))
     if holding is None or not holding_assessment(session, holding, on).usable:
         return "Instruktøren må selv være sertifisert på kompetansen."
+    # Seed 002 § 1.8.7: a guide on a line has been certified for at least 3 years, and on that line.
+    if competence.kind == "line" and add_months(holding.first_issued_on, GUIDE_YEARS * 12) > on:
+        return f"Veileder på en strekning må ha vært sertifisert i minst {GUIDE_YEARS} år på strekningen."
     return None
 
 
