@@ -96,13 +96,14 @@ def _register_blueprints(app: Flask) -> None:
     from saas.certification.scheme_views import BLUEPRINTS as scheme_certs
     from saas.certification.complaint_views import BLUEPRINTS as complaints
     from saas.surveys.views import BLUEPRINTS as surveys
+    from saas.persons.views import BLUEPRINTS as persons
     from saas.certification.queue_views import bp as review_queue
     from saas.notifications.views import bp as notifications
     from saas.calendar.views import bp as calendar
     from saas.search.views import bp as search
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *certification, *scheme_certs, *complaints,
-                      *publication, *surveys, *billing, review_queue, notifications, calendar, search):
+    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *persons, *certification, *scheme_certs,
+                      *complaints, *publication, *surveys, *billing, review_queue, notifications, calendar, search):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie

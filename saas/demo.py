@@ -53,6 +53,7 @@ PROVIDERS = [
             ("ingrid@amp-vest.no", "Ingrid Haugen", ["consultant"]),
         ],
         "org_prefix": 9207,
+        "persons": "drivers",
         "companies": [
             ("Bryggen Fiskemottak AS", "AS", "Bryggen 14", "5003", "Bergen", "10.200", 27, True, True),
             ("Fana Tannhelse AS", "AS", "Fanaveien 100", "5244", "Fana", "86.230", 8, False, False),
@@ -122,4 +123,8 @@ def _load_provider(session: Session, provider: dict) -> None:
     load_demo_work(session, tenant)
     if provider["tenant"]["slug"] == "bedriftstjenesten":
         _load_audit_demo(session, tenant, users)
+    from saas.i18n import today_in_oslo
+    from saas.persons.demo import load_person_demo
+
+    load_person_demo(session, tenant, today_in_oslo(), provider.get("persons", "kompetansebevis"))
     request_missing(session)  # the framed PDFs of the demo certificates

@@ -197,7 +197,8 @@ def _import_job_modules() -> None:
 
 JOB_MODULES = ("saas.mail", "saas.tenants.services", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs",
                "saas.certification.document_jobs", "saas.certification.audit_reminders", "saas.audits.export",
-               "saas.certification.scheme_documents", "saas.surveys.jobs", "saas.billing.jobs", "saas.notifications.jobs")
+               "saas.certification.scheme_documents", "saas.surveys.jobs", "saas.billing.jobs", "saas.notifications.jobs",
+               "saas.persons.jobs")
 
 
 # -- progress for long work -------------------------------------------------------------------------

@@ -16,3 +16,4 @@ from saas.billing.models import *  # noqa: F401,F403
 from saas.notifications.models import *  # noqa: F401,F403
 from saas.calendar.models import *  # noqa: F401,F403
 from saas.search.models import *  # noqa: F401,F403
+from saas.persons.models import *  # noqa: F401,F403
