@@ -120,7 +120,11 @@ def _register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         session = g.get("db_session")
         if session is not None:
-            session.rollback()  # the error page reads the user; a broken transaction must not break it too
+            try:
+                session.rollback()  # the error page reads the user; a broken transaction must not break it too
+            except Exception:  # a session caught mid-commit cannot even roll back: start the page afresh
+                g.pop("db_session", None)
+                session.close()
         return render_error(500)
 
 

@@ -5,6 +5,7 @@ error.  Work that must wait for the commit (jobs, e-mail) is registered with ``a
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -132,7 +133,12 @@ def _run_after_commit(session: Session) -> None:
         return
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            # The transaction has committed: whatever fails now must not turn it into an error (the
+            # outbox keeps every job, and its sweeper hands it over again).
+            logging.getLogger(__name__).exception("after-commit work failed; the commit stands")
 
 
 @event.listens_for(Session, "after_soft_rollback")
