@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.api import api_blueprint, tenant_api
     from saas.audit.views import bp as audit
     from saas.clients.views import bp as clients
+    from saas.outbox_views import bp as jobs, platform_bp as platform_jobs
     from saas.platform import bp as platform
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
@@ -68,7 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.hms.views import BLUEPRINTS as hms
     from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
+    for blueprint in (public, platform, platform_jobs, tenants, clients, audit, jobs, *hms, *certification, *publication, *surveys, *billing):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
