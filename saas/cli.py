@@ -224,23 +224,27 @@ def daily(on, wait):
 
     from saas.scheduler import run_daily
 
+    from saas.db import utcnow
+
     app = current_app._get_current_object()
+    started = utcnow()
     keys = run_daily(app, date.fromisoformat(on) if on else None)
     click.echo("Startet: " + (", ".join(keys) or "ingen daglige jobber"))
     if wait:
-        states = _wait_for_jobs(app, keys, wait)
+        states = _wait_for_jobs(app, keys, started, wait)
         for key in keys:
             click.echo(f"{key}: {states.get(key, 'ukjent')}")
         if any(states.get(key) != "done" for key in keys):
             raise SystemExit(1)
 
 
-def _wait_for_jobs(app, keys: list[str], seconds: int) -> dict:
+def _wait_for_jobs(app, keys: list[str], started, seconds: int) -> dict:
+    """Wait until the daily jobs and the jobs they caused have finished; returns the daily jobs' states."""
     import time
 
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from saas.outbox import DONE, FAILED, OutboxJob, wait_until_idle
+    from saas.outbox import DONE, FAILED, PENDING, OutboxJob, wait_until_idle
     from saas.tenancy import platform_access
 
     if app.config["JOBS_MODE"] == "thread":
@@ -249,7 +253,9 @@ def _wait_for_jobs(app, keys: list[str], seconds: int) -> dict:
     while True:
         with _db().session_scope(write_lock=False) as session, platform_access(session):
             states = dict(session.execute(select(OutboxJob.job_key, OutboxJob.status).where(OutboxJob.job_key.in_(keys))).all())
-        if all(states.get(k) in (DONE, FAILED) for k in keys) or time.monotonic() > deadline:
+            caused = session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status == PENDING,
+                                                                          OutboxJob.created_at >= started))
+        if (all(states.get(k) in (DONE, FAILED) for k in keys) and not caused) or time.monotonic() > deadline:
             return states
         time.sleep(0.5)
 
