@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from flask import Flask
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from saas.db import Base, after_commit, utcnow
@@ -319,8 +319,11 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = 500) -> int:
     with app.app_context(), db.session_scope() as session, platform_access(session):
         rows = session.connection().execute(
             select(table.c.id, table.c.job_key, table.c.name, table.c.tenant_id, table.c.args, table.c.attempts)
-            .where(table.c.status == PENDING, func.coalesce(table.c.dispatched_at, table.c.created_at) <= now - GRACE,
-                   or_(table.c.not_before.is_(None), table.c.not_before <= now))
+            .where(table.c.status == PENDING,
+                   # a back-off the outbox set itself (in-process retries) is due at its time; the rest after GRACE
+                   or_(table.c.not_before <= now,
+                       and_(table.c.not_before.is_(None),
+                            func.coalesce(table.c.dispatched_at, table.c.created_at) <= now - GRACE)))
             .order_by(table.c.id).limit(limit)).all()
         if not rows:
             return 0

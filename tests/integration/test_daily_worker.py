@@ -9,7 +9,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import time
+
 import pytest
+from redis import Redis
+from rq import Queue
 from sqlalchemy import func, select
 
 from saas.app import create_app
@@ -109,6 +113,13 @@ def test_saas_daily_runs_every_daily_job_through_a_real_worker_and_twice_changes
         second = _saas_daily(daily_app, tmp_path, redis_server.url)
         assert second.returncode == 0, second.stdout + second.stderr[-3000:]
         after_second = _effects(daily_app, w)
+        # The clock's tick (what `rq cron saas.cron` enqueues every minute) through the same worker.
+        tick = Queue("default", connection=Redis.from_url(redis_server.url)).enqueue("saas.jobs.clock_tick")
+        deadline = time.monotonic() + 120
+        while tick.get_status(refresh=True) not in ("finished", "failed") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert tick.get_status() == "finished" and tick.return_value()["swept"] == 0
+        assert _effects(daily_app, w) == after_second
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
