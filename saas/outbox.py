@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from flask import Flask
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from saas.db import Base, after_commit, utcnow
@@ -117,6 +117,12 @@ def _as_owner(session: Session, tenant_id: int | None):
     if tenant_id is None or bound_tenant(session) == tenant_id or is_platform(session):
         return nullcontext(session)
     return platform_access(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_armed(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # rolled back: nothing to hand over (the rows are gone too)
+        session.info.pop("outbox_armed", None)
 
 
 def _dispatch_after_commit(session: Session, armed: Armed) -> None:

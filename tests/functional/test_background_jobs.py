@@ -161,3 +161,17 @@ def test_a_delivered_mail_keeps_no_working_link_in_the_outbox(app, client, db, t
         db.refresh(message)
     token = re.search(r"/password/reset/([A-Za-z0-9_-]+)", sent[-1]).group(1)  # the recipient got the link
     assert message.sent_at is not None and token not in message.body and "/password/reset/[fjernet]" in message.body
+
+
+def test_a_rolled_back_enqueue_is_forgotten_and_the_next_transaction_s_job_still_runs(app, db, two_tenants):
+    a = two_tenants["a"]
+    bind_tenant(db, a["tenant"].id)
+    with app.test_request_context():
+        enqueue(db, _always_fails, "aldri", tenant_id=a["tenant"].id, job_id="rolled-back-1")
+        db.rollback()
+        bind_tenant(db, a["tenant"].id)
+        enqueue(db, _always_fails, "neste", tenant_id=a["tenant"].id, job_id="next-1")
+        db.commit()
+    with platform_access(db):
+        keys = dict(db.execute(select(OutboxJob.job_key, OutboxJob.status).where(OutboxJob.job_key.in_(["rolled-back-1", "next-1"]))).all())
+    assert keys == {"next-1": FAILED}  # it ran (and failed, as it always does); the rolled-back one never existed
