@@ -149,9 +149,12 @@ def clock_tick() -> dict:
         return tick(app)
 
 
+LOCK_RETRIES = 6
+
+
 def run_recorded(app: Flask, armed, will_retry: bool | None = None) -> Any:
-    """Run an outbox job: a lock error on SQLite is retried at once (the job is idempotent and its
-    transaction rolled back); any other failure is written on the job's row and raised again."""
+    """Run an outbox job: a lock error on SQLite is retried after a short pause (the job is idempotent and
+    its transaction rolled back); any other failure is written on the job's row and raised again."""
     from saas.outbox import record_failure
 
     if will_retry is None and app.config["JOBS_MODE"] == "sync":
@@ -168,9 +171,6 @@ def run_recorded(app: Flask, armed, will_retry: bool | None = None) -> Any:
         except Exception as error:
             record_failure(app, armed.key, error, will_retry)
             raise
-
-
-LOCK_RETRIES = 6
 
 
 def run_job(name: str, tenant_id: int | None, args: list, app: Flask, outbox_key: str | None = None) -> Any:
