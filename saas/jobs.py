@@ -188,17 +188,18 @@ def run_job(name: str, tenant_id: int | None, args: list, app: Flask, outbox_key
     if ctx:
         ctx.push()
     try:
-        from saas.outbox import claim, mark_done
+        from saas.outbox import mark_done
 
         # Documents and e-mails made by jobs are in bokmål, whoever's request started them.
         with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=name != run_task.job_name) as session:
             if tenant_id is not None:
                 bind_tenant(session, tenant_id)
-            if outbox_key is not None and not claim(session, outbox_key):
-                return None  # done already (a second delivery of the same job), or its cause rolled back
             result = fn(session, *args)
-            if outbox_key is not None:
-                mark_done(session, outbox_key, tenant_id)
+            if outbox_key is not None and not mark_done(session, outbox_key, tenant_id):
+                # Done already (a second delivery of the same job), or its cause rolled back: the work of
+                # this run is not kept.  Checked at the end, in the same statement that marks the row.
+                session.rollback()
+                return None
             return result
     finally:
         if ctx:

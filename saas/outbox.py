@@ -5,7 +5,8 @@ its cause, handed to the queue after the commit, and handed again by the sweeper
   already pending is a no-op, so a repeated enqueue never runs the work twice in parallel.
 * ``dispatch`` hands armed rows to RQ (``rq``), to the one in-process job thread (``thread``) or runs them
   at once (``sync``, tests).  It never raises: with Redis down the rows simply stay pending.
-* The job marks its own row done in its own transaction (``mark_done``), so "done" commits with the work.
+* The job marks its own row done in its own transaction (``mark_done``), so "done" commits with the work;
+  a job whose row is already done (a second delivery) or missing (its cause rolled back) keeps nothing.
   A failure is written in a separate transaction (``record_failure``), with the error the admin sees.
 * ``sweep`` (every minute from the clock) dispatches again what is pending and that no queue holds:
   never reached Redis, lost by Redis, or abandoned by a killed worker.
@@ -255,19 +256,15 @@ def wait_until_idle(app: Flask, timeout: float = 60.0) -> bool:
 
 # -- the job's own bookkeeping ---------------------------------------------------------------------
 
-def claim(session: Session, key: str) -> bool:
-    """True when the job ``key`` still has work to do (its row exists and is not done)."""
-    table = OutboxJob.__table__
-    status = session.connection().execute(select(table.c.status).where(table.c.job_key == key)).scalar()
-    return status is not None and status != DONE
-
-
-def mark_done(session: Session, key: str, tenant_id: int | None) -> None:
-    """Mark the job done inside the job's own transaction: it commits, or rolls back, with the work."""
+def mark_done(session: Session, key: str, tenant_id: int | None) -> bool:
+    """Mark the job done inside the job's own transaction, so it commits, or rolls back, with the work.
+    False when there is no row still to do (done by an earlier delivery, or its cause rolled back)."""
     table = OutboxJob.__table__
     with _as_owner(session, tenant_id):
-        session.connection().execute(update(table).where(table.c.job_key == key)
-                                     .values(status=DONE, finished_at=utcnow(), last_error="", not_before=None))
+        marked = session.connection().execute(
+            update(table).where(table.c.job_key == key, table.c.status != DONE)
+            .values(status=DONE, finished_at=utcnow(), last_error="", not_before=None))
+    return marked.rowcount == 1
 
 
 def describe(error: BaseException) -> str:
