@@ -201,15 +201,14 @@ def worker(burst):
     """Run an RQ worker (with the scheduler, which runs retries and the clock's ticks) for this application."""
     from rq import Queue, Worker
 
-    from saas.jobs import redis_connection
-
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL er ikke satt; jobbene kjører i prosessen.")
     import saas.jobs
+    from redis import Redis
 
     saas.jobs._worker_app = app
-    connection = redis_connection(app)
+    connection = Redis.from_url(app.config["REDIS_URL"])  # the worker's own: RQ sets its timeouts for blocking reads
     Worker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
 
 

@@ -213,7 +213,7 @@ def _import_job_modules() -> None:
         importlib.import_module(module)
 
 
-JOB_MODULES = ("saas.mail", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs", "saas.certification.document_jobs", "saas.surveys.jobs", "saas.billing.jobs")
+JOB_MODULES = ("saas.outbox", "saas.mail", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs", "saas.certification.document_jobs", "saas.surveys.jobs", "saas.billing.jobs")
 
 
 # -- progress for long work -------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, bindparam,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from saas.db import Base, after_commit, utcnow
+from saas.jobs import job
+from saas.scheduler import daily_job
 from saas.tenancy import TenantOwned, bound_tenant, is_platform, platform_access
 
 log = logging.getLogger(__name__)
@@ -402,3 +404,17 @@ def counts(session: Session) -> dict[str, int]:
     """Jobs by status, as seen by ``session`` (a tenant's own, or all with platform access)."""
     rows = session.execute(select(OutboxJob.status, func.count()).group_by(OutboxJob.status)).all()
     return {PENDING: 0, DONE: 0, FAILED: 0, **{status: n for status, n in rows}}
+
+
+KEEP_DONE = timedelta(days=30)
+
+
+@daily_job
+@job
+def purge_finished_jobs(session: Session, today_iso: str) -> int:
+    """Delete the rows of jobs done more than 30 days ago (failed ones stay until someone retries them)."""
+    table = OutboxJob.__table__
+    with platform_access(session):
+        deleted = session.connection().execute(
+            table.delete().where(table.c.status == DONE, table.c.finished_at < utcnow() - KEEP_DONE))
+    return deleted.rowcount

@@ -60,3 +60,16 @@ def test_the_sweeper_honours_a_back_off_and_otherwise_waits_two_minutes(app, db)
     with platform_access(db):
         states = dict(db.execute(select(OutboxJob.job_key, OutboxJob.status)).all())
     assert states == {"fresh": PENDING, "stale": DONE, "backing-off": PENDING, "due": DONE}
+
+
+def test_rows_of_jobs_done_a_month_ago_are_purged_and_failed_ones_stay(app, db):
+    from saas.outbox import FAILED, purge_finished_jobs
+
+    long_ago = utcnow() - timedelta(days=31)
+    with platform_access(db):
+        db.add_all([OutboxJob(job_key="old-done", name="x", args=[], status=DONE, finished_at=long_ago),
+                    OutboxJob(job_key="old-failed", name="x", args=[], status=FAILED, finished_at=long_ago),
+                    OutboxJob(job_key="new-done", name="x", args=[], status=DONE, finished_at=utcnow())])
+        db.flush()
+        assert purge_finished_jobs(db, "2026-12-06") == 1
+        assert sorted(db.scalars(select(OutboxJob.job_key))) == ["new-done", "old-failed"]
