@@ -73,3 +73,35 @@ def test_rows_of_jobs_done_a_month_ago_are_purged_and_failed_ones_stay(app, db):
         db.flush()
         assert purge_finished_jobs(db, "2026-12-06") == 1
         assert sorted(db.scalars(select(OutboxJob.job_key))) == ["new-done", "old-failed"]
+
+
+def test_the_procfile_clock_enqueues_a_tick_at_once(tmp_path):
+    """`rq cron saas.cron --url …` (the Procfile's clock) enqueues the first tick when it starts."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import pytest
+    from redis import Redis
+    from rq import Queue
+
+    from tests.integration.rq_helpers import RQ, PrivateRedis
+
+    if not os.path.exists(RQ):
+        pytest.skip("rq is not installed next to this Python")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    clock = subprocess.Popen([RQ, "cron", "saas.cron", "--url", server.url], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        queue = Queue("default", connection=Redis.from_url(server.url))
+        deadline = time.monotonic() + 60
+        while not queue.job_ids and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [job_id] = queue.job_ids
+        assert queue.fetch_job(job_id).func_name == "saas.jobs.clock_tick"
+    finally:
+        os.killpg(clock.pid, signal.SIGTERM)
+        clock.wait(timeout=30)
+        server.stop()
