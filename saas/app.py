@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.api import api_blueprint, tenant_api
     from saas.audit.views import bp as audit
     from saas.clients.views import bp as clients
+    from saas.outbox_views import bp as jobs, platform_bp as platform_jobs
     from saas.platform import bp as platform
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
@@ -102,8 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from saas.calendar.views import bp as calendar
     from saas.search.views import bp as search
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *schemes, *audits, *persons, *certification, *scheme_certs,
-                      *complaints, *publication, *surveys, *billing, review_queue, notifications, calendar, search):
+    for blueprint in (public, platform, platform_jobs, tenants, clients, audit, jobs, *hms, *schemes, *audits, *persons, *certification,
+                      *scheme_certs, *complaints, *publication, *surveys, *billing, review_queue, notifications, calendar, search):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
@@ -155,7 +156,11 @@ def _register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error")
         session = g.get("db_session")
         if session is not None:
-            session.rollback()  # the error page reads the user; a broken transaction must not break it too
+            try:
+                session.rollback()  # the error page reads the user; a broken transaction must not break it too
+            except Exception:  # a session caught mid-commit cannot even roll back: start the page afresh
+                g.pop("db_session", None)
+                session.close()
         return render_error(500)
 
 

@@ -54,6 +54,7 @@ def serve(host: str, port: int):
     """Run the product.  On the embedded default, creates the schema and demo data on first start."""
     from werkzeug.serving import run_simple
 
+    _default_public_base_url(host, port)
     if ensure_schema():
         from saas.demo import load_demo
 
@@ -66,6 +67,19 @@ def serve(host: str, port: int):
 
         start_in_background(current_app._get_current_object())
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def _default_public_base_url(host: str, port: int) -> None:
+    """Without PUBLIC_BASE_URL, links in e-mails, QR codes and PDFs point where this server listens."""
+    import os
+    import socket
+
+    if os.environ.get("PUBLIC_BASE_URL"):
+        return
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    current_app.config["PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
 
 
 @main.command()
@@ -193,41 +207,95 @@ def db_upgrade(revision):
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 @with_appcontext
 def worker(burst):
-    """Run an RQ worker (with the scheduler) for this application."""
+    """Run an RQ worker (with the scheduler, which runs retries and the clock's ticks) for this application."""
     from rq import Queue, Worker
-
-    from saas.jobs import redis_connection
 
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL er ikke satt; jobbene kjører i prosessen.")
     import saas.jobs
+    from redis import Redis
 
     saas.jobs._worker_app = app
-    connection = redis_connection(app)
+    connection = Redis.from_url(app.config["REDIS_URL"])  # the worker's own: RQ sets its timeouts for blocking reads
     Worker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
 
 
 @main.command()
 @click.option("--date", "on", default=None, help="the day to run for (YYYY-MM-DD), default today in Oslo")
+@click.option("--wait", "wait", default=0, type=int, help="seconds to wait for the jobs to finish (0: just start them)")
 @with_appcontext
-def daily(on):
-    """Run the daily jobs once (reminders, expiry, retention).  Safe to run twice."""
+def daily(on, wait):
+    """Start the daily jobs once (reminders, expiry, retention, repairs).  Safe to run twice a day: a job
+    already done today does not run again."""
     from datetime import date
 
     from saas.scheduler import run_daily
 
-    names = run_daily(current_app._get_current_object(), date.fromisoformat(on) if on else None)
-    click.echo("Startet: " + (", ".join(names) or "ingen daglige jobber"))
+    from saas.db import utcnow
+
+    app = current_app._get_current_object()
+    started = utcnow()
+    keys = run_daily(app, date.fromisoformat(on) if on else None)
+    click.echo("Startet: " + (", ".join(keys) or "ingen daglige jobber"))
+    if wait:
+        states = _wait_for_jobs(app, keys, started, wait)
+        for key in keys:
+            click.echo(f"{key}: {states.get(key, 'ukjent')}")
+        if any(states.get(key) != "done" for key in keys):
+            raise SystemExit(1)
+
+
+def _wait_for_jobs(app, keys: list[str], started, seconds: int) -> dict:
+    """Wait until the daily jobs and the jobs they caused have finished; returns the daily jobs' states."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from saas.outbox import DONE, FAILED, PENDING, OutboxJob, wait_until_idle
+    from saas.tenancy import platform_access
+
+    if app.config["JOBS_MODE"] == "thread":
+        wait_until_idle(app, seconds)
+    deadline = time.monotonic() + seconds
+    while True:
+        with _db().session_scope(write_lock=False) as session, platform_access(session):
+            states = dict(session.execute(select(OutboxJob.job_key, OutboxJob.status).where(OutboxJob.job_key.in_(keys))).all())
+            caused = session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status == PENDING,
+                                                                          OutboxJob.created_at >= started))
+        if (all(states.get(k) in (DONE, FAILED) for k in keys) and not caused) or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
+@main.command()
+@with_appcontext
+def sweep():
+    """Hand every job that waits in the outbox over to the queue again (the clock does this every minute)."""
+    from saas.outbox import sweep as sweep_outbox
+
+    count = sweep_outbox(current_app._get_current_object())
+    click.echo(f"{count} jobber sendt til køen på nytt.")
 
 
 @main.command()
 @with_appcontext
 def schedule():
-    """Run the daily jobs every day at 06:00 Europe/Oslo (the Procfile's clock process)."""
-    from saas.scheduler import run_forever
+    """The clock: RQ's cron scheduler with saas/cron.py (the same as ``rq cron saas.cron``); without
+    REDIS_URL, ticks in this process every minute."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        from saas.scheduler import run_forever
 
-    run_forever(current_app._get_current_object())
+        run_forever(app)
+        return
+    from rq.cron import CronScheduler
+
+    from saas.jobs import redis_connection
+
+    scheduler = CronScheduler(connection=redis_connection(app))
+    scheduler.load_config_from_file("saas.cron")
+    scheduler.start()
 
 
 @main.command()

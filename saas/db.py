@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -136,7 +137,12 @@ def _run_after_commit(session: Session) -> None:
         return
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            # The transaction has committed: whatever fails now must not turn it into an error (the
+            # outbox keeps every job, and its sweeper hands it over again).
+            logging.getLogger(__name__).exception("after-commit work failed; the commit stands")
 
 
 @event.listens_for(Session, "after_soft_rollback")

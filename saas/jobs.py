@@ -1,15 +1,17 @@
-"""Background jobs: enqueue after commit, run with a fresh session, the same way in every mode.
+"""Background jobs: recorded in the outbox with their cause, run with a fresh session after the commit,
+the same way in every mode.
 
 Modes (config ``JOBS_MODE``): ``rq`` (Redis, production), ``thread`` (in-process, the embedded default),
 ``sync`` (right after the commit, in the same process: tests).  Jobs take ids, never objects; they
 re-read state and return early when their work is already done, so running twice changes nothing.
+The outbox (saas/outbox.py) makes the hand-over durable: see its docstring.
 """
 from __future__ import annotations
 
 import functools
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+import uuid
 from datetime import datetime
 from typing import Any, Callable
 
@@ -17,9 +19,10 @@ from blinker import Namespace
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from saas.db import Base, after_commit, utcnow
+from saas.db import Base, utcnow
 from saas.tenancy import TenantOwned, bind_tenant
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,6 @@ job_failed = Namespace().signal("job-failed")
 
 JOBS: dict[str, Callable[..., Any]] = {}
 _worker_app: Flask | None = None
-_executor_lock = threading.Lock()
 
 
 class BackgroundTask(TenantOwned, Base):
@@ -64,60 +66,26 @@ def job(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def enqueue(session: Session, fn: Callable[..., Any], *args: Any, tenant_id: int | None, job_id: str | None = None) -> None:
-    """Send ``fn`` to the queue once ``session`` commits.  ``job_id`` makes a repeated enqueue a no-op."""
-    app = current_app._get_current_object()
-    after_commit(session, lambda: dispatch(app, fn.job_name, tenant_id, list(args), job_id))
+def enqueue(session: Session, fn: Callable[..., Any], *args: Any, tenant_id: int | None, job_id: str | None = None,
+            rerun_done: bool = True) -> bool:
+    """Record ``fn(*args)`` in the outbox in ``session``'s transaction; it goes to the queue once the session
+    commits, and the sweeper hands it over again until it is done.
 
+    ``job_id`` is the deterministic key: while a job with the same key is pending, enqueueing it again is a
+    no-op.  A finished job with the same key runs again, unless ``rerun_done`` is False.  Returns True when
+    the job was (re-)armed.
+    """
+    from saas.outbox import job_key, record
 
-def dispatch(app: Flask, name: str, tenant_id: int | None, args: list, job_id: str | None) -> None:
-    mode = app.config["JOBS_MODE"]
-    if mode == "sync":
-        run_job(name, tenant_id, args, app=app)
-    elif mode == "thread":
-        _executor(app).submit(_run_logged, app, name, tenant_id, args)
-    else:
-        _enqueue_rq(app, name, tenant_id, args, job_id)
-
-
-def _executor(app: Flask) -> ThreadPoolExecutor:
-    with _executor_lock:
-        if "saas.executor" not in app.extensions:
-            app.extensions["saas.executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="saas-job")
-        return app.extensions["saas.executor"]
-
-
-def _run_logged(app: Flask, name: str, tenant_id: int | None, args: list) -> None:
-    try:
-        run_job(name, tenant_id, args, app=app)
-    except Exception:  # the thread has no caller to report to; the task row says "failed"
-        log.exception("job %s failed", name)
-
-
-def _enqueue_rq(app: Flask, name: str, tenant_id: int | None, args: list, job_id: str | None) -> None:
-    from rq import Queue
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    connection = redis_connection(app)
-    if job_id:
-        try:
-            existing = Job.fetch(job_id, connection=connection)
-            if existing.get_status(refresh=True) in ("queued", "started", "deferred", "scheduled"):
-                return
-        except NoSuchJobError:
-            pass
-    Queue("default", connection=connection).enqueue_call(
-        "saas.jobs.rq_entry", args=(name, tenant_id, args), job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400
-    )
+    key = job_key(job_id or f"{fn.__name__}-{uuid.uuid4().hex}")
+    return record(session, fn.job_name, list(args), tenant_id, key, rerun_done=rerun_done)
 
 
 def redis_connection(app: Flask):
-    from redis import Redis
+    """The application's Redis client (see saas.outbox)."""
+    from saas.outbox import redis_connection as connection
 
-    if "saas.redis" not in app.extensions:
-        app.extensions["saas.redis"] = Redis.from_url(app.config["REDIS_URL"])
-    return app.extensions["saas.redis"]
+    return connection(app)
 
 
 @functools.cache
@@ -151,18 +119,72 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def rq_entry(name: str, tenant_id: int | None, args: list) -> Any:
-    """What the RQ worker runs: builds the application once per worker process."""
+def worker_app() -> Flask:
+    """The application of this worker process, built once."""
     global _worker_app
     if _worker_app is None:
         from saas.app import create_app
 
         _worker_app = create_app()
-    return run_job(name, tenant_id, args, app=_worker_app)
+    return _worker_app
 
 
-def run_job(name: str, tenant_id: int | None, args: list, app: Flask) -> Any:
-    """Run one job in its own session bound to ``tenant_id``: one commit at the end, rollback on error."""
+def rq_entry(name: str, tenant_id: int | None, args: list, key: str | None = None) -> Any:
+    """What the RQ worker runs.  With an outbox ``key`` the job skips work already done, marks its row
+    done with the work, and a failure is written on the row (RQ's Retry runs it again with back-off)."""
+    app = worker_app()
+    if key is None:
+        return run_job(name, tenant_id, args, app=app)
+    from rq import get_current_job
+
+    from saas.outbox import Armed
+
+    current = get_current_job()
+    will_retry = bool(current is not None and current.retries_left and current.retries_left > 0)
+    return run_recorded(app, Armed(key, name, tenant_id, list(args)), will_retry=will_retry)
+
+
+def clock_tick() -> dict:
+    """What ``rq cron`` starts every minute (see saas/cron.py): sweep the outbox, start the daily jobs
+    when they are due."""
+    from saas.scheduler import tick
+
+    app = worker_app()
+    with app.app_context():
+        return tick(app)
+
+
+LOCK_RETRIES = 6
+
+
+def run_recorded(app: Flask, armed, will_retry: bool | None = None) -> Any:
+    """Run an outbox job: a lock error on SQLite is retried after a short pause (the job is idempotent and
+    its transaction rolled back); any other failure is written on the job's row and raised again."""
+    from saas.outbox import record_failure
+
+    if will_retry is None and app.config["JOBS_MODE"] == "sync":
+        will_retry = False
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return run_job(armed.name, armed.tenant_id, armed.args, app=app, outbox_key=armed.key)
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == LOCK_RETRIES:
+                record_failure(app, armed.key, error, will_retry)
+                raise
+            log.warning("job %s: database is locked, trying again", armed.key)
+            time.sleep(0.2 * 2 ** attempt)
+        except Exception as error:
+            record_failure(app, armed.key, error, will_retry)
+            raise
+
+
+def run_job(name: str, tenant_id: int | None, args: list, app: Flask, outbox_key: str | None = None) -> Any:
+    """Run one job in its own session bound to ``tenant_id``: one commit at the end, rollback on error.
+
+    On SQLite the job takes the write lock when it begins (a transaction that reads and later writes
+    fails at once when another writer got in between), except tasks, whose progress bar is written
+    through a second connection while they run.
+    """
     fn = JOBS.get(name)
     if fn is None:
         _import_job_modules()
@@ -171,12 +193,20 @@ def run_job(name: str, tenant_id: int | None, args: list, app: Flask) -> Any:
     if ctx:
         ctx.push()
     try:
+        from saas.outbox import mark_done
+
         # Documents and e-mails made by jobs are in bokmål, whoever's request started them.
         try:
-            with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=False) as session:
+            with force_locale("nb"), app.extensions["saas.db"].session_scope(write_lock=name != run_task.job_name) as session:
                 if tenant_id is not None:
                     bind_tenant(session, tenant_id)
-                return fn(session, *args)
+                result = fn(session, *args)
+                if outbox_key is not None and not mark_done(session, outbox_key, tenant_id):
+                    # Done already (a second delivery of the same job), or its cause rolled back: the work of
+                    # this run is not kept.  Checked at the end, in the same statement that marks the row.
+                    session.rollback()
+                    return None
+                return result
         except Exception as error:
             try:
                 job_failed.send(app, name=name, tenant_id=tenant_id, args=list(args), error=error)
@@ -195,10 +225,10 @@ def _import_job_modules() -> None:
         importlib.import_module(module)
 
 
-JOB_MODULES = ("saas.mail", "saas.tenants.services", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders", "saas.certification.jobs",
-               "saas.certification.document_jobs", "saas.certification.audit_reminders", "saas.audits.export",
-               "saas.certification.scheme_documents", "saas.surveys.jobs", "saas.billing.jobs", "saas.notifications.jobs",
-               "saas.persons.jobs")
+JOB_MODULES = ("saas.outbox", "saas.mail", "saas.tenants.services", "saas.clients.jobs", "saas.hms.jobs", "saas.hms.reminders",
+               "saas.certification.jobs", "saas.certification.document_jobs", "saas.certification.audit_reminders",
+               "saas.audits.export", "saas.certification.scheme_documents", "saas.surveys.jobs", "saas.billing.jobs",
+               "saas.notifications.jobs", "saas.persons.jobs")
 
 
 # -- progress for long work -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from saas.tenants.models import ApiToken, OneTimeToken, OutboxMessage, Tenant, U
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit  # noqa: F401
 from saas.audit.models import AuditEvent  # noqa: F401
 from saas.jobs import BackgroundTask  # noqa: F401
+from saas.outbox import OutboxJob  # noqa: F401
 from saas.schemes.models import *  # noqa: F401,F403
 from saas.hms.models import *  # noqa: F401,F403
 from saas.audits.models import *  # noqa: F401,F403

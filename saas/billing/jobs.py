@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session
 
 from saas.billing import webhooks
 from saas.billing.services import delivery, invoices, subscriptions
-from saas.jobs import dispatch, job
+from saas.jobs import enqueue, job
 from saas.scheduler import daily_job, today_in_oslo
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
+
+
+REPAIR_DAYS = 30
 
 
 @job
@@ -63,10 +66,33 @@ def sync_subscription_plans(session: Session, today_iso: str) -> int:
 @job
 def retry_stripe_events(session: Session, today_iso: str) -> int:
     """Enqueue again the events whose processing failed (e.g. Stripe was unreachable at the time)."""
-    from flask import current_app
-
-    app = current_app._get_current_object()
     pending = webhooks.unprocessed(session, timedelta(minutes=10))
     for event_id in pending:
-        dispatch(app, process_stripe_event.job_name, None, [event_id], job_id=f"stripe-event-{event_id}-retry-{today_iso}")
+        enqueue(session, process_stripe_event, event_id, tenant_id=None, job_id=f"stripe-event-{event_id}-retry-{today_iso}")
     return len(pending)
+
+
+@daily_job
+@job
+def invoice_uninvoiced_certificates(session: Session, today_iso: str) -> int:
+    """Repair what a crash can leave: every certificate issued in the last 30 days has its invoice.
+    Enqueues the invoice job of each one that has none (its key and a unique constraint keep it to one
+    invoice).  Older certificates are left alone: those were moved from an earlier system (demo data)."""
+    from saas.billing.models import Invoice
+    from saas.certification.models import Certificate
+
+    since = date.fromisoformat(today_iso) - timedelta(days=REPAIR_DAYS)
+    asked = 0
+    tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    try:
+        for tenant_id in tenant_ids:
+            bind_tenant(session, tenant_id)
+            missing = session.scalars(select(Certificate.id).where(
+                Certificate.issued_on >= since, Certificate.id.not_in(select(Invoice.certificate_id).where(Invoice.certificate_id.is_not(None))))).all()
+            for certificate_id in missing:
+                enqueue(session, invoice_certificate, certificate_id, tenant_id=tenant_id,
+                        job_id=f"invoice-certificate-{certificate_id}")
+            asked += len(missing)
+    finally:
+        bind_tenant(session, None)
+    return asked

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from saas.certification import documents
 from saas.jobs import job
+from saas.scheduler import daily_job
 
 
 @job
@@ -18,3 +19,23 @@ def enqueue_on_issue(session: Session, certificate) -> None:
     """hooks subscriber: render the new certificate after the deciding transaction commits, under the
     deterministic job id ``certificate-pdf-<id>`` (a repeated enqueue is a no-op)."""
     documents.request_render(session, certificate.id, certificate.tenant_id)
+
+
+@daily_job
+@job
+def render_missing_documents(session: Session, today_iso: str) -> int:
+    """Repair what a crash can leave: every certificate has its rendered document.  Enqueues the render
+    of each certificate without one, tenant by tenant; returns how many were asked for."""
+    from sqlalchemy import select
+
+    from saas.tenancy import bind_tenant
+    from saas.tenants.models import Tenant
+
+    asked = 0
+    try:
+        for tenant_id in session.scalars(select(Tenant.id).order_by(Tenant.id)).all():
+            bind_tenant(session, tenant_id)
+            asked += documents.request_missing(session)
+    finally:
+        bind_tenant(session, None)
+    return asked

@@ -16,7 +16,7 @@ from saas.certification.scheme_models import SchemeCertificate
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import OutboxMessage
 from tests.audit_helpers import applied, audit_world, certified
-from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+from tests.conftest import REDIS_URL, SECRET_KEY, app_config, create_database, drop_database
 
 
 def _subjects(session):
@@ -81,7 +81,7 @@ def test_the_daily_job_runs_through_a_real_worker(rq_app, tmp_path):
     assert name in scheduler.DAILY_JOBS
     # Enqueued as run_daily does (its own job ids contain dots, which RQ 2 refuses: see the final notes).
     dispatch(rq_app, name, None, [today.isoformat()], job_id=f"daily-audit-reminders-{today.isoformat()}")
-    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
            "PUBLIC_BASE_URL": "http://localhost"}
     worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",

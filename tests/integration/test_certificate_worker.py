@@ -1,9 +1,10 @@
 """The certificate render through a real RQ worker on Redis, killed in the middle of its work.
 
 A worker process is started (not in burst mode) with the render paused at a chosen point; once the pause
-is reached, the worker and its work horse (RQ puts the horse in a process group of its own) get SIGKILL.  RQ's abandoned-job handling then finds the job
-in the StartedJobRegistry, the job is requeued, and a fresh burst worker finishes it.  Whatever the point
-of the kill, exactly one document row and one file remain, and the file's SHA-256 is the stored one.
+is reached, the worker and its work horse (RQ puts the horse in a process group of its own) get SIGKILL.  The
+clock's sweeper then finds the job abandoned in RQ's StartedJobRegistry (once the dead worker's heartbeat has
+expired), RQ's Retry schedules it again, and a fresh worker finishes it.  Whatever the point of the kill,
+exactly one document row and one file remain, the file's SHA-256 is the stored one, and the outbox says done.
 """
 import hashlib
 import os
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -23,14 +25,13 @@ from saas.certification.demo import previous_certificate
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate
 from saas.i18n import today_in_oslo
-from saas.tenancy import bind_tenant
+from saas.outbox import DONE, OutboxJob, sweep
+from saas.tenancy import bind_tenant, platform_access
 from tests import factories
-from tests.conftest import REDIS_URL as TEST_REDIS_URL
 from tests.conftest import SECRET_KEY, app_config, create_database, drop_database
+from tests.integration.rq_helpers import PrivateRedis, burst_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
-# A Redis database of its own: the other worker test empties the shared one when it starts.
-REDIS_URL = TEST_REDIS_URL.rsplit("/", 1)[0] + "/14"
 
 # Runs `rq worker` with the render paused (PAUSE_AT=render: inside WeasyPrint's part; PAUSE_AT=stored:
 # after the file is written, before the transaction commits) and a marker file written at the pause.
@@ -61,10 +62,17 @@ main()
 
 
 @pytest.fixture
-def rq_app(tmp_path):
+def redis_server(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rq_app(tmp_path, redis_server):
     url = create_database(f"saas_test_rqcert_{os.getpid()}")
-    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=REDIS_URL))
-    Redis.from_url(REDIS_URL).flushdb()
+    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=redis_server.url, JOB_RETRY_INTERVALS=(1, 1, 1)))
     yield app
     app.extensions["saas.db"].engine.dispose()
     drop_database(url)
@@ -83,7 +91,7 @@ def _issue_and_enqueue(app) -> tuple[int, int]:
 
 
 def _worker_env(app, tmp_path, **extra) -> dict:
-    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL,
+    return {**os.environ, "DATABASE_URL": app.extensions["saas.db"].url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": app.config["REDIS_URL"],
             "JOBS_MODE": "rq", "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
             "PUBLIC_BASE_URL": "http://localhost", **extra}
 
@@ -113,13 +121,11 @@ def _wait_until_dead(pid: int, seconds: float = 30) -> None:
 
 @pytest.mark.parametrize("pause_at", ["render", "stored"])
 def test_killing_the_worker_mid_render_and_starting_again_leaves_one_pdf_and_one_hash(rq_app, tmp_path, pause_at):
-    from rq import Queue
     from rq.job import Job
-    from rq.registry import FailedJobRegistry, StartedJobRegistry
 
     tenant_id, certificate_id = _issue_and_enqueue(rq_app)
     job_id = documents.render_job_id(certificate_id)
-    redis = Redis.from_url(REDIS_URL)
+    redis = Redis.from_url(rq_app.config["REDIS_URL"])
     marker = tmp_path / "paused"
     log = (tmp_path / "worker.log").open("w")  # a file, not a pipe: an unread pipe that fills up blocks the worker
     worker = subprocess.Popen([sys.executable, "-c", PAUSED_WORKER], env=_worker_env(rq_app, tmp_path, RENDER_MARKER=str(marker),
@@ -144,15 +150,12 @@ def test_killing_the_worker_mid_render_and_starting_again_leaves_one_pdf_and_one
     storage_dir = Path(rq_app.config["STORAGE_DIR"])
     assert (storage_dir / key).exists() == (pause_at == "stored")  # the orphan a crash after the write leaves
 
-    # RQ's abandoned-job handling: once the dead worker's heartbeat has expired, the job leaves the started
-    # registry as abandoned (failed, since it has no retries left); it is then requeued by job id.
-    queue = Queue("default", connection=redis)
-    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 24 * 3600)
-    assert job_id in FailedJobRegistry(queue=queue).get_job_ids()
-    FailedJobRegistry(queue=queue).requeue(job_id)
-    again = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL, "default"],
-                           env=_worker_env(rq_app, tmp_path), capture_output=True, text=True, timeout=180)
-    assert again.returncode == 0, again.stderr[-2000:]
+    # The clock's sweeper, once the dead worker's heartbeat has expired (an hour on, here): RQ's abandoned-job
+    # handling moves the job out of the started registry and its Retry schedules it again.
+    assert sweep(rq_app, now=datetime.now(timezone.utc) + timedelta(hours=1)) == 0
+    assert Job.fetch(job_id, connection=redis).get_status() in ("scheduled", "queued")
+    time.sleep(1.5)  # the retry's interval (JOB_RETRY_INTERVALS=1)
+    burst_worker(rq_app, tmp_path, rq_app.config["REDIS_URL"], PUBLIC_BASE_URL="http://localhost")
     assert Job.fetch(job_id, connection=redis).get_status() == "finished"
 
     with db.session_scope() as session:
@@ -162,3 +165,5 @@ def test_killing_the_worker_mid_render_and_starting_again_leaves_one_pdf_and_one
     files = [p for p in storage_dir.rglob("*") if p.is_file()]
     assert files == [storage_dir / key]
     assert hashlib.sha256(files[0].read_bytes()).hexdigest() == rows[0].sha256
+    with db.session_scope() as session, platform_access(session):
+        assert session.scalar(select(OutboxJob.status).where(OutboxJob.job_key == job_id)) == DONE

@@ -19,7 +19,7 @@ from saas.scheduler import run_daily
 from saas.tenancy import bind_tenant
 from saas.tenants.models import OutboxMessage
 from tests import factories
-from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+from tests.conftest import REDIS_URL, SECRET_KEY, app_config, create_database, drop_database
 
 pytestmark = [pytest.mark.redis]
 
@@ -47,7 +47,7 @@ def test_a_real_worker_sends_the_daily_digest_and_the_overdue_notices(rq_app, tm
         tenant_id, user_id = tenant.id, consultant.id
     started = run_daily(rq_app, today)
     assert "saas.notifications.jobs.send_daily_digests" in started and "saas.notifications.jobs.notify_overdue_actions" in started
-    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path)}
     worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",
                              "saas.jobs.PreloadedWorker", "--url", REDIS_URL, "default"],

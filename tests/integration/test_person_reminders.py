@@ -21,7 +21,7 @@ from saas.persons.validity import add_months
 from saas.tenancy import bind_tenant
 from saas.tenants.models import OutboxMessage
 from tests import factories
-from tests.conftest import REDIS_URL, app_config, create_database, drop_database
+from tests.conftest import REDIS_URL, SECRET_KEY, app_config, create_database, drop_database
 from tests.person_factories import competence, make_person, make_scheme
 
 TODAY = date(2026, 12, 6)
@@ -86,7 +86,7 @@ def test_the_daily_job_runs_in_a_real_rq_worker(tmp_path):
         with app.test_request_context(), db.session_scope() as session:
             tenant_id = _world(session).id
         dispatch(app, send_person_reminders.job_name, None, [TODAY.isoformat()], f"daily-persons-{TODAY}")
-        env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL,
+        env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL,
                "JOBS_MODE": "rq", "STORAGE_DIR": app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path)}
         worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",
                                  "saas.jobs.PreloadedWorker", "--url", REDIS_URL, "default"],

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from saas.tenancy import platform_access
 from saas.tenants.models import OutboxMessage
 from tests import factories
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, SECRET_KEY
 from tests.integration.test_rq_worker import rq_app  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.redis]
@@ -31,7 +31,7 @@ def test_a_real_worker_mails_the_reset_link_only_to_a_known_address(rq_app, tmp_
         assert session.scalar(select(OutboxMessage.id)) is None  # nothing was mailed by the requests themselves
     assert Redis.from_url(REDIS_URL).llen("rq:queue:default") == 2
 
-    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": "k" * 40, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
+    env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path), "PUBLIC_BASE_URL": "http://localhost"}
     worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", REDIS_URL, "default"],
                             env=env, capture_output=True, text=True, timeout=180)
