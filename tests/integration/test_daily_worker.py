@@ -58,6 +58,7 @@ def _world(app) -> dict:
     db = app.extensions["saas.db"]
     with app.test_request_context(), db.session_scope() as session:
         tenant = factories.make_tenant(session, slug="daglig")
+        factories.give_bank_account(session)
         consultant = factories.make_user(session, tenant, roles=("consultant",))
         reviewer = factories.make_user(session, tenant, roles=("reviewer",))
         lapsed = factories.make_company(session, tenant, name="Utløpt AS")

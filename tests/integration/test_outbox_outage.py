@@ -55,6 +55,7 @@ def _world(application):
     db = application.extensions["saas.db"]
     with application.test_request_context(), db.session_scope() as session:
         tenant = factories.make_tenant(session, slug="bt")
+        factories.give_bank_account(session)
         consultant = factories.make_user(session, tenant, roles=("consultant",))
         reviewer = factories.make_user(session, tenant, roles=("reviewer",))
         company = factories.make_company(session, tenant, consultant_id=consultant.id, name="Verkstedet AS")
