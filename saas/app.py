@@ -8,6 +8,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from saas.config import load_config
@@ -39,13 +40,19 @@ def _init_database(app: Flask) -> None:
     from saas.db import Database, init_request_sessions
     from saas import models  # noqa: F401  (every model is mapped before the first query)
 
-    app.extensions["saas.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["saas.db"] = Database(app.config["DATABASE_URL"], statement_timeout=app.config.get("DB_STATEMENT_TIMEOUT"),
+                                         connect_timeout=app.config.get("DB_CONNECT_TIMEOUT"),
+                                         busy_timeout=app.config.get("DB_BUSY_TIMEOUT", 30.0))
     init_request_sessions(app)
 
 
 def _init_extensions(app: Flask) -> None:
     from saas.auth import configure_password_hasher, login_manager
+    from saas.hygiene import IsoJSONProvider, init_input_hygiene
     from saas.i18n import init_i18n
+
+    app.json = IsoJSONProvider(app)
+    init_input_hygiene(app)  # before the blueprints: their rules use its ``int`` converter
 
     configure_password_hasher(app.config.get("PASSWORD_HASHER_PARAMS"))
     login_manager.init_app(app)
@@ -58,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.api import api_blueprint, tenant_api
     from saas.audit.views import bp as audit
     from saas.clients.views import bp as clients
+    from saas.health import bp as health
     from saas.platform import bp as platform
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
@@ -68,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.hms.views import BLUEPRINTS as hms
     from saas.surveys.views import BLUEPRINTS as surveys
 
-    for blueprint in (public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
+    for blueprint in (health, public, platform, tenants, clients, audit, *hms, *certification, *publication, *surveys, *billing):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
@@ -91,6 +99,7 @@ def _register_error_handlers(app: Flask) -> None:
         413: _l("Filen er for stor. Største tillatte størrelse er 20 MB."),
         429: _l("For mange forsøk. Vent litt og prøv igjen."),
         500: _l("Noe gikk galt hos oss. Prøv igjen om litt."),
+        503: _l("Tjenesten er midlertidig utilgjengelig. Prøv igjen om litt."),
     }
 
     def render_error(code: int, message: str | None = None):
@@ -114,6 +123,21 @@ def _register_error_handlers(app: Flask) -> None:
         if error.code == 429 and error.description and not error.description[0].isdigit():
             return render_error(429, error.description)  # the limit's own message, e.g. for failed logins
         return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # The database did not answer in time (connect or statement timeout) or went away: a clear 503, so a
+        # load balancer retries elsewhere, instead of a 500 that looks like a bug.
+        app.logger.error("database unavailable: %s", error.orig if getattr(error, "orig", None) else error)
+        session = g.get("db_session")
+        if session is not None:
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001  (the connection may be gone; the error page does not need it)
+                pass
+        response = render_error(503, messages[503])
+        response[0].headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

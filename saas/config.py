@@ -21,6 +21,10 @@ SETTINGS = (
     ("SECRET_KEY", None, "signs sessions and tokens; required in production (development keeps a random one in the instance folder)"),
     ("DATABASE_URL", "sqlite:///instance/saas.sqlite3", "any SQLAlchemy URL, e.g. postgresql+psycopg://saas@127.0.0.1/saas"),
     ("REDIS_URL", None, "RQ queue; without it jobs run in-process"),
+    ("DB_STATEMENT_TIMEOUT", "15", "PostgreSQL: seconds a statement may run before the server cancels it"),
+    ("DB_CONNECT_TIMEOUT", "5", "PostgreSQL: seconds to open a connection (a server that never answers fails fast)"),
+    ("DB_BUSY_TIMEOUT", "30", "SQLite: seconds a writer waits for the write lock"),
+    ("READYZ_TIMEOUT", "2", "seconds each check of `/readyz` (database, Redis, storage) may take"),
     ("PUBLIC_BASE_URL", "http://127.0.0.1:5000", "absolute base for links in e-mails, PDFs and QR codes"),
     ("MAIL_FROM", "noreply@hms-sertifikat.local", "sender address"),
     ("SMTP_URL", None, "smtp://user:pass@host:587 to send real e-mail; without it mail goes to the outbox"),
@@ -51,6 +55,17 @@ def _development_secret(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} må være et antall sekunder ({name} must be a number of seconds), not {raw!r}.") from None
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} må være mellom 0 og 3600 sekunder ({name} must be between 0 and 3600 seconds).")
+    return value
+
+
 def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> dict:
     """Build the Flask config mapping from ``env`` (default: ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -74,6 +89,10 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "DB_STATEMENT_TIMEOUT": _seconds(env, "DB_STATEMENT_TIMEOUT", 15),
+        "DB_CONNECT_TIMEOUT": _seconds(env, "DB_CONNECT_TIMEOUT", 5),
+        "DB_BUSY_TIMEOUT": _seconds(env, "DB_BUSY_TIMEOUT", 30),
+        "READYZ_TIMEOUT": _seconds(env, "READYZ_TIMEOUT", 2),
         # "thread": in-process background thread (embedded default); "sync": right after commit (tests)
         "JOBS_MODE": env.get("JOBS_MODE") or ("rq" if redis_url else "thread"),
         "EMBEDDED": database_url.startswith("sqlite"),

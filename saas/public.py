@@ -127,8 +127,3 @@ def set_language(code: str):
         cookie["lang"] = code
     target = request.form.get("next", "/")
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
-
-
-@bp.get("/healthz")
-def health():
-    return {"status": "ok"}

@@ -7,12 +7,13 @@ from flask import abort, g
 from flask_login import current_user
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import staff_required
 from saas.clients import services
 from saas.clients.contacts import invite_contact
 from saas.clients.schemas import CompanyListItemSchema, CompanySchema, ContactSchema, SubUnitSchema
-from saas.clients.views import filter_from_args
+from saas.clients.services import SORTS
+from saas.clients.views import CLASS_FILTERS, filter_from_args
 from saas.db import current_session
 from flask import request
 
@@ -27,7 +28,11 @@ def _company(company_id: int, **kwargs):
 @tenant_api.get("/companies")
 @documented("/companies", "get", "List client companies (search q, consultant, archived=1, class=A+|A|B|none, expiring=<days>, "
             "sort=name|-name|city|employees|created)",
-            response=CompanyListItemSchema, many=True, tag="companies")
+            response=CompanyListItemSchema, many=True, tag="companies",
+            query=(query("q", {"type": "string", "maxLength": 100}), query("consultant", {"type": "integer", "minimum": 0}),
+                   query("archived", {"type": "string", "enum": ["0", "1"]}), query("class", {"type": "string", "enum": list(CLASS_FILTERS)}),
+                   query("expiring", {"type": "integer", "minimum": 0}),
+                   query("sort", {"type": "string", "enum": [p + s for s in SORTS for p in ("", "-")]})))
 def list_companies():
     page, per_page = pagination()
     flt = filter_from_args(request.args)

@@ -36,7 +36,7 @@ def filter_from_args(args) -> services.CompanyFilter:
     sort = args.get("sort", "name")
     return services.CompanyFilter(
         q=args.get("q", "")[:100], consultant_id=_int_arg("consultant"), archived=args.get("archived") == "1",
-        cert_class=args.get("class") if args.get("class") in CLASS_FILTERS else "", expiring_days=_int_arg("expiring"),
+        cert_class=args.get("class") if args.get("class") in CLASS_FILTERS else "", expiring_days=min(_int_arg("expiring"), 3660) if _int_arg("expiring") is not None else None,
         sort=sort.lstrip("-") if sort.lstrip("-") in services.SORTS else "name", descending=sort.startswith("-"),
         page=_int_arg("page") or 1,
     )

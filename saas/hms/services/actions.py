@@ -22,6 +22,7 @@ from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
 from saas.tenancy import platform_access
 from saas.tenants.models import Role, Tenant, User, UserRole
+from saas.hygiene import db_int
 
 __all__ = ["NotFound", "Forbidden", "STATUSES", "AREAS", "SOURCES", "ActionFilter", "oslo_today", "visible_year",
            "rule_item", "is_item_overdue", "responsible_choices", "create_action_item", "update_action_item",
@@ -255,7 +256,7 @@ def apply_filter(items: list[dict], flt: ActionFilter) -> list[dict]:
         if flt.overdue and not item["overdue"]:
             return False
         if flt.responsible.isdigit():
-            return item["responsible_user_id"] == int(flt.responsible)
+            return db_int(flt.responsible) is not None and item["responsible_user_id"] == int(flt.responsible)
         return not flt.responsible or (item["responsible_user_id"] is None and item["responsible"] == flt.responsible)
 
     return [item for item in items if keep(item)]

@@ -12,6 +12,7 @@ from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views import evidence_bp as bp
 from saas.schemas import BaseSchema, FieldErrors, length, load_form, one_of
+from saas.hygiene import db_int
 
 
 class DescriptionSchema(BaseSchema):
@@ -58,7 +59,7 @@ def _target_from_args():
     raw_id = request.values.get("target_id", "")
     try:
         return services.resolve_target(current_session(), request.values.get("target_type", ""),
-                                       int(raw_id) if raw_id.isdigit() else -1, current_user)
+                                       db_int(raw_id) or -1, current_user)
     except services.NotFound:
         abort(404)
 

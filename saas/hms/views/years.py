@@ -17,6 +17,7 @@ from saas.hms.services import checklists, compliance, mappings, reports, rounds,
 from saas.hms.services import evidence as evidence_services
 from saas.hms.views import years_bp as bp
 from saas.schemas import FieldErrors, load_form, load_json
+from saas.hygiene import db_int
 
 GRADE_LABELS = reports.GRADE_LABELS
 ANSWER_LABELS = {"ok": lazy_gettext("OK"), "finding": lazy_gettext("Avvik"), "not_relevant": lazy_gettext("Ikke relevant")}
@@ -118,7 +119,7 @@ def answers_from_form(form) -> tuple[list[dict], bool]:
     ``ids``; a comma works as the decimal sign.  FieldErrors keyed "<id>.<field>"."""
     entries, errors = [], {}
     for raw_id in form.getlist("ids"):
-        if not raw_id.isdigit():
+        if db_int(raw_id) is None:
             continue
         prefix = f"a{raw_id}-"
         value = form.get(prefix + "value", "").strip().replace(" ", "").replace(",", ".")
