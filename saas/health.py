@@ -45,7 +45,7 @@ def _storage(app: Flask) -> None:
     from saas import storage
 
     with app.app_context():
-        stored = storage.save_bytes(b"ready", ".txt", "readyz.txt", "text/plain")
+        stored = storage.save_bytes(b"ready", "txt", "readyz.txt", "text/plain")
         try:
             if storage.read(stored.key) != b"ready":
                 raise RuntimeError("what was written did not read back")
