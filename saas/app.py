@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -135,8 +135,8 @@ def _register_error_handlers(app: Flask) -> None:
                 session.rollback()
             except Exception:  # noqa: BLE001  (the connection may be gone; the error page does not need it)
                 pass
-        response = render_error(503, messages[503])
-        response[0].headers["Retry-After"] = "5"
+        response = make_response(render_error(503, messages[503]))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -122,6 +122,8 @@ def test_a_database_that_never_answers_fails_readyz_within_seconds_and_requests_
         response = client.get("/api/v1/t/tenant-a/companies", headers={"Authorization": "Bearer hms_x"})
         assert response.status_code == 503 and response.headers["Retry-After"]
         assert time.monotonic() - started < 10
+        page = client.get("/t/tenant-a/register")  # a public page: the same, as a Norwegian error page
+        assert page.status_code == 503 and "midlertidig utilgjengelig" in page.get_data(as_text=True)
         app.extensions["saas.db"].engine.dispose()
 
 
