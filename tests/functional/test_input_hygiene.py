@@ -143,6 +143,30 @@ def test_a_nul_byte_in_any_form_field_or_query_parameter_of_the_public_pages_ans
     assert tried >= 8  # login (2), forgot (1), register search, verify search (2), survey, reset ...
 
 
+NASTY = ["x" * 10_000, "9" * 5000, "-1", "1e309", "２０２６", "٣٤", "😀" * 50, "\u202eevil", "\u2028", "\uffff",
+         "'; DROP TABLE users; --", "../../etc/passwd", "%00", "A+", "0" * 30 + "1", " ", ""]
+
+
+def test_no_text_in_any_field_of_the_public_pages_answers_500(app, client, public_world):
+    pages = _public_pages(app, client, public_world)
+    tried = 0
+    for url, html in pages.items():
+        for form in _forms(html):
+            action = form["action"] or url
+            for name in form["fields"]:
+                for value in NASTY:
+                    data = {**form["fields"], name: value}
+                    if form["method"] == "post":
+                        response = client.post(action, data=data)
+                    else:
+                        response = client.get(action, query_string=data)
+                    assert response.status_code < 500, (form["method"], action, name, value[:20], response.status_code)
+                    tried += 1
+            for value in NASTY[:4]:
+                assert client.get(url, query_string={"page": value, "q": value}).status_code < 500, (url, value[:20])
+    assert tried > 100
+
+
 def test_other_control_characters_are_refused_but_tab_and_newline_are_text(client, public_world):
     slug = public_world["tenant"].slug
     for bad in ("\x01", "\x1b[31m", "\x7f", "\x08"):
