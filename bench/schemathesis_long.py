@@ -4,7 +4,7 @@ response_schema_conformance.  The application is served on a free loopback port 
 (PostgreSQL when reachable) with two tenants' worlds; schemathesis authenticates as tenant A's admin.
 
 Run: .venv/bin/python bench/schemathesis_long.py [--max-examples 150] [--phases examples,coverage,fuzzing,stateful]
-     [--seed N] [--max-time SECONDS]
+     [--seed N] [--max-time SECONDS] [--workers 2]
 Prints the figures (cases, failures, time) and exits 1 when schemathesis found anything.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-time", type=int, default=None,
                         help="stop after this many seconds (schemathesis then repeats fuzzing and stateful until spent)")
+    parser.add_argument("--workers", type=int, default=2, help="concurrent schemathesis workers (default 2)")
     args = parser.parse_args()
     extra = ("--max-time", str(args.max_time)) if args.max_time else ()
     workdir = Path(tempfile.mkdtemp(prefix="schemathesis-long-"))
@@ -36,7 +37,7 @@ def main() -> int:
         spec = served.app.test_client().get("/api/v1/openapi.json").get_json()
         operations = sum(len(methods) for methods in spec["paths"].values())
         report = run_schemathesis(served, max_examples=args.max_examples, phases=tuple(args.phases.split(",")),
-                                  seed=args.seed, workdir=workdir, timeout=6 * 3600, extra=extra)
+                                  seed=args.seed, workdir=workdir, timeout=6 * 3600, workers=args.workers, extra=extra)
     elapsed = time.monotonic() - started
     cases = report["test_cases"]
     print(report["stdout"][-6000:])

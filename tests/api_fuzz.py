@@ -73,7 +73,8 @@ def served_world(name: str) -> Iterator[Served]:
 
 
 def run_schemathesis(served: Served, *, max_examples: int, phases: tuple[str, ...] = PHASES, seed: int | None = None,
-                     workdir: Path | None = None, timeout: float = 3600, extra: tuple[str, ...] = ()) -> dict:
+                     workdir: Path | None = None, timeout: float = 3600, workers: int = 1,
+                     extra: tuple[str, ...] = ()) -> dict:
     """Run the schemathesis CLI over every operation of /api/v1/openapi.json; returns its JSON report (with
     ``stdout``: the CLI's own summary, for a failing test's message)."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="schemathesis-"))
@@ -86,7 +87,7 @@ def run_schemathesis(served: Served, *, max_examples: int, phases: tuple[str, ..
     executable = Path(sys.executable).with_name("schemathesis")
     command = [str(executable), "--config-file", str(config), "run", f"{served.base_url}/api/v1/openapi.json",
                "--checks", ",".join(CHECKS), "--phases", ",".join(phases), "--max-examples", str(max_examples),
-               "--workers", "1", "--generation-database", "none", "--no-color",
+               "--workers", str(workers), "--generation-database", "none", "--no-color",
                "--report", "json", "--report-json-path", str(report), "--report-dir", str(workdir), *extra]
     if seed is not None:
         command += ["--seed", str(seed)]

@@ -16,8 +16,8 @@ from saas.auth import staff_required
 from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views.evidence import DescriptionSchema, VerifySchema, uploaded_file
-from saas.schemas import BaseSchema, FieldErrors, load_form
 from saas.hygiene import db_int
+from saas.schemas import BaseSchema, FieldErrors, load_form
 
 UPLOAD_HELP = ("multipart/form-data with fields file (PDF, PNG, JPEG, DOCX or XLSX, at most 20 MB; images lose "
                "their EXIF), target_type ({types}), target_id and an optional description")
@@ -94,7 +94,7 @@ def list_evidence():
 
 @tenant_api.post("/evidence")
 @documented("/evidence", "post", "Upload a file: " + UPLOAD_HELP.format(types=TYPES), response=EvidenceSchema,
-            status=201, tag="evidence", multipart=UPLOAD_FORM, responses={403: "Bare ansatte hos tilbyderen kan laste opp her"})
+            status=201, tag="evidence", multipart=UPLOAD_FORM)
 def upload_evidence():
     target = _target(request.form.get("target_type", ""), request.form.get("target_id", ""))
     description = load_form(DescriptionSchema(), request.form)["description"]
@@ -145,7 +145,7 @@ def evidence_history(evidence_id: int):
 @tenant_api.post("/evidence/<int:evidence_id>/replace")
 @documented("/evidence/{evidence_id}/replace", "post", "Upload a new version (multipart/form-data: file, description); "
             "the old one stays in the history", response=EvidenceSchema, params=("evidence_id",), status=201, tag="evidence",
-            multipart=REPLACE_FORM, responses={403: "Bare ansatte hos tilbyderen kan erstatte denne filen"})
+            multipart=REPLACE_FORM)
 def replace_evidence(evidence_id: int):
     evidence, target = _evidence(evidence_id)
     description = load_form(DescriptionSchema(), request.form)["description"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask import Response, abort, g, jsonify, request
 from flask_login import current_user
+from marshmallow import fields
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented, query
 from saas.auth import staff_required
 from saas.clients.services import NotFound
 from saas.db import current_session
-from marshmallow import fields
-
 from saas.schemas import BaseSchema, FieldErrors, load_json
 from saas.surveys import schemas as s
 from saas.surveys.models import SurveyGroup

@@ -18,11 +18,11 @@ from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
 from saas.hms import rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
+from saas.hygiene import db_int
 from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
 from saas.tenancy import platform_access
 from saas.tenants.models import Role, Tenant, User, UserRole
-from saas.hygiene import db_int
 
 __all__ = ["NotFound", "Forbidden", "STATUSES", "AREAS", "SOURCES", "ActionFilter", "oslo_today", "visible_year",
            "rule_item", "is_item_overdue", "responsible_choices", "create_action_item", "update_action_item",

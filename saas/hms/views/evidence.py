@@ -11,8 +11,8 @@ from saas.auth import staff_required
 from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views import evidence_bp as bp
-from saas.schemas import BaseSchema, FieldErrors, length, load_form, one_of
 from saas.hygiene import db_int
+from saas.schemas import BaseSchema, FieldErrors, length, load_form, one_of
 
 
 class DescriptionSchema(BaseSchema):

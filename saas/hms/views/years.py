@@ -16,8 +16,8 @@ from saas.hms.schemas_work import (AnswerInputSchema, ComplianceCheckSchema, Phy
 from saas.hms.services import checklists, compliance, mappings, reports, rounds, years
 from saas.hms.services import evidence as evidence_services
 from saas.hms.views import years_bp as bp
-from saas.schemas import FieldErrors, load_form, load_json
 from saas.hygiene import db_int
+from saas.schemas import FieldErrors, load_form, load_json
 
 GRADE_LABELS = reports.GRADE_LABELS
 ANSWER_LABELS = {"ok": lazy_gettext("OK"), "finding": lazy_gettext("Avvik"), "not_relevant": lazy_gettext("Ikke relevant")}
