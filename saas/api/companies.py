@@ -5,6 +5,7 @@ import dataclasses
 
 from flask import abort, g
 from flask_login import current_user
+from marshmallow import fields
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented, query
@@ -16,6 +17,11 @@ from saas.clients.services import SORTS
 from saas.clients.views import CLASS_FILTERS, filter_from_args
 from saas.db import current_session
 from flask import request
+
+
+class NewContactSchema(ContactSchema):
+    invite = fields.Boolean(load_default=False, load_only=True,
+                            metadata={"description": "true sends the contact an invitation to log in"})
 
 
 def _company(company_id: int, **kwargs):
@@ -86,10 +92,12 @@ def add_sub_unit(company_id: int):
 
 @tenant_api.post("/companies/<int:company_id>/contacts")
 @staff_required
-@documented("/companies/{company_id}/contacts", "post", "Add a contact person (invite=true gives a login)", request=ContactSchema, response=ContactSchema, params=("company_id",), status=201, tag="companies")
+@documented("/companies/{company_id}/contacts", "post", "Add a contact person (invite=true gives a login)", request=NewContactSchema, response=ContactSchema, params=("company_id",), status=201, tag="companies")
 def add_contact(company_id: int):
     company = _company(company_id)
-    contact = services.add_contact(current_session(), current_user, company, json_body(ContactSchema()))
-    if request.get_json(silent=True, force=True).get("invite") is True:
+    data = json_body(NewContactSchema())
+    invite = data.pop("invite")
+    contact = services.add_contact(current_session(), current_user, company, data)
+    if invite:
         invite_contact(current_session(), g.tenant, current_user, contact)
     return ContactSchema().dump(contact), 201
