@@ -189,4 +189,8 @@ MESSAGES = (
     N_("Velg minst én rolle."),
     # saas.certification.labels.class_label() and saas.certification.services.facts (an unused B-alt)
     N_("Klasse B"), N_("Klasse A"), N_("Klasse A+"), N_("Ingen klasse"), N_("Ikke brukt"),
+    # saas.billing.schemas: amounts and quantities within the integer columns
+    N_("Fakturabeløpet er for stort (høyst 21 474 836,47 kr)."),
+    N_("Antallet er for stort (høyst 1 000 000)."),
+    N_("Antallet er for stort."),
 )
