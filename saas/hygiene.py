@@ -109,21 +109,28 @@ def _message() -> str:
     return gettext("Teksten inneholder ugyldige tegn.")
 
 
+def _check(bad: dict[str, list[str]], fallback: str, key: str | None, value: str | None, name_like: bool = False) -> None:
+    """Record ``key`` (or ``fallback`` when the key itself is the problem) if it or its value has control
+    characters.  A malformed multipart part can come without a name (``None``)."""
+    key, value = key or "", value or ""
+    if ANY_CONTROL.search(key):
+        bad[fallback] = [_message()]
+    elif (ANY_CONTROL if name_like else TEXT_CONTROL).search(value):
+        bad[key] = [_message()]
+
+
 def offending_fields() -> dict[str, list[str]]:
     """Every place of the current request that carries a control character, by field name."""
     bad: dict[str, list[str]] = {}
     if ANY_CONTROL.search(request.path):
         bad["_path"] = [_message()]
     for key, value in request.args.items(multi=True):
-        if ANY_CONTROL.search(key) or TEXT_CONTROL.search(value):
-            bad[key if not ANY_CONTROL.search(key) else "_query"] = [_message()]
+        _check(bad, "_query", key, value)
     if request.mimetype in FORM_TYPES:
         for key, value in request.form.items(multi=True):
-            if ANY_CONTROL.search(key) or TEXT_CONTROL.search(value):
-                bad[key if not ANY_CONTROL.search(key) else "_form"] = [_message()]
+            _check(bad, "_form", key, value)
         for key, upload in request.files.items(multi=True):
-            if ANY_CONTROL.search(key) or ANY_CONTROL.search(upload.filename or ""):
-                bad[key if not ANY_CONTROL.search(key) else "_form"] = [_message()]
+            _check(bad, "_form", key, upload.filename or "", name_like=True)
     elif request.is_json and not getattr(current_app.view_functions.get(request.endpoint), "raw_body", False):
         try:
             payload = request.get_json(silent=True)

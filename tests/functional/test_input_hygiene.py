@@ -311,3 +311,13 @@ def test_the_openapi_document_declares_errors_binary_and_multipart_bodies_and_nu
                 numbers(value)
 
     numbers(spec)
+
+
+def test_a_multipart_part_without_a_usable_name_is_not_a_server_error(client, two_tenants):
+    """schemathesis found this one: a part named ``"\\"`` reaches werkzeug's form as a field without a name."""
+    evidence = two_tenants["a"]["evidence"]
+    body = (b'--b0\r\nContent-Disposition: form-data; name="\\"\r\n\r\n{}\r\n'
+            b'--b0\r\nContent-Disposition: form-data; name="description"\r\n\r\nx\r\n--b0--\r\n')
+    response = client.post(f"/api/v1/t/tenant-a/evidence/{evidence.id}/replace", data=body,
+                           headers={**_headers(two_tenants["a"]), "Content-Type": "multipart/form-data; boundary=b0"})
+    assert response.status_code == 422 and "file" in response.get_json()["fields"]
