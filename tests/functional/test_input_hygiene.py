@@ -321,3 +321,8 @@ def test_a_multipart_part_without_a_usable_name_is_not_a_server_error(client, tw
     response = client.post(f"/api/v1/t/tenant-a/evidence/{evidence.id}/replace", data=body,
                            headers={**_headers(two_tenants["a"]), "Content-Type": "multipart/form-data; boundary=b0"})
     assert response.status_code == 422 and "file" in response.get_json()["fields"]
+
+
+def test_an_expiry_window_beyond_the_calendar_is_not_a_server_error(client, two_tenants):
+    response = client.get("/api/v1/t/tenant-a/companies?expiring=999999999", headers=_headers(two_tenants["a"]))
+    assert response.status_code == 200
