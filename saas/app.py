@@ -1,10 +1,11 @@
 """The application factory: reads as the table of contents of the product."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from saas.config import load_config
@@ -49,7 +50,8 @@ def _init_database(app: Flask) -> None:
     from saas import models  # noqa: F401  (every model is mapped before the first query)
 
     database = Database(app.config["DATABASE_URL"], secret_key=app.config["SECRET_KEY"],
-                        refuse_unsafe_role=app.config["PRODUCTION"])
+                        refuse_unsafe_role=app.config["PRODUCTION"], statement_timeout=app.config.get("DB_STATEMENT_TIMEOUT"),
+                        connect_timeout=app.config.get("DB_CONNECT_TIMEOUT"), busy_timeout=app.config.get("DB_BUSY_TIMEOUT", 30.0))
     app.extensions["saas.db"] = database
     if database.is_postgres and app.config["PRODUCTION"]:
         _refuse_an_unsafe_database_role(app, database)
@@ -70,7 +72,11 @@ def _refuse_an_unsafe_database_role(app: Flask, database) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from saas.auth import configure_password_hasher, login_manager
+    from saas.hygiene import IsoJSONProvider, init_input_hygiene
     from saas.i18n import init_i18n
+
+    app.json = IsoJSONProvider(app)
+    init_input_hygiene(app)  # before the blueprints: their rules use its ``int`` converter
 
     configure_password_hasher(app.config.get("PASSWORD_HASHER_PARAMS"))
     login_manager.init_app(app)
@@ -84,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.audit.views import bp as audit
     from saas.clients.views import bp as clients
     from saas.outbox_views import bp as jobs, platform_bp as platform_jobs
+    from saas.health import bp as health
     from saas.platform import bp as platform
     from saas.public import bp as public
     from saas.tenants.views import bp as tenants
@@ -103,8 +110,9 @@ def _register_blueprints(app: Flask) -> None:
     from saas.calendar.views import bp as calendar
     from saas.search.views import bp as search
 
-    for blueprint in (public, platform, platform_jobs, tenants, clients, audit, jobs, *hms, *schemes, *audits, *persons, *certification,
-                      *scheme_certs, *complaints, *publication, *surveys, *billing, review_queue, notifications, calendar, search):
+    for blueprint in (health, public, platform, platform_jobs, tenants, clients, audit, jobs, *hms, *schemes, *audits, *persons,
+                      *certification, *scheme_certs, *complaints, *publication, *surveys, *billing, review_queue, notifications,
+                      calendar, search):
         app.register_blueprint(blueprint)
     for blueprint in (api_blueprint, tenant_api):
         csrf.exempt(blueprint)  # bearer tokens only; the API never reads the session cookie
@@ -127,6 +135,7 @@ def _register_error_handlers(app: Flask) -> None:
         413: _l("Filen er for stor. Største tillatte størrelse er 20 MB."),
         429: _l("For mange forsøk. Vent litt og prøv igjen."),
         500: _l("Noe gikk galt hos oss. Prøv igjen om litt."),
+        503: _l("Tjenesten er midlertidig utilgjengelig. Prøv igjen om litt."),
     }
 
     def render_error(code: int, message: str | None = None):
@@ -150,6 +159,21 @@ def _register_error_handlers(app: Flask) -> None:
         if error.code == 429 and error.description and not error.description[0].isdigit():
             return render_error(429, error.description)  # the limit's own message, e.g. for failed logins
         return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # The database did not answer in time (connect or statement timeout) or went away: a clear 503, so a
+        # load balancer retries elsewhere, instead of a 500 that looks like a bug.
+        app.logger.error("database unavailable: %s", error.orig if getattr(error, "orig", None) else error)
+        session = g.get("db_session")
+        if session is not None:
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001  (the connection may be gone; the error page does not need it)
+                pass
+        response = make_response(render_error(503, messages[503]))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

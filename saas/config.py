@@ -22,13 +22,16 @@ SETTINGS = (
     ("DATABASE_URL", "sqlite:///instance/saas.sqlite3", "any SQLAlchemy URL; on PostgreSQL the RUNTIME role, e.g. postgresql+psycopg://saas_app@127.0.0.1/saas"),
     ("MIGRATION_DATABASE_URL", "DATABASE_URL", "the OWNER role's URL, used by `saas db upgrade` (and backups); e.g. postgresql+psycopg://saas_owner@127.0.0.1/saas"),
     ("REDIS_URL", None, "RQ queue; without it jobs run in-process"),
+    ("DB_STATEMENT_TIMEOUT", "15", "PostgreSQL: seconds a statement may run before the server cancels it"),
+    ("DB_CONNECT_TIMEOUT", "5", "PostgreSQL: seconds to open a connection (a server that never answers fails fast)"),
+    ("DB_BUSY_TIMEOUT", "30", "SQLite: seconds a writer waits for the write lock"),
+    ("READYZ_TIMEOUT", "2", "seconds each check of `/readyz` (database, Redis, storage) may take"),
     ("PUBLIC_BASE_URL", None, "absolute base for links in e-mails, PDFs and QR codes; default: where `saas serve` listens (http://127.0.0.1:$PORT, port 5000 unless PORT is set)"),
     ("MAIL_FROM", "noreply@hms-sertifikat.local", "sender address"),
     ("JOB_RETRY_INTERVALS", "10,60,300", "seconds between the attempts of a failing background job (four attempts in all)"),
     ("SMTP_URL", None, "smtp://user:pass@host:587 to send real e-mail; without it mail goes to the outbox"),
     ("STORAGE_DIR", "instance/files", "where uploaded files and PDFs are stored (outside any served folder)"),
     ("STORAGE_URL", None, "`file:///srv/saas/files` (the local disk, default STORAGE_DIR) or `s3://bucket/prefix?endpoint_url=https://…&region=…` (credentials from the AWS_* variables)"),
-    ("MIGRATION_DATABASE_URL", None, "the owner role's URL for migrations and `saas backup`/`restore`; defaults to DATABASE_URL"),
     ("MAX_IMAGE_PIXELS", "40000000", "largest uploaded image, in pixels, checked from the header before decoding"),
     ("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api", "Enhetsregisteret API base"),
     ("RATELIMIT_STORAGE_URI", None, "Flask-Limiter storage; defaults to REDIS_URL, else memory"),
@@ -75,6 +78,17 @@ def _storage_url(url: str | None) -> str | None:
     return url
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} må være et antall sekunder ({name} must be a number of seconds), not {raw!r}.") from None
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} må være mellom 0 og 3600 sekunder ({name} must be between 0 and 3600 seconds).")
+    return value
+
+
 def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> dict:
     """Build the Flask config mapping from ``env`` (default: ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -118,6 +132,10 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "LOG_FORMAT": log_format,
         "SENTRY_DSN": env.get("SENTRY_DSN") or None,
         "REDIS_URL": redis_url,
+        "DB_STATEMENT_TIMEOUT": _seconds(env, "DB_STATEMENT_TIMEOUT", 15),
+        "DB_CONNECT_TIMEOUT": _seconds(env, "DB_CONNECT_TIMEOUT", 5),
+        "DB_BUSY_TIMEOUT": _seconds(env, "DB_BUSY_TIMEOUT", 30),
+        "READYZ_TIMEOUT": _seconds(env, "READYZ_TIMEOUT", 2),
         # "thread": in-process background thread (embedded default); "sync": right after commit (tests)
         "JOBS_MODE": env.get("JOBS_MODE") or ("rq" if redis_url else "thread"),
         "EMBEDDED": database_url.startswith("sqlite"),

@@ -54,9 +54,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, statement_timeout: float | None = None, connect_timeout: float | None = None,
+                busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """The engine for ``url``.  On PostgreSQL ``connect_timeout`` bounds opening a connection (a server that
+    accepts and never answers) and ``statement_timeout`` every statement, in seconds; on SQLite
+    ``busy_timeout`` is how long a writer waits for the lock."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -66,7 +70,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -78,6 +82,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        if connect_timeout:
+            connect_args.setdefault("connect_timeout", max(1, round(connect_timeout)))
+        if statement_timeout:
+            connect_args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 

@@ -127,11 +127,6 @@ def set_language(code: str):
     return redirect(safe_next(request.form.get("next"), "/"))
 
 
-@bp.get("/healthz")
-def health():
-    return {"status": "ok"}
-
-
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says; the icon is the SVG in static/."""

@@ -69,13 +69,26 @@ class PastDate(fields.Date):
         return parsed
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL ``integer``, the type of every integer column
+
+
+def _within_integer_column() -> validate.Range:
+    return validate.Range(min=INT_MIN, max=INT_MAX, error=lazy_gettext("Tallet er for stort."))
 
 
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+    def on_bind_field(self, field_name, field_obj):
+        """Every integer field (and a list's integers) stays within the database's ``integer`` unless its own
+        range is narrower, so no input overflows a column (and the OpenAPI document states the bounds)."""
+        for field in (field_obj, getattr(field_obj, "inner", None)):
+            if isinstance(field, fields.Integer) and not any(
+                    isinstance(v, validate.Range) and v.max is not None and v.min is not None for v in field.validators):
+                field.validators.append(_within_integer_column())
 
     @pre_load
     def _refuse_control_characters(self, data, **kwargs):
@@ -127,8 +140,12 @@ def load_form(schema: Schema, form: MultiDict, **kwargs) -> dict[str, Any]:
 
 
 def load_json(schema: Schema, payload: Any, **kwargs) -> dict[str, Any]:
+    """Validate a JSON object.  ``partial=True`` (a PATCH) lets top-level fields be left out; an object given
+    inside it (a price, a group) must still be whole."""
     if not isinstance(payload, dict):
         raise FieldErrors({"_body": [gettext("Forventet et JSON-objekt.")]})
+    if kwargs.get("partial") is True:
+        kwargs["partial"] = tuple(schema.load_fields)
     try:
         return schema.load(payload, **kwargs)
     except ValidationError as error:

@@ -75,3 +75,14 @@ def give_bank_account(session: Session, account: str = "15031234562") -> None:
 
     session.add(BillingSettings(org_form="AS", bank_account=account, invoice_text=""))
     session.flush()
+
+
+def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
+    """A small, valid PNG (correct chunk checksums: uploads verify them)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from saas import storage
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import admin_required, staff_required
 from saas.billing.schemas import CreditNoteSchema, InvoiceListItemSchema, InvoiceSchema, ManualInvoiceSchema, PriceListSchema
 from saas.billing.services import NotFound, Refused, delivery, invoices, settings
@@ -29,7 +29,9 @@ def _invoice(invoice_id: int):
 
 @tenant_api.get("/invoices")
 @documented("/invoices", "get", "List invoices and credit notes, newest first (state=issued|sent|paid|overdue|credited, company=<id>); "
-            "client contacts see their own companies' only", response=InvoiceListItemSchema, many=True, tag=TAG)
+            "client contacts see their own companies' only", response=InvoiceListItemSchema, many=True, tag=TAG,
+            query=(query("state", {"type": "string", "enum": ["issued", "sent", "paid", "overdue", "credited"]}),
+                   query("company", {"type": "integer", "minimum": 0})))
 def list_invoices():
     page, per_page = pagination()
     company = request.args.get("company", "")
@@ -50,7 +52,7 @@ def get_invoice(invoice_id: int):
 
 @tenant_api.get("/invoices/<int:invoice_id>/pdf")
 @documented("/invoices/{invoice_id}/pdf", "get", "The invoice PDF (application/pdf); 409 while it is still being rendered",
-            params=("invoice_id",), tag=TAG)
+            params=("invoice_id",), tag=TAG, binary=("application/pdf",), responses={409: "PDF-en lages fortsatt"})
 def invoice_pdf(invoice_id: int):
     invoice = _invoice(invoice_id)
     if not invoice.pdf_key or not storage.exists(invoice.pdf_key):

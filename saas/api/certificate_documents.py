@@ -3,7 +3,7 @@
 Client contacts reach only their own companies' certificates; everything else answers 404."""
 from __future__ import annotations
 
-from flask import abort, g, jsonify
+from flask import abort, current_app, g, jsonify
 from flask_login import current_user
 from marshmallow import fields
 
@@ -85,6 +85,11 @@ class RegisterEntrySchema(BaseSchema):
     verification_url = fields.String()
 
 
+class RenderingSchema(BaseSchema):
+    status = fields.String(required=True, metadata={"description": "rendering"})
+    message = fields.String(required=True)
+
+
 def _company_ids():
     return visible_companies(current_user).with_only_columns(ClientCompany.id)
 
@@ -98,7 +103,8 @@ def _pdf_url(certificate_id: int) -> str:
 @tenant_api.get("/certificates/<int:certificate_id>/pdf")
 @documented("/certificates/{certificate_id}/pdf", "get",
             "The framed certificate as application/pdf; 202 with status=rendering while its job has not run yet",
-            params=("certificate_id",), tag=TAG)
+            params=("certificate_id",), tag=TAG, binary=("application/pdf",),
+            responses={202: ("Sertifikatet lages; prøv igjen om noen sekunder", RenderingSchema)})
 def certificate_pdf(certificate_id: int):
     session = current_session()
     document, found = documents.document_for(session, certificate_id, _company_ids())
@@ -107,6 +113,9 @@ def certificate_pdf(certificate_id: int):
     if document is None:
         documents.request_render(session, certificate_id, g.tenant.id)
         return jsonify(status="rendering", message="Sertifikatet lages. Prøv igjen om noen sekunder."), 202
+    if not storage.exists(document["file_key"]):
+        current_app.logger.error("certificate %s: stored PDF %s is missing", certificate_id, document["file_key"])
+        return jsonify(error="file_missing", message="PDF-filen finnes ikke i lageret. Kontakt driftsansvarlig."), 404
     return storage.download_response(document["file_key"], document["file_name"], "application/pdf")
 
 

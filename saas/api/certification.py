@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import require_roles, staff_required
 from saas.certification import labels
 from saas.certification.models import Certificate, CertificationProposal
@@ -62,7 +62,8 @@ def year_proposals(year_id: int):
 @staff_required
 @documented("/years/{year_id}/proposals", "post",
             "Propose a class no higher than the eligible one, or B for other reasons (b_alternative with a justification)",
-            request=ProposalSchema, response=ProposalOutSchema, params=("year_id",), status=201, tag=TAG)
+            request=ProposalSchema, response=ProposalOutSchema, params=("year_id",), status=201, tag=TAG,
+            responses={409: "Et forslag venter allerede på beslutning"})
 def propose(year_id: int):
     session = current_session()
     proposal = decisions.propose(session, current_user, _year_id(year_id), json_body(ProposalSchema()), today_in_oslo())
@@ -85,7 +86,8 @@ def attest(year_id: int):
 @documented("/proposals/{proposal_id}/decision", "post",
             "Decide a waiting proposal: approve (issues the certificate; the class is re-checked against today's records) "
             "or return with a reason.  409 when already decided",
-            request=DecisionSchema, response=DecisionResultSchema, params=("proposal_id",), status=201, tag=TAG)
+            request=DecisionSchema, response=DecisionResultSchema, params=("proposal_id",), status=201, tag=TAG,
+            responses={409: "Forslaget er allerede avgjort, eller året har allerede et sertifikat"})
 def decide(proposal_id: int):
     session = current_session()
     if session.scalar(select(CertificationProposal.id).where(CertificationProposal.id == proposal_id)) is None:
@@ -109,7 +111,8 @@ def _visible_company_ids():
 
 @tenant_api.get("/certificates")
 @documented("/certificates", "get", "Certificates, newest first (state=active|suspended|withdrawn|expired|superseded; "
-            "client contacts: their companies only)", response=CertificateSchema, many=True, tag=TAG)
+            "client contacts: their companies only)", response=CertificateSchema, many=True, tag=TAG,
+            query=(query("state", {"type": "string", "enum": sorted(labels.STATE_LABELS)}),))
 def list_certificates():
     page, per_page = pagination()
     state = request.args.get("state") or None

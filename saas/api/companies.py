@@ -5,16 +5,23 @@ import dataclasses
 
 from flask import abort, g
 from flask_login import current_user
+from marshmallow import fields
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import staff_required
 from saas.clients import services
 from saas.clients.contacts import invite_contact
 from saas.clients.schemas import CompanyListItemSchema, CompanySchema, ContactSchema, SubUnitSchema
-from saas.clients.views import filter_from_args
+from saas.clients.services import SORTS
+from saas.clients.views import CLASS_FILTERS, filter_from_args
 from saas.db import current_session
 from flask import request
+
+
+class NewContactSchema(ContactSchema):
+    invite = fields.Boolean(load_default=False, load_only=True,
+                            metadata={"description": "true sends the contact an invitation to log in"})
 
 
 def _company(company_id: int, **kwargs):
@@ -27,7 +34,11 @@ def _company(company_id: int, **kwargs):
 @tenant_api.get("/companies")
 @documented("/companies", "get", "List client companies (search q, consultant, archived=1, class=A+|A|B|none, expiring=<days>, "
             "sort=name|-name|city|employees|created)",
-            response=CompanyListItemSchema, many=True, tag="companies")
+            response=CompanyListItemSchema, many=True, tag="companies",
+            query=(query("q", {"type": "string", "maxLength": 100}), query("consultant", {"type": "integer", "minimum": 0}),
+                   query("archived", {"type": "string", "enum": ["0", "1"]}), query("class", {"type": "string", "enum": list(CLASS_FILTERS)}),
+                   query("expiring", {"type": "integer", "minimum": 0}),
+                   query("sort", {"type": "string", "enum": [p + s for s in SORTS for p in ("", "-")]})))
 def list_companies():
     page, per_page = pagination()
     flt = filter_from_args(request.args)
@@ -81,10 +92,12 @@ def add_sub_unit(company_id: int):
 
 @tenant_api.post("/companies/<int:company_id>/contacts")
 @staff_required
-@documented("/companies/{company_id}/contacts", "post", "Add a contact person (invite=true gives a login)", request=ContactSchema, response=ContactSchema, params=("company_id",), status=201, tag="companies")
+@documented("/companies/{company_id}/contacts", "post", "Add a contact person (invite=true gives a login)", request=NewContactSchema, response=ContactSchema, params=("company_id",), status=201, tag="companies")
 def add_contact(company_id: int):
     company = _company(company_id)
-    contact = services.add_contact(current_session(), current_user, company, json_body(ContactSchema()))
-    if request.get_json(silent=True, force=True).get("invite") is True:
+    data = json_body(NewContactSchema())
+    invite = data.pop("invite")
+    contact = services.add_contact(current_session(), current_user, company, data)
+    if invite:
         invite_contact(current_session(), g.tenant, current_user, contact)
     return ContactSchema().dump(contact), 201

@@ -1,8 +1,9 @@
 """The API blueprint, its error shape and pagination."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 
+from saas.hygiene import db_int
 from saas.pagination import page_count
 from saas.auth import tenant_blueprint
 from saas.schemas import FieldErrors, load_json
@@ -32,11 +33,18 @@ def json_body(schema, **kwargs) -> dict:
 
 
 def pagination() -> tuple[int, int]:
+    """``page`` and ``per_page`` from the query: 422 for what is not a positive whole number, 400 for a number
+    beyond any page the database can count to (it would overflow the query's OFFSET)."""
+
     def number(name: str, default: int) -> int:
         raw = request.args.get(name, str(default))
-        if not raw.isdigit() or int(raw) < 1:
+        if not raw.isascii() or not raw.isdigit() or raw.strip("0") == "":
             raise FieldErrors({name: ["Må være et positivt heltall."]})
-        return int(raw)
+        value = db_int(raw.lstrip("0"))
+        if value is None:
+            abort(make_response(jsonify(error="bad_request", message="Ugyldig forespørsel.",
+                                        fields={name: ["Tallet er for stort."]}), 400))
+        return value
 
     return number("page", 1), min(number("per_page", 50), MAX_PER_PAGE)
 

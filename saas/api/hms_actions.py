@@ -6,7 +6,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import admin_required, staff_required
 from saas.db import current_session
 from saas.hms.reminders import reminder_days
@@ -42,7 +42,11 @@ def _detail(item) -> dict:
 @tenant_api.get("/years/<int:year_id>/action-items")
 @documented("/years/{year_id}/action-items", "get",
             "Items of a year's action plan, overdue first (filters: status, area, overdue=1, responsible=<user id or name>)",
-            response=ActionItemSchema, many=True, params=("year_id",), tag=TAG)
+            response=ActionItemSchema, many=True, params=("year_id",), tag=TAG,
+            query=(query("status", {"type": "string", "enum": list(services.STATUSES)}),
+                   query("area", {"type": "string", "enum": list(services.AREAS)}),
+                   query("overdue", {"type": "string", "enum": ["0", "1"]}),
+                   query("responsible", {"type": "string", "maxLength": 200}, "a user id or a name")))
 def list_action_items(year_id: int):
     year = _year(year_id)
     page, per_page = pagination()
@@ -91,7 +95,8 @@ def update_action_item(action_id: int):
 @documented("/action-items/{action_id}/progress", "post",
             "Record progress: a new status and/or a note (client contacts: only items assigned to them, else 403; "
             "closing as done needs evidence uploaded on the item first, else 422 on `file`)",
-            request=ProgressSchema, response=ActionItemDetailSchema, params=("action_id",), tag=TAG)
+            request=ProgressSchema, response=ActionItemDetailSchema, params=("action_id",), tag=TAG,
+            responses={403: "Tiltaket er ikke tildelt deg"})
 def action_progress(action_id: int):
     item = _item(action_id)
     if not services.can_update_progress(current_user, item):

@@ -11,16 +11,23 @@ from marshmallow import fields
 
 from saas import storage
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import staff_required
 from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views.evidence import DescriptionSchema, VerifySchema, uploaded_file
+from saas.hygiene import db_int
 from saas.schemas import BaseSchema, FieldErrors, load_form
 
 UPLOAD_HELP = ("multipart/form-data with fields file (PDF, PNG, JPEG, DOCX or XLSX, at most 20 MB; images lose "
                "their EXIF), target_type ({types}), target_id and an optional description")
 TYPES = ", ".join(services.TARGET_LABELS)
+_FILE = {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG, DOCX or XLSX, at most 20 MB"}
+_DESCRIPTION = {"type": "string", "maxLength": services.MAX_NOTE}
+UPLOAD_FORM = {"type": "object", "required": ["file", "target_type", "target_id"], "properties": {
+    "file": _FILE, "target_type": {"type": "string", "enum": list(services.TARGET_LABELS)},
+    "target_id": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, "description": _DESCRIPTION}}
+REPLACE_FORM = {"type": "object", "required": ["file"], "properties": {"file": _FILE, "description": _DESCRIPTION}}
 
 
 class EvidenceSchema(BaseSchema):
@@ -60,7 +67,7 @@ def _evidence(evidence_id: int):
 
 
 def _target(target_type: str, raw_id) -> services.Target:
-    target_id = int(raw_id) if str(raw_id).isdigit() else None
+    target_id = db_int(raw_id)
     if target_type not in services.TARGET_LABELS or target_id is None:
         raise FieldErrors({"target_type": f"Oppgi target_type ({TYPES}) og target_id."})
     try:
@@ -77,7 +84,9 @@ def _page(items: list[dict]):
 
 @tenant_api.get("/evidence")
 @documented("/evidence", "get", "Current files of one piece of work (query target_type and target_id)",
-            response=EvidenceSchema, many=True, tag="evidence")
+            response=EvidenceSchema, many=True, tag="evidence",
+            query=(query("target_type", {"type": "string", "enum": list(services.TARGET_LABELS)}),
+                   query("target_id", {"type": "integer", "minimum": 0})))
 def list_evidence():
     target = _target(request.args.get("target_type", ""), request.args.get("target_id", ""))
     return _page(services.files_for(current_session(), target.type, [target.id])[target.id])
@@ -85,7 +94,7 @@ def list_evidence():
 
 @tenant_api.post("/evidence")
 @documented("/evidence", "post", "Upload a file: " + UPLOAD_HELP.format(types=TYPES), response=EvidenceSchema,
-            status=201, tag="evidence")
+            status=201, tag="evidence", multipart=UPLOAD_FORM)
 def upload_evidence():
     target = _target(request.form.get("target_type", ""), request.form.get("target_id", ""))
     description = load_form(DescriptionSchema(), request.form)["description"]
@@ -98,7 +107,8 @@ def upload_evidence():
 @tenant_api.get("/evidence/pending")
 @staff_required
 @documented("/evidence/pending", "get", "Files waiting for verification, oldest first (all=1: every company, "
-            "else the caller's own)", response=EvidenceReviewSchema, many=True, tag="evidence")
+            "else the caller's own)", response=EvidenceReviewSchema, many=True, tag="evidence",
+            query=(query("all", {"type": "string", "enum": ["0", "1"]}),))
 def pending_evidence():
     page, per_page = pagination()
     consultant_id = None if request.args.get("all") == "1" else current_user.id
@@ -115,7 +125,8 @@ def get_evidence(evidence_id: int):
 
 
 @tenant_api.get("/evidence/<int:evidence_id>/download")
-@documented("/evidence/{evidence_id}/download", "get", "The file itself (an attachment)", params=("evidence_id",), tag="evidence")
+@documented("/evidence/{evidence_id}/download", "get", "The file itself (an attachment)", params=("evidence_id",), tag="evidence",
+            binary=tuple(storage.ALLOWED.values()))
 def download_evidence(evidence_id: int):
     evidence, _target = _evidence(evidence_id)
     if not storage.exists(evidence.file_key):
@@ -133,7 +144,8 @@ def evidence_history(evidence_id: int):
 
 @tenant_api.post("/evidence/<int:evidence_id>/replace")
 @documented("/evidence/{evidence_id}/replace", "post", "Upload a new version (multipart/form-data: file, description); "
-            "the old one stays in the history", response=EvidenceSchema, params=("evidence_id",), status=201, tag="evidence")
+            "the old one stays in the history", response=EvidenceSchema, params=("evidence_id",), status=201, tag="evidence",
+            multipart=REPLACE_FORM)
 def replace_evidence(evidence_id: int):
     evidence, target = _evidence(evidence_id)
     description = load_form(DescriptionSchema(), request.form)["description"]

@@ -119,7 +119,8 @@ def update_physical(mapping_id: int):
 @tenant_api.put("/physical-mappings/<int:mapping_id>/answers")
 @documented("/physical-mappings/{mapping_id}/answers", "put",
             "Save checklist answers; a graded finding becomes an action item (client contacts: only when the company maps itself)",
-            request=s.AnswersSchema, response=s.PhysicalMappingDetailSchema, params=("mapping_id",), tag=TAG)
+            request=s.AnswersSchema, response=s.PhysicalMappingDetailSchema, params=("mapping_id",), tag=TAG,
+            responses={403: "Bare når virksomheten kartlegger selv"})
 def physical_answers(mapping_id: int):
     mapping, year = _load(mappings.get_physical, mapping_id)
     if not (current_user.is_staff or mapping.method == "self"):

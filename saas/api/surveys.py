@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from flask import Response, abort, g, jsonify, request
 from flask_login import current_user
+from marshmallow import fields
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
-from saas.api.spec import documented
+from saas.api.spec import documented, query
 from saas.auth import staff_required
 from saas.clients.services import NotFound
 from saas.db import current_session
-from saas.schemas import FieldErrors, load_json
+from saas.schemas import BaseSchema, FieldErrors, load_json
 from saas.surveys import schemas as s
 from saas.surveys.models import SurveyGroup
 from saas.surveys.services import distribution, oslo_today, questionnaires, results, surveys
 
 TAG = "surveys"
+NOT_CLOSED = "Resultatene er klare når undersøkelsen er avsluttet"
+QUESTIONNAIRE_FORMAT = {"type": "object", "description": "a questionnaire in the JSON import format (see the README)"}
+
+
+class ExportSchema(BaseSchema):
+    items = fields.List(fields.Nested(s.ExportRowSchema), required=True)
 
 
 def _survey(survey_id: int):
@@ -31,7 +38,8 @@ def _not_closed():
 
 
 @tenant_api.get("/surveys")
-@documented("/surveys", "get", "List surveys (filter company_id), newest first", response=s.SurveyListItemSchema, many=True, tag=TAG)
+@documented("/surveys", "get", "List surveys (filter company_id), newest first", response=s.SurveyListItemSchema, many=True, tag=TAG,
+            query=(query("company_id", {"type": "integer", "minimum": 0}),))
 def list_surveys():
     page, per_page = pagination()
     raw = request.args.get("company_id", "")
@@ -137,7 +145,7 @@ def code_sheets(survey_id: int):
 
 @tenant_api.get("/surveys/<int:survey_id>/results")
 @documented("/surveys/{survey_id}/results", "get", "Results of a closed survey, suppressed below k (409 while open)",
-            response=s.SurveyReportSchema, params=("survey_id",), tag=TAG)
+            response=s.SurveyReportSchema, params=("survey_id",), tag=TAG, responses={409: NOT_CLOSED})
 def survey_results(survey_id: int):
     survey = _survey(survey_id)
     if survey.status != "closed" or not survey.report:
@@ -150,7 +158,7 @@ def survey_results(survey_id: int):
 @tenant_api.get("/surveys/<int:survey_id>/groups/<int:survey_group_id>/results")
 @documented("/surveys/{survey_id}/groups/{survey_group_id}/results", "get",
             "One group's results; a group below k (or hidden to protect another) answers {suppressed: true} only",
-            response=s.GroupResultSchema, params=("survey_id", "survey_group_id"), tag=TAG)
+            response=s.GroupResultSchema, params=("survey_id", "survey_group_id"), tag=TAG, responses={409: NOT_CLOSED})
 def group_results(survey_id: int, survey_group_id: int):
     survey = _survey(survey_id)
     group = current_session().get(SurveyGroup, survey_group_id)
@@ -164,7 +172,9 @@ def group_results(survey_id: int, survey_group_id: int):
 
 @tenant_api.get("/surveys/<int:survey_id>/export")
 @documented("/surveys/{survey_id}/export", "get", "The aggregate export (rows per group, dimension and item; "
-            "?format=csv for CSV). Never per respondent.", response=s.ExportRowSchema, params=("survey_id",), tag=TAG)
+            "?format=csv for CSV). Never per respondent.", response=ExportSchema, params=("survey_id",), tag=TAG,
+            query=(query("format", {"type": "string", "enum": ["json", "csv"]}),), responses={409: NOT_CLOSED},
+            binary=("text/csv",))
 def export(survey_id: int):
     view = results.results_view(_survey(survey_id), with_charts=False)
     if view is None:
@@ -218,7 +228,7 @@ def _format_body():
 @tenant_api.post("/questionnaires")
 @staff_required
 @documented("/questionnaires", "post", "Import a questionnaire: the body is the JSON import format; errors name the JSON path",
-            response=s.QuestionnaireDetailSchema, status=201, tag=TAG)
+            response=s.QuestionnaireDetailSchema, status=201, tag=TAG, request_body=QUESTIONNAIRE_FORMAT)
 def import_questionnaire():
     session = current_session()
     questionnaire, warnings = questionnaires.create_questionnaire(session, current_user, _format_body())
@@ -229,7 +239,8 @@ def import_questionnaire():
 @staff_required
 @documented("/questionnaires/{questionnaire_id}/versions", "post", "Save a new version (the body is the import format; "
             "the key must stay the same; the built-in questionnaire is read-only)",
-            response=s.QuestionnaireDetailSchema, params=("questionnaire_id",), status=201, tag=TAG)
+            response=s.QuestionnaireDetailSchema, params=("questionnaire_id",), status=201, tag=TAG,
+            request_body=QUESTIONNAIRE_FORMAT)
 def new_questionnaire_version(questionnaire_id: int):
     session = current_session()
     questionnaire = _questionnaire(questionnaire_id)

@@ -10,6 +10,7 @@ from saas.audit import labels
 from saas.audit.models import AuditEvent
 from saas.auth import admin_required, tenant_blueprint
 from saas.db import current_session
+from saas.hygiene import db_int
 
 bp = tenant_blueprint("audit", __name__, "/audit")
 PER_PAGE = 50
@@ -19,7 +20,7 @@ PER_PAGE = 50
 @admin_required
 def index():
     session = current_session()
-    page = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1)
+    page = max(db_int(request.args.get("page", "1"), maximum=1_000_000) or 1, 1)
     action = request.args.get("action", "")[:60]
     query = select(AuditEvent)
     if action:

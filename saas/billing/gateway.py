@@ -93,19 +93,57 @@ def _call(what: str, fn, *args, **kwargs) -> Any:
 # -- webhooks -----------------------------------------------------------------------------------------
 
 def verify_event(payload: bytes, signature: str | None, secret: str) -> dict:
-    """Check the signature of a webhook's raw body and return the event's essentials.  Raises
-    InvalidSignature for a missing secret, a bad or stale signature, or a body that is not an event."""
+    """Check the signature of a webhook's raw body and return the event's essentials.
+
+    Raises InvalidSignature for a missing secret or a bad or stale signature (the body is not Stripe's), and
+    MalformedEvent for a correctly signed body that is not an event the product can store (not a JSON object,
+    ``data`` not an object, an id or type that is missing, not text or longer than the columns hold): that one
+    came from Stripe (or from someone holding the secret) and is acknowledged and recorded, never retried."""
     if not secret or not signature:
         raise InvalidSignature("missing secret or signature")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE).to_dict()
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE)
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise InvalidSignature(str(error)) from None
-    obj = (event.get("data") or {}).get("object") or {}
-    if not event.get("id") or not event.get("type"):
-        raise InvalidSignature("not an event")
-    return dict(id=event["id"], type=event["type"], account=event.get("account"), livemode=bool(event.get("livemode")),
-                object_type=str(obj.get("object") or ""), object_id=str(obj.get("id") or ""))
+    return parse_event(payload)
+
+
+class MalformedEvent(ValueError):
+    """A correctly signed webhook body that is not a usable event; ``str()`` says why."""
+
+
+def _text(value: Any, name: str, maximum: int, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise MalformedEvent(f"{name} is not a non-empty string")
+    if len(value) > maximum:
+        raise MalformedEvent(f"{name} is longer than {maximum} characters")
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise MalformedEvent(f"{name} contains control characters")
+    return value
+
+
+def parse_event(payload: bytes) -> dict:
+    """The essentials of an event body (already verified); MalformedEvent when it has not got their shape."""
+    import json
+
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise MalformedEvent("the body is not JSON") from None
+    if not isinstance(event, dict):
+        raise MalformedEvent(f"the body is a JSON {type(event).__name__}, not an object")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("data.object is not an object")
+    obj = data["object"]
+    if "livemode" in event and not isinstance(event["livemode"], bool):
+        raise MalformedEvent("livemode is not a boolean")
+    account = _text(event.get("account"), "account", 100, required=False) or None
+    return dict(id=_text(event.get("id"), "id", 100), type=_text(event.get("type"), "type", 100), account=account,
+                livemode=bool(event.get("livemode")), object_type=_text(obj.get("object"), "data.object.object", 50, required=False),
+                object_id=_text(obj.get("id"), "data.object.id", 100, required=False))
 
 
 # -- customers and payments ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 connection, and the invoice as the API and the pages show it."""
 from __future__ import annotations
 
+import math
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from saas.billing import pricing
@@ -30,20 +32,31 @@ class Money(fields.Field):
         return value
 
 
+MAX_INVOICE_TOTAL = 2**31 - 1  # øre: the amount columns are PostgreSQL ``integer``
+MAX_QUANTITY = 1_000_000_00  # hundredths
+
+
 class Quantity(fields.Field):
     """Hundredths.  A form sends "7,5"; the API sends a number (7.5) or a string."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
             raise ValidationError("Ugyldig antall.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError("Ugyldig antall.")
         if isinstance(value, (int, float)):
             value = str(value)
         if not isinstance(value, str):
             raise ValidationError("Ugyldig antall.")
+        if len(value) > 20:
+            raise ValidationError("Antallet er for stort.")
         try:
-            return pricing.parse_quantity(value)
+            quantity = pricing.parse_quantity(value)
         except ValueError as error:
             raise ValidationError(str(error)) from None
+        if quantity > MAX_QUANTITY:
+            raise ValidationError("Antallet er for stort (høyst 1 000 000).")
+        return quantity
 
 
 class BankAccount(fields.String):
@@ -113,6 +126,15 @@ class ManualInvoiceSchema(BaseSchema):
     company_id = fields.Integer(required=True)
     note = fields.String(load_default="", validate=length(1000))
     lines = fields.List(fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=50, error="Mellom 1 og 50 linjer."))
+
+    @validates_schema
+    def _within_amount_columns(self, data, **kwargs):
+        # Amounts are stored as integer øre (PostgreSQL ``integer``): a total beyond it is refused here, by name,
+        # instead of overflowing the column.
+        lines = [pricing.Line(description="", quantity=line["quantity"], unit_price=line["unit_price"],
+                              vat_code=line["vat_code"]) for line in data.get("lines") or []]
+        if lines and pricing.totals(lines).gross > MAX_INVOICE_TOTAL:
+            raise ValidationError("Fakturabeløpet er for stort (høyst 21 474 836,47 kr).", "lines")
 
 
 class CreditNoteSchema(BaseSchema):

@@ -8,6 +8,7 @@ and applies it; ``processed_at`` is set in the same transaction as the effect.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -45,6 +46,21 @@ def receive(session: Session, event: dict, source: str, tenant_id: int | None) -
 
     enqueue(session, process_stripe_event, event["id"], tenant_id=None, job_id=f"stripe-event-{event['id']}")
     return new
+
+
+def reject(session: Session, payload: bytes, reason: str, source: str, tenant_id: int | None) -> bool:
+    """Record a correctly signed body that is not a usable event (``gateway.MalformedEvent``): stored as
+    processed, with outcome "rejected: <reason>", so the webhook acknowledges it, Stripe stops delivering it and
+    no job ever acts on it.  Keyed by the body's SHA-256, so a redelivery adds nothing; False when it did."""
+    event_id = "rejected-" + hashlib.sha256(payload).hexdigest()
+    try:
+        with session.begin_nested():
+            session.add(StripeEvent(event_id=event_id, type="rejected", source=source, tenant_id=tenant_id, account=None,
+                                    object_type="", object_id="", livemode=False, processed_at=utcnow(),
+                                    outcome=f"rejected: {reason}"[:200]))
+        return True
+    except IntegrityError:
+        return False
 
 
 def _tenant_of_account(session: Session, account: str) -> int | None:

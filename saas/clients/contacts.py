@@ -24,6 +24,10 @@ def invite_contact(session: Session, tenant: Tenant, actor: User, contact: Conta
         services.send_invitation(session, tenant, user)
     elif not user.has_role(Role.CLIENT):
         services.set_roles(session, user, [r.value for r in user.roles] + [Role.CLIENT.value])
+    already = session.scalar(select(ContactPerson.id).where(ContactPerson.company_id == contact.company_id,
+                                                            ContactPerson.user_id == user.id, ContactPerson.id != contact.id))
+    if already is not None:  # one login is one contact of a company (a unique constraint backs this)
+        raise FieldErrors({"email": "Denne personen er allerede kontaktperson med innlogging hos kunden."})
     contact.user_id = user.id
     record(session, actor, "contact.invited", contact, contact.email)
     return user

@@ -117,7 +117,7 @@ def _check(session: Session, data: dict, company_id: int | None = None) -> None:
         query = query.where(ClientCompany.id != company_id)
     if session.scalar(query) is not None:
         errors["org_number"] = "En kunde med dette organisasjonsnummeret finnes allerede."
-    if data.get("consultant_id") and data["consultant_id"] not in {c["id"] for c in consultants(session)}:
+    if data.get("consultant_id") is not None and data["consultant_id"] not in {c["id"] for c in consultants(session)}:
         errors["consultant_id"] = "Velg en HMS-rådgiver hos denne tilbyderen."
     if data.get("follow_up_from") and data.get("follow_up_to") and data["follow_up_to"] < data["follow_up_from"]:
         errors["follow_up_to"] = "Sluttdato kan ikke være før startdato."

@@ -34,9 +34,10 @@ EXPIRY_FILTERS = (30, 60, 90, 180)
 
 def filter_from_args(args) -> services.CompanyFilter:
     sort = args.get("sort", "name")
+    expiring = _int_arg("expiring")  # days; ten years is plenty and keeps today + days a valid date
     return services.CompanyFilter(
         q=args.get("q", "")[:100], consultant_id=_int_arg("consultant"), archived=args.get("archived") == "1",
-        cert_class=args.get("class") if args.get("class") in CLASS_FILTERS else "", expiring_days=_int_arg("expiring"),
+        cert_class=args.get("class") if args.get("class") in CLASS_FILTERS else "", expiring_days=None if expiring is None else min(expiring, 3660),
         sort=sort.lstrip("-") if sort.lstrip("-") in services.SORTS else "name", descending=sort.startswith("-"),
         page=_int_arg("page") or 1,
     )

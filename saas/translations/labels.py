@@ -295,4 +295,8 @@ MESSAGES = (
     N_("Sertifikatet er erstattet av et nyere sertifikat fra samme utsteder."),
     N_("Klasse «A+» er den høyeste sertifiseringsklasse."), N_("Klasse «A» er en høy sertifiseringsklasse."),
     N_("Klasse «B» dokumenterer fokus på arbeidsmiljø."), N_("12 måneder"),
+    # saas.billing.schemas: amounts and quantities within the integer columns
+    N_("Fakturabeløpet er for stort (høyst 21 474 836,47 kr)."),
+    N_("Antallet er for stort (høyst 1 000 000)."),
+    N_("Antallet er for stort."),
 )

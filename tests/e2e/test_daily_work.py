@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from saas.demo import DEMO_PASSWORD
+from tests import factories
 from tests.e2e.conftest import login, screenshot
 
 TENANT = "/t/bedriftstjenesten"
 KARI, OLA, SIRI = "kari@bedriftstjenesten.no", "ola@bedriftstjenesten.no", "siri@bedriftstjenesten.no"
 KONGSBERG_CONTACT, KONGSBERG_CONTACT_NAME = "kunde1@bedriftstjenesten.no", "Kontakt Kongsberg"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00"
-       b"\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = factories.png_bytes()
 
 
 def today():

@@ -97,3 +97,27 @@ def test_the_openapi_document_describes_the_tenant_resources(client):
     assert "post" in spec["paths"]["/api/v1/t/{slug}/companies"]
     assert "Company" in spec["components"]["schemas"]
     assert "org_number" in spec["components"]["schemas"]["Company"]["properties"]
+
+
+def test_adding_a_contact_with_invite_sends_an_invitation_and_invite_is_in_the_openapi_document(client, db, two_tenants):
+    from saas.tenants.models import User
+
+    company = two_tenants["a"]["company"]
+    url = f"/api/v1/t/tenant-a/companies/{company.id}/contacts"
+    response = client.post(url, headers=_headers(two_tenants), json={"name": "Ny Kontakt", "email": "ny.kontakt@example.no", "invite": True})
+    assert response.status_code == 201 and response.get_json()["has_login"] is True and "invite" not in response.get_json()
+    with platform_access(db):
+        assert db.scalar(select(func.count(User.id)).where(User.email == "ny.kontakt@example.no")) == 1
+    bad = client.post(url, headers=_headers(two_tenants), json={"name": "X", "invite": "kanskje"})
+    assert bad.status_code == 422 and "invite" in bad.get_json()["fields"]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "invite" in spec["components"]["schemas"]["NewContact"]["properties"]
+
+
+def test_inviting_the_same_person_twice_as_a_contact_of_one_company_is_a_field_error(client, db, two_tenants):
+    company = two_tenants["a"]["company"]
+    url = f"/api/v1/t/tenant-a/companies/{company.id}/contacts"
+    body = {"name": "Dobbel", "email": "dobbel@example.no", "invite": True}
+    assert client.post(url, headers=_headers(two_tenants), json=body).status_code == 201
+    again = client.post(url, headers=_headers(two_tenants), json=body)
+    assert again.status_code == 422 and "email" in again.get_json()["fields"]

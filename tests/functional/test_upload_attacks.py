@@ -11,16 +11,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from saas.hms.models import Evidence
 from saas.tenancy import bind_tenant, bound_tenant
+from tests import factories
 from tests.conftest import login
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 MB = 1024 * 1024
 
 
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
-    return out.getvalue()
+png_bytes = factories.png_bytes
 
 
 ATTACKS = {

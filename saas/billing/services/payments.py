@@ -18,6 +18,7 @@ from saas.billing.services.invoices import CREDITED, OPEN_STATES, PAID
 from saas.billing.services.settings import tenant_credentials
 from saas.clients.models import ClientCompany
 from saas.db import utcnow
+from saas.hygiene import db_int
 
 REUSABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
@@ -81,7 +82,7 @@ def apply_payment_intent(session: Session, intent: dict) -> str:
     (unique reference), and an invoice never goes back from paid or credited."""
     invoice_id = (intent.get("metadata") or {}).get("invoice_id", "")
     invoice = None
-    if invoice_id.isdigit():
+    if db_int(invoice_id) is not None:
         invoice = session.scalar(select(Invoice).where(Invoice.id == int(invoice_id)).with_for_update())
     if invoice is None:
         invoice = session.scalar(select(Invoice).where(Invoice.payment_intent_id == intent["id"]).with_for_update())

@@ -11,6 +11,7 @@ from saas.billing import gateway, webhooks
 from saas.billing.services.settings import tenant_webhook_secret
 from saas.billing.views import webhook_bp
 from saas.db import current_session
+from saas.hygiene import raw_body
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
 
@@ -23,21 +24,30 @@ def _receive(secret: str, source: str, tenant_id: int | None):
         event = gateway.verify_event(payload, request.headers.get("Stripe-Signature"), secret)
     except gateway.InvalidSignature:
         return jsonify(error="invalid_signature"), 400
+    except gateway.MalformedEvent as error:
+        event, reason = None, str(error)
     session = current_session()
     # Only reads happened so far: begin the write afresh (SQLite cannot turn a reader whose snapshot is old into
     # a writer, and concurrent deliveries make it old).
     session.rollback()
+    if event is None:
+        # Signed, so it came from Stripe (or the secret's holder): acknowledged, so it is not delivered again,
+        # and recorded as rejected, so nothing acts on it.
+        new = webhooks.reject(session, payload, reason, source, tenant_id)
+        return jsonify(received=True, rejected=reason, duplicate=not new), 200
     new = webhooks.receive(session, event, source, tenant_id)
     return jsonify(received=True, duplicate=not new), 200
 
 
 @webhook_bp.post("/webhook")
+@raw_body
 def platform_webhook():
     return _receive(gateway.setting("STRIPE_WEBHOOK_SECRET"), "platform", None)
 
 
 @webhook_bp.post("/webhook/<slug>")
 @public
+@raw_body
 def tenant_webhook(slug: str):
     session = current_session()
     with platform_access(session):

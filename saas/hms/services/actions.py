@@ -19,6 +19,7 @@ from saas.clients.services import NotFound, visible_companies
 from saas.db import utcnow
 from saas.hms import finding_defaults, rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
+from saas.hygiene import db_int
 from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
 from saas.tenancy import platform_access
@@ -380,7 +381,7 @@ def apply_filter(items: list[dict], flt: ActionFilter) -> list[dict]:
         if flt.overdue and not item["overdue"]:
             return False
         if flt.responsible.isdigit():
-            return item["responsible_user_id"] == int(flt.responsible)
+            return db_int(flt.responsible) is not None and item["responsible_user_id"] == int(flt.responsible)
         return not flt.responsible or (item["responsible_user_id"] is None and item["responsible"] == flt.responsible)
 
     return [item for item in items if keep(item)]

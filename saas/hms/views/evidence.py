@@ -11,6 +11,7 @@ from saas.auth import staff_required
 from saas.db import current_session
 from saas.hms.services import evidence as services
 from saas.hms.views import evidence_bp as bp
+from saas.hygiene import db_int
 from saas.schemas import BaseSchema, FieldErrors, length, load_form, one_of
 
 
@@ -55,7 +56,7 @@ def _target_from_args():
     raw_id = request.values.get("target_id", "")
     try:
         return services.resolve_target(current_session(), request.values.get("target_type", ""),
-                                       int(raw_id) if raw_id.isdigit() else -1, current_user)
+                                       db_int(raw_id) or -1, current_user)
     except services.NotFound:
         abort(404)
 

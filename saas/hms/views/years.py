@@ -16,6 +16,7 @@ from saas.hms.schemas_work import (AnswerInputSchema, ComplianceCheckSchema, Phy
 from saas.hms.services import checklists, compliance, mappings, reports, rounds, years
 from saas.hms.services import evidence as evidence_services
 from saas.hms.views import years_bp as bp
+from saas.hygiene import db_int
 from saas.schemas import FieldErrors, load_form, load_json
 
 GRADE_LABELS = reports.GRADE_LABELS
@@ -118,7 +119,7 @@ def answers_from_form(form) -> tuple[list[dict], bool]:
     ``ids``; a comma works as the decimal sign.  FieldErrors keyed "<id>.<field>"."""
     entries, errors = [], {}
     for raw_id in form.getlist("ids"):
-        if not raw_id.isdigit():
+        if db_int(raw_id) is None:
             continue
         prefix = f"a{raw_id}-"
         value = form.get(prefix + "value", "").strip().replace(" ", "").replace(",", ".")
