@@ -1,7 +1,7 @@
 """Pages without a tenant: front page, login, password reset, invitations, language."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session as cookie, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select

@@ -83,7 +83,8 @@ def invoice_uninvoiced_certificates(session: Session, today_iso: str) -> int:
 
     since = date.fromisoformat(today_iso) - timedelta(days=REPAIR_DAYS)
     asked = 0
-    tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    with platform_access(session):  # the tenants table is platform-level under row-level security
+        tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
     try:
         for tenant_id in tenant_ids:
             bind_tenant(session, tenant_id)

@@ -28,12 +28,14 @@ def render_missing_documents(session: Session, today_iso: str) -> int:
     of each certificate without one, tenant by tenant; returns how many were asked for."""
     from sqlalchemy import select
 
-    from saas.tenancy import bind_tenant
+    from saas.tenancy import bind_tenant, platform_access
     from saas.tenants.models import Tenant
 
     asked = 0
     try:
-        for tenant_id in session.scalars(select(Tenant.id).order_by(Tenant.id)).all():
+        with platform_access(session):  # the tenants table is platform-level under row-level security
+            tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+        for tenant_id in tenant_ids:
             bind_tenant(session, tenant_id)
             asked += documents.request_missing(session)
     finally:

@@ -11,12 +11,13 @@ from saas.db import utcnow
 from saas.jobs import job
 from saas.notifications import services
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
 
 
 def _tenants(session: Session) -> list[Tenant]:
-    return list(session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)))
+    with platform_access(session):  # the tenants table is platform-level under row-level security
+        return list(session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)))
 
 
 @daily_job

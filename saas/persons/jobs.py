@@ -16,7 +16,7 @@ from saas.persons.models import CaseState, PersonCompetence, Holding, Person, Pe
 from saas.persons.services.register_state import dates_of, rules_for_schemes
 from saas.persons.validity import ValidityRules, assess
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, bound_tenant
+from saas.tenancy import bind_tenant, bound_tenant, platform_access
 from saas.tenants.models import Role, Tenant, User
 
 VALIDITY_LEADS = (90, 30, 7)
@@ -40,7 +40,8 @@ def _each_tenant(session: Session) -> Iterator[Tenant]:
         yield session.get(Tenant, bound)
         session.flush()
         return
-    tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
+    with platform_access(session):  # the tenants table is platform-level under row-level security
+        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
     try:
         for tenant in tenants:
             bind_tenant(session, tenant.id)

@@ -74,13 +74,14 @@ def test_the_daily_job_runs_through_a_real_worker(rq_app, tmp_path):
         tenant_id = w["tenant"].id
     today = date(2027, 3, 1)  # the first surveillance period ends 09.03.2027: due soon, none held
     from saas import scheduler
-    from saas.jobs import _import_job_modules, dispatch
+    from saas.jobs import JOBS, _import_job_modules, enqueue
 
     _import_job_modules()
     name = audit_reminders.send_audit_reminders.job_name
     assert name in scheduler.DAILY_JOBS
-    # Enqueued as run_daily does (its own job ids contain dots, which RQ 2 refuses: see the final notes).
-    dispatch(rq_app, name, None, [today.isoformat()], job_id=f"daily-audit-reminders-{today.isoformat()}")
+    # Enqueued through the outbox as run_daily does, for a chosen day; handed to RQ when the session commits.
+    with rq_app.app_context(), db.session_scope() as session:
+        enqueue(session, JOBS[name], today.isoformat(), tenant_id=None, job_id=f"daily-audit-reminders-{today.isoformat()}")
     env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path),
            "PUBLIC_BASE_URL": "http://localhost"}
