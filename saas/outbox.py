@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from saas.db import Base, after_commit, utcnow
 from saas.jobs import job
 from saas.scheduler import daily_job
-from saas.tenancy import TenantOwned, bound_tenant, is_platform, platform_access
+from saas.tenancy import TenantOwned, bound_tenant, is_platform, platform_access, sealed_connection
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def record(session: Session, name: str, args: list, tenant_id: int | None, key: 
     statement = _upsert(session.get_bind().dialect.name, rerun_done)
     parameters = dict(p_tenant=tenant_id, p_key=key, p_name=name, p_args=list(args), p_now=utcnow())
     with _as_owner(session, tenant_id):
-        armed = session.connection().execute(statement, parameters).first() is not None
+        armed = sealed_connection(session).execute(statement, parameters).first() is not None
     if armed:
         _dispatch_after_commit(session, Armed(key, name, tenant_id, list(args)))
     return armed
@@ -271,7 +271,7 @@ def mark_done(session: Session, key: str, tenant_id: int | None) -> bool:
     """Mark the job done inside the job's own transaction, so it commits, or rolls back, with the work.
     False when there is no row still to do (done by an earlier delivery, or its cause rolled back)."""
     with _as_owner(session, tenant_id):
-        marked = session.connection().execute(_MARK_DONE, dict(p_key=key, p_now=utcnow()))
+        marked = sealed_connection(session).execute(_MARK_DONE, dict(p_key=key, p_now=utcnow()))
     return marked.rowcount == 1
 
 
@@ -297,7 +297,7 @@ def record_failure(app: Flask, key: str, error: BaseException, will_retry: bool 
     db = app.extensions["saas.db"]
     table = OutboxJob.__table__
     with db.session_scope() as session, platform_access(session):
-        row = session.connection().execute(select(table.c.attempts, table.c.status).where(table.c.job_key == key)).first()
+        row = sealed_connection(session).execute(select(table.c.attempts, table.c.status).where(table.c.job_key == key)).first()
         if row is None or row.status == DONE:
             return row.status if row else ""
         attempts = row.attempts + 1
@@ -311,7 +311,7 @@ def record_failure(app: Flask, key: str, error: BaseException, will_retry: bool 
         if not will_retry:
             values["finished_at"] = utcnow()
             log.error("job %s failed for good after %d attempts: %s", key, attempts, values["last_error"])
-        session.connection().execute(update(table).where(table.c.job_key == key).values(**values))
+        sealed_connection(session).execute(update(table).where(table.c.job_key == key).values(**values))
         return values["status"]
 
 
@@ -334,7 +334,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = 500) -> int:
     db = app.extensions["saas.db"]
     table = OutboxJob.__table__
     with app.app_context(), db.session_scope() as session, platform_access(session):
-        rows = session.connection().execute(
+        rows = sealed_connection(session).execute(
             select(table.c.id, table.c.job_key, table.c.name, table.c.tenant_id, table.c.args, table.c.attempts)
             .where(table.c.status == PENDING,
                    # a back-off the outbox set itself (in-process retries) is due at its time; the rest after GRACE
@@ -365,11 +365,11 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = 500) -> int:
                 continue
             attempts = row.attempts + (1 if lost[row.job_key] else 0)
             if attempts >= MAX_ATTEMPTS:
-                session.connection().execute(update(table).where(table.c.id == row.id).values(
+                sealed_connection(session).execute(update(table).where(table.c.id == row.id).values(
                     status=FAILED, attempts=attempts, finished_at=now,
                     last_error="Jobben ble avbrutt (arbeidsprosessen stoppet) for mange ganger."))
                 continue
-            session.connection().execute(update(table).where(table.c.id == row.id).values(dispatched_at=now, attempts=attempts))
+            sealed_connection(session).execute(update(table).where(table.c.id == row.id).values(dispatched_at=now, attempts=attempts))
             armed.append(Armed(row.job_key, row.name, row.tenant_id, list(row.args or [])))
     if armed:
         log.info("sweeper: handing %d waiting job(s) to the queue again", len(armed))
@@ -415,6 +415,6 @@ def purge_finished_jobs(session: Session, today_iso: str) -> int:
     """Delete the rows of jobs done more than 30 days ago (failed ones stay until someone retries them)."""
     table = OutboxJob.__table__
     with platform_access(session):
-        deleted = session.connection().execute(
+        deleted = sealed_connection(session).execute(
             table.delete().where(table.c.status == DONE, table.c.finished_at < utcnow() - KEEP_DONE))
     return deleted.rowcount

@@ -126,6 +126,13 @@ def _sync_database_settings(session: Session) -> None:
     session.info[_SEALED] = _scope(session)
 
 
+def sealed_connection(session: Session):
+    """The session's connection with the session's current scope (tenant or platform) sealed in the
+    database first: for SQL sent straight to the connection, which the session's own hooks do not see."""
+    _ensure_sealed(session)
+    return session.connection()
+
+
 def _ensure_sealed(session: Session) -> None:
     sealed = session.info.get(_SEALED)
     if sealed is not _NOT_POSTGRES and sealed != _scope(session):
