@@ -113,7 +113,9 @@ def calendar_events():
     flt = filters_from_args(request.args)
     items = calendar.events(current_session(), current_user, bounds["from"], bounds["to"], flt["kinds"],
                             company_id=flt["company_id"], mine_only=flt["mine"], today=today)
-    return {"items": CalendarEventSchema(many=True).dump(items), "total": len(items)}
+    page, per_page = pagination()
+    return page_body(CalendarEventSchema(many=True).dump(items[(page - 1) * per_page: page * per_page]), len(items),
+                     page, per_page)
 
 
 @tenant_api.post("/calendar-feed")

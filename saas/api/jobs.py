@@ -50,7 +50,8 @@ def list_jobs():
 @tenant_api.post("/jobs/<int:job_id>/retry")
 @admin_required
 @documented("/jobs/{job_id}/retry", "post", "Queue a failed job again; 409 when the job has not failed",
-            response=JobSchema, params=("job_id",), tag=TAG)
+            response=JobSchema, params=("job_id",), tag=TAG,
+            responses={409: "Jobben har ikke feilet (venter eller er ferdig)"})
 def retry_job(job_id: int):
     session = current_session()
     job = session.scalar(select(OutboxJob).where(OutboxJob.id == job_id))

@@ -133,14 +133,18 @@ def code_sheets(survey_id: int):
     session = current_session()
     survey = _survey(survey_id)
     if survey.status == "closed":
-        return jsonify([])
-    raw = request.args.get("batch", "")
-    if raw:
+        sheets = []
+    elif raw := request.args.get("batch", ""):
         sheet = distribution.code_sheet(session, survey, int(raw)) if raw.isdigit() and len(raw) < 7 else None
         if sheet is None:
             abort(404)
-        return jsonify(s.CodeSheetOutSchema(many=True).dump([{**sheet, "count": len(sheet["codes"])}]))
-    return jsonify(s.CodeSheetOutSchema(many=True).dump(distribution.code_sheets(session, survey)))
+        sheets = [{**sheet, "count": len(sheet["codes"])}]
+    else:
+        sheets = distribution.code_sheets(session, survey)
+    # the page envelope the document promises (many=True), like every other list
+    page, per_page = pagination()
+    items = s.CodeSheetOutSchema(many=True).dump(sheets[(page - 1) * per_page: page * per_page])
+    return page_body(items, len(sheets), page, per_page)
 
 
 @tenant_api.get("/surveys/<int:survey_id>/results")

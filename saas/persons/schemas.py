@@ -28,8 +28,8 @@ class PersonSchema(BaseSchema):
     category = fields.String(load_default="", validate=length(60))
     public_details_consent = fields.Boolean(load_default=False)
     approved_instructor = fields.Boolean(load_default=False)
-    has_photo = fields.Method("_has_photo", dump_only=True)
-    photo_consent_at = fields.DateTime(dump_only=True)
+    has_photo = fields.Method("_has_photo", dump_only=True, metadata={"type": "boolean"})
+    photo_consent_at = fields.DateTime(dump_only=True, allow_none=True)
 
     def _has_photo(self, obj):
         return bool(obj.photo_key)

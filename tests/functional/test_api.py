@@ -121,3 +121,58 @@ def test_inviting_the_same_person_twice_as_a_contact_of_one_company_is_a_field_e
     assert client.post(url, headers=_headers(two_tenants), json=body).status_code == 201
     again = client.post(url, headers=_headers(two_tenants), json=body)
     assert again.status_code == 422 and "email" in again.get_json()["fields"]
+
+
+# -- found by schemathesis (tests/functional/test_openapi_conformance.py) -----------------------------------------
+
+def _spec_operation(client, path, method):
+    return client.get("/api/v1/openapi.json").get_json()["paths"][f"/api/v1/t/{{slug}}{path}"][method]
+
+
+def test_retrying_a_job_that_has_not_failed_answers_the_documented_409(client, two_tenants):
+    a = two_tenants["a"]
+    url = f"/api/v1/t/tenant-a/jobs/{a['failed_job'].id}/retry"
+    assert client.post(url, headers=_headers(two_tenants)).status_code == 200
+    assert client.post(url, headers=_headers(two_tenants)).status_code == 409
+    assert "409" in _spec_operation(client, "/jobs/{job_id}/retry", "post")["responses"]
+
+
+def test_a_revocation_case_for_an_unknown_person_scheme_is_a_field_error_not_a_500(client, two_tenants):
+    a = two_tenants["a"]
+    url = f"/api/v1/t/tenant-a/persons/{a['person'].id}/revocations"
+    for scheme_id in (a["audit_scheme"].id, 2**31 - 1, two_tenants["b"]["person_scheme"].id):
+        response = client.post(url, headers=_headers(two_tenants), json={"scheme_id": scheme_id, "trigger": "left_employer"})
+        assert response.status_code == 422 and list(response.get_json()["fields"]) == ["scheme_id"], scheme_id
+
+
+def test_a_person_without_photo_consent_dumps_null_and_the_document_allows_it(client, two_tenants):
+    a = two_tenants["a"]
+    body = client.get(f"/api/v1/t/tenant-a/persons/{a['candidate'].id}", headers=_headers(two_tenants)).get_json()
+    assert body["photo_consent_at"] is None and body["has_photo"] is False
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Person"]["properties"]
+    assert schema["photo_consent_at"].get("nullable") or "null" in str(schema["photo_consent_at"])
+    assert schema["has_photo"]["type"] == "boolean"
+
+
+@pytest.mark.parametrize("path", ["/calendar", "/surveys/{survey_id}/codes"])
+def test_lists_documented_as_pages_answer_the_page_envelope(client, two_tenants, path):
+    url = "/api/v1/t/tenant-a" + path.replace("{survey_id}", str(two_tenants["a"]["survey"].id))
+    body = client.get(url + "?per_page=1", headers=_headers(two_tenants)).get_json()
+    assert set(body) == {"items", "total", "page", "per_page", "pages"} and body["per_page"] == 1
+    assert len(body["items"]) <= 1
+
+
+def test_the_case_file_export_of_a_case_with_files_finishes(app, client, db, two_tenants):
+    from saas import storage
+    from saas.jobs import BackgroundTask
+
+    a = two_tenants["a"]
+    storage.validate_key(a["case_file"].storage_key)  # the world's file has a key the store makes, like the product's
+    started = client.post(f"/api/v1/t/tenant-a/audit-cases/{a['audit_case'].id}/export", headers=_headers(two_tenants))
+    assert started.status_code == 202
+    db.expire_all()
+    with platform_access(db):
+        task = db.get(BackgroundTask, started.get_json()["task_id"])
+        assert task.status == "done", task.message
+    download = client.get(started.get_json()["download"], headers=_headers(two_tenants))
+    assert download.status_code == 200 and download.mimetype == "application/zip"

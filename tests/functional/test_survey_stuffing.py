@@ -218,6 +218,6 @@ def test_the_api_makes_code_sheets_within_the_headcount_and_prints_them_again(ap
     missing = api.post(url, json={"count": 1}, headers=headers)
     assert missing.status_code == 422 and "group_id" in missing.get_json()["fields"]
 
-    assert api.get(url, headers=headers).get_json() == [{"batch": 1, "group": "Lager", "count": 3}]
-    assert api.get(url, query_string={"batch": 1}, headers=headers).get_json()[0]["codes"] == body["codes"]
+    assert api.get(url, headers=headers).get_json()["items"] == [{"batch": 1, "group": "Lager", "count": 3}]
+    assert api.get(url, query_string={"batch": 1}, headers=headers).get_json()["items"][0]["codes"] == body["codes"]
     assert api.get(url, query_string={"batch": 2}, headers=headers).status_code == 404

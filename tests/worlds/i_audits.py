@@ -1,9 +1,16 @@
 """An audit case with every row a case can have, and a certificate of an audit-based scheme."""
+import hashlib
 from datetime import date
 
 from saas.audits.models import (AuditCase, AuditSample, CaseFile, ConformityEntry, CorrectiveAction, Finding,
                                 TeamMember)
 from saas.certification.scheme_models import SchemeCertificate, SchemeCertificateEvent
+
+
+def _case_file_key(key: str) -> str:
+    """A key of the shape the store makes (saas.storage.new_key), unique per world: the export reads it."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{digest[:4]}/{digest[4:36]}.pdf"
 
 
 def populate(session, base):
@@ -25,7 +32,7 @@ def populate(session, base):
                       description=f"Avvik {key} Hemmelig", raised_on=date(2026, 2, 1), raised_by=admin.id)
     sample = AuditSample(case_id=case.id, kind="course", description=f"Kurs {key} Hemmelig", taken_by=admin.id,
                          taken_on=date(2026, 3, 1))
-    case_file = CaseFile(case_id=case.id, kind="document", storage_key=f"aa/{key.lower()}-case-file.pdf",
+    case_file = CaseFile(case_id=case.id, kind="document", storage_key=_case_file_key(key),
                          filename=f"Dokument {key} Hemmelig.pdf", content_type="application/pdf", size=1,
                          sha256="0" * 64, uploaded_by=admin.id)
     session.add_all([member, entry, finding, sample, case_file])

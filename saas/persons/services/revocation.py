@@ -53,7 +53,10 @@ def open_case(session: Session, user: User, person: Person, data: dict, today: d
     the scheme are suspended at once (the register shows it)."""
     if data["trigger"] not in {t.value for t in rules.Trigger}:
         raise FieldErrors({"trigger": "Ugyldig valg."})
-    catalogue.get_person_scheme(session, data["scheme_id"])
+    try:
+        catalogue.get_person_scheme(session, data["scheme_id"])
+    except NotFound:
+        raise FieldErrors({"scheme_id": "Ukjent personsertifiseringsordning."}) from None
     case = RevocationCase(person_id=person.id, scheme_id=data["scheme_id"], trigger=data["trigger"],
                           facts=data.get("facts") or "", opened_on=today,
                           suspend_meanwhile=bool(data.get("suspend_meanwhile")))
