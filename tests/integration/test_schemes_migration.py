@@ -5,7 +5,8 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 
 from saas.migrate import upgrade
-from tests.conftest import BACKEND, create_database, drop_database
+from saas.db import scope_proof
+from tests.conftest import BACKEND, SECRET_KEY, create_database, drop_database, owner_url
 
 NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
@@ -26,19 +27,17 @@ def _insert(conn, metadata, table: str, **given) -> int:
 def test_existing_hms_rows_get_version_1_of_their_tenants_hms_scheme():
     url = create_database(f"saas_test_schemes_mig_{BACKEND}")
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(owner_url(url))  # the owner role, which the policies let see every row
         # Go back to the schema before schemes existed, and write HMS work the old way.
         from alembic import command
 
         from saas.migrate import alembic_config
 
-        command.downgrade(alembic_config(url), "0002")
+        command.downgrade(alembic_config(owner_url(url)), "0008")
         metadata = sa.MetaData()
         metadata.reflect(engine)
         ids = {}
         with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT set_config('app.platform', 'on', true)"))
             for key in ("a", "b"):
                 tenant = _insert(conn, metadata, "tenants", slug=f"mig-{key}", name=f"T {key}", settings={},
                                  active=True)
@@ -57,12 +56,10 @@ def test_existing_hms_rows_get_version_1_of_their_tenants_hms_scheme():
                 ids[key] = dict(tenant=tenant, year=year, proposal=proposal, certificate=certificate)
         engine.dispose()
 
-        upgrade(url)
+        upgrade(owner_url(url), runtime_url=url, scope_proof=scope_proof(SECRET_KEY))
 
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(owner_url(url))
         with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT set_config('app.platform', 'on', true)"))
             for key, row in ids.items():
                 hms_version = conn.execute(sa.text(
                     "SELECT v.id FROM scheme_versions v JOIN schemes s ON s.id = v.scheme_id "
