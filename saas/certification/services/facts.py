@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
@@ -49,12 +50,20 @@ OTHER_SAFEGUARDING = "other_safeguarding"
 
 
 def gather_facts(session: Session, year_id: int, as_of: date, *,
-                 b_alternative: rules.BAlternative | None = None) -> rules.YearFacts:
+                 b_alternative: rules.BAlternative | None = None, overview: dict | None = None) -> rules.YearFacts:
     """The facts of one year as of ``as_of``.  Raises NotFound for an unknown (or another tenant's) year.
 
     ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
+    ``overview`` is the year page's ``years.year_overview`` of this year, read in the same transaction:
+    the year, its company, the company's years, mappings, safety rounds and compliance checks are taken
+    from it instead of being read again (the same rows, so the same facts; tests/integration/
+    test_facts_from_overview.py holds both paths to one result).
     """
-    found = gather_facts_bulk(session, [year_id], as_of, b_alternatives={year_id: b_alternative} if b_alternative else None)
+    overrides = {year_id: b_alternative} if b_alternative else {}
+    if overview is not None:
+        found = _gather_batch(session, [year_id], as_of, overrides, overview=overview)
+    else:
+        found = gather_facts_bulk(session, [year_id], as_of, b_alternatives=overrides or None)
     if year_id not in found:
         raise NotFound(year_id)
     return found[year_id]
@@ -85,30 +94,49 @@ def _rows(session: Session, *columns, where):
     return session.execute(select(*columns).where(*where)).all()
 
 
-def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict) -> dict[int, rules.YearFacts]:
+def _completed(rows: list[dict]) -> list[SimpleNamespace]:
+    return [SimpleNamespace(**row) for row in rows if row["status"] == COMPLETED]
+
+
+def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict, *,
+                  overview: dict | None = None) -> dict[int, rules.YearFacts]:
     # Single-table queries keyed by id lists, joined here in Python: their plans stay index lookups even
     # on tables the planner has no statistics for yet (a tenant that just imported 10,000 companies).
-    years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
-                  where=[CertificationYear.id.in_(batch)])
-    if not years:
-        return {}
-    company_ids = sorted({y.company_id for y in years})
-    companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
-                                        ClientCompany.works_off_premises, where=[ClientCompany.id.in_(company_ids)])}
-    previous_years = {(y.company_id, y.year): y.id for y in _rows(
-        session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
-        where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
-    physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
-                     PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
-                     where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
-    psychosocial = _rows(session, *PSY_COLUMNS, where=[
-        PsychosocialMapping.year_id.in_([*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
-    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[Evidence.id.in_(
-        sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None}))])}
-    findings = dict(session.execute(
-        select(ChecklistAnswer.run_id, func.count())
-        .where(ChecklistAnswer.run_id.in_(sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
-        .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
+    if overview is not None:  # one year whose page already read these rows (see gather_facts)
+        assert batch == [overview["year"]["id"]], "an overview stands in for its own year only"
+        company = overview["company"]
+        years = [SimpleNamespace(id=overview["year"]["id"], year=overview["year"]["year"], company_id=company["id"])]
+        company_ids = [company["id"]]
+        companies = {company["id"]: SimpleNamespace(**company)}
+        previous_years = {(company["id"], h["year"]): h["id"] for h in overview["history"] if h["year"] == years[0].year - 1}
+        physical = _completed(overview["physical_mappings"])
+        findings = {m.run_id: m.findings for m in physical}
+        psychosocial = _completed(overview["psychosocial_mappings"]) + (_rows(session, *PSY_COLUMNS, where=[
+            PsychosocialMapping.year_id.in_(list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
+            if previous_years else [])
+    else:
+        years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
+                      where=[CertificationYear.id.in_(batch)])
+        if not years:
+            return {}
+        company_ids = sorted({y.company_id for y in years})
+        companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
+                                            ClientCompany.works_off_premises, where=[ClientCompany.id.in_(company_ids)])}
+        previous_years = {(y.company_id, y.year): y.id for y in _rows(
+            session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
+            where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
+        physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
+                         PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
+                         where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
+        psychosocial = _rows(session, *PSY_COLUMNS, where=[
+            PsychosocialMapping.year_id.in_([*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
+        findings = dict(session.execute(
+            select(ChecklistAnswer.run_id, func.count())
+            .where(ChecklistAnswer.run_id.in_(sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
+            .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
+    report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
+    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[Evidence.id.in_(report_ids)])
+               } if report_ids else {}
     items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
                          ActionItem.deadline, ActionItem.started_at, where=[ActionItem.year_id.in_(batch)]))
     has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
@@ -116,10 +144,14 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                                     RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
                                     where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED])
                    if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
-    rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
-                          where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
-    checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
-                          where=[ComplianceCheck.year_id.in_(batch)]))
+    if overview is not None:
+        rounds = _group(_completed(overview["safety_rounds"]))
+        checks = _group(SimpleNamespace(**c) for c in overview["compliance"]["checks"])
+    else:
+        rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
+                              where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
+        checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
+                              where=[ComplianceCheck.year_id.in_(batch)]))
     attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
                                 Attestation.by_user_id, Attestation.on, where=[Attestation.year_id.in_(batch)]),
                           key=lambda r: (r.year_id, r.kind))
@@ -249,16 +281,20 @@ def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
     }
 
 
-def verdict_for_year(session: Session, year_id: int, as_of: date) -> dict:
+def verdict_for_year(session: Session, year_id: int, as_of: date, *, overview: dict | None = None) -> dict:
     """The year's verdict as of ``as_of`` as plain data for a page or the API.  Raises NotFound.
 
     Keys: year_id, year, company_id, company_name, as_of, and everything of ``Verdict.to_dict()``
     (eligible, criteria, missing_for_next, next_class, ruleset_version, used_b_alternative) with labels.
+    ``overview``: the year page's ``years.year_overview`` of this year (see ``gather_facts``).
     """
-    facts = gather_facts(session, year_id, as_of)
-    row = session.execute(
-        select(CertificationYear.company_id, ClientCompany.name)
-        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
-    ).one()
-    return {"year_id": year_id, "year": facts.year, "company_id": row.company_id, "company_name": row.name,
+    facts = gather_facts(session, year_id, as_of, overview=overview)
+    if overview is not None:
+        company_id, company_name = overview["company"]["id"], overview["company"]["name"]
+    else:
+        company_id, company_name = session.execute(
+            select(CertificationYear.company_id, ClientCompany.name)
+            .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
+        ).one()
+    return {"year_id": year_id, "year": facts.year, "company_id": company_id, "company_name": company_name,
             "as_of": as_of, **verdict_dict(rules.evaluate(facts))}
