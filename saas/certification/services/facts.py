@@ -39,6 +39,7 @@ from saas.certification import labels
 from saas.certification.models import Attestation, Certificate, CertificationProposal
 from saas.certification.services import NotFound
 from saas.clients.models import ClientCompany
+from saas.db import ids_in
 from saas.hms import rules
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
@@ -111,58 +112,57 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
         previous_years = {(company["id"], h["year"]): h["id"] for h in overview["history"] if h["year"] == years[0].year - 1}
         physical = _completed(overview["physical_mappings"])
         findings = {m.run_id: m.findings for m in physical}
-        psychosocial = _completed(overview["psychosocial_mappings"]) + (_rows(session, *PSY_COLUMNS, where=[
-            PsychosocialMapping.year_id.in_(list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
-            if previous_years else [])
+        # Always run, even without a previous year: the page's statement count stays fixed.
+        psychosocial = _completed(overview["psychosocial_mappings"]) + _rows(session, *PSY_COLUMNS, where=[
+            ids_in(session, PsychosocialMapping.year_id, list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
     else:
         years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
-                      where=[CertificationYear.id.in_(batch)])
+                      where=[ids_in(session, CertificationYear.id, batch)])
         if not years:
             return {}
         company_ids = sorted({y.company_id for y in years})
         companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
-                                            ClientCompany.works_off_premises, where=[ClientCompany.id.in_(company_ids)])}
+                                            ClientCompany.works_off_premises, where=[ids_in(session, ClientCompany.id, company_ids)])}
         previous_years = {(y.company_id, y.year): y.id for y in _rows(
             session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
-            where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
+            where=[ids_in(session, CertificationYear.company_id, company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
         physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
                          PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
-                         where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
+                         where=[ids_in(session, PhysicalMapping.year_id, batch), PhysicalMapping.status == COMPLETED])
         psychosocial = _rows(session, *PSY_COLUMNS, where=[
-            PsychosocialMapping.year_id.in_([*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
+            ids_in(session, PsychosocialMapping.year_id, [*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
         findings = dict(session.execute(
             select(ChecklistAnswer.run_id, func.count())
-            .where(ChecklistAnswer.run_id.in_(sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
+            .where(ids_in(session, ChecklistAnswer.run_id, sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
             .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
     report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
-    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[Evidence.id.in_(report_ids)])
-               } if report_ids else {}
+    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
     items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
-                         ActionItem.deadline, ActionItem.started_at, where=[ActionItem.year_id.in_(batch)]))
+                         ActionItem.deadline, ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)]))
     has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
     risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
                                     RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
-                                    where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED])
+                                    where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
                    if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
     if overview is not None:
         rounds = _group(_completed(overview["safety_rounds"]))
         checks = _group(SimpleNamespace(**c) for c in overview["compliance"]["checks"])
     else:
         rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
-                              where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
+                              where=[ids_in(session, SafetyRound.year_id, batch), SafetyRound.status == COMPLETED]))
         checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
-                              where=[ComplianceCheck.year_id.in_(batch)]))
+                              where=[ids_in(session, ComplianceCheck.year_id, batch)]))
     attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
-                                Attestation.by_user_id, Attestation.on, where=[Attestation.year_id.in_(batch)]),
+                                Attestation.by_user_id, Attestation.on, where=[ids_in(session, Attestation.year_id, batch)]),
                           key=lambda r: (r.year_id, r.kind))
     certificates = _group(_rows(session, Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class,
-                                Certificate.state, where=[Certificate.company_id.in_(company_ids)]), key=lambda r: r.company_id)
+                                Certificate.state, where=[ids_in(session, Certificate.company_id, company_ids)]), key=lambda r: r.company_id)
     b_alts = _group(_rows(session, CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
                           CertificationProposal.proposed_by, where=[
-                              CertificationProposal.year_id.in_(batch), CertificationProposal.b_alternative.is_(True),
+                              ids_in(session, CertificationProposal.year_id, batch), CertificationProposal.b_alternative.is_(True),
                               CertificationProposal.status.in_(("pending", "approved"))]))
     safeguarding = _group(_rows(session, Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name, where=[
-        Evidence.year_id.in_(batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
+        ids_in(session, Evidence.year_id, batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
         Evidence.superseded.is_(False)]))
     physical, psychosocial = _group(physical), _group(psychosocial)
 
