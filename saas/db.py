@@ -78,7 +78,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    # psycopg prepares a statement on its fifth run, and PostgreSQL may then switch it to a generic plan,
+    # planned without the parameters' values: blind for ``= ANY(:ids)`` (ids_in) and the row-level
+    # security settings.  Measured in the yearly run's facts (bench/yearly_run.py): generic plans made the
+    # action-item lookups 8x slower; with custom plans one array parameter beats the IN list.
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args["options"] = f"{connect_args.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 class Database:
