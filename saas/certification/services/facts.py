@@ -255,7 +255,23 @@ def ref_url(kind: str, ref_id: int) -> str | None:
         return None
 
 
-def _criterion(c: dict, *, links: bool) -> dict:
+_SENTINEL_ID = 918273645546372819
+
+
+def _ref_urls():
+    """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
+    id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
+    made: dict[str, str | None] = {}
+
+    def url(kind: str, ref_id: int) -> str | None:
+        if kind not in made:
+            made[kind] = ref_url(kind, _SENTINEL_ID)
+        template = made[kind]
+        return template.replace(str(_SENTINEL_ID), str(int(ref_id))) if template else None
+    return url
+
+
+def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
     # B-alt "not met" only means nobody asked for it: shown neutral, not as a failure.
     unused_b_alt = c["id"] == rules.B_ALT and c["outcome"] == rules.Outcome.NOT_MET.value
     return {
@@ -265,19 +281,20 @@ def _criterion(c: dict, *, links: bool) -> dict:
         "outcome_label": "Ikke brukt" if unused_b_alt else labels.OUTCOME_LABELS[c["outcome"]],
         "badge": "" if unused_b_alt else labels.OUTCOME_BADGES[c["outcome"]],
         "client_step": labels.CLIENT_STEPS.get(c["id"], ""),
-        "refs": [{**r, "url": ref_url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
+        "refs": [{**r, "url": url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
     }
 
 
 def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
     """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
     data = verdict.to_dict()
+    url = _ref_urls()
     return {
         **data,
         "eligible_label": labels.class_label(data["eligible"]),
         "next_class_label": labels.class_label(data["next_class"]) if data["next_class"] else "",
-        "criteria": [_criterion(c, links=links) for c in data["criteria"]],
-        "missing_for_next": [_criterion(c, links=links) for c in data["missing_for_next"]],
+        "criteria": [_criterion(c, links=links, url=url) for c in data["criteria"]],
+        "missing_for_next": [_criterion(c, links=links, url=url) for c in data["missing_for_next"]],
     }
 
 
