@@ -114,10 +114,15 @@ def main() -> None:
     print(f"seeded {args.companies} companies in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
 
     statements: collections.Counter = collections.Counter()
+    sent = collections.Counter()  # bind parameters and SQL text of the run's own statements
 
     def count(conn, cursor, statement, parameters, context, executemany):
         word = statement.lstrip().split(None, 1)[0].upper()
-        statements["bookkeeping" if "set_config" in statement or word in ("SAVEPOINT", "RELEASE") else word] += 1
+        kind = "bookkeeping" if "set_config" in statement or word in ("SAVEPOINT", "RELEASE") else word
+        statements[kind] += 1
+        if kind != "bookkeeping":
+            sent["parameters"] += len(parameters) if isinstance(parameters, (dict, tuple, list)) and not executemany else 0
+            sent["sql_bytes"] += len(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
     started = time.perf_counter()
@@ -135,7 +140,53 @@ def main() -> None:
     print(f"yearly run: {len(rows)} companies in {elapsed:.1f} s wall time (target < 60 s)")
     print(f"SQL statements: {total} ({', '.join(f'{k} {v}' for k, v in sorted(statements.items()) if k != 'bookkeeping')}), "
           f"plus {statements['bookkeeping']} tenant-setting/savepoint statements")
+    print(f"sent: {sent['parameters']} bind parameters, {sent['sql_bytes'] / 1024:.0f} KiB of SQL text")
     print(f"eligible classes: {dict(sorted(eligible.items()))}")
+    compare_id_lists(app, tenant_id)
+
+
+def compare_id_lists(app, tenant_id: int, rounds: int = 3) -> None:
+    """gather_facts_bulk over every open year, id lists as one array parameter (saas.db.ids_in) against
+    the IN list of one placeholder per id, interleaved in one process (PostgreSQL only)."""
+    from sqlalchemy import select
+
+    from saas.certification.services import facts
+    from saas.hms.models import CertificationYear
+
+    db = app.extensions["saas.db"]
+    if db.engine.dialect.name != "postgresql":
+        return
+    real = facts.ids_in
+
+    def in_list(session, column, ids):
+        return column.in_(list(ids))
+
+    timings: dict[str, list[float]] = {"array": [], "in-list": []}
+    sent = {mode: collections.Counter() for mode in timings}
+    current = ["array"]
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent[current[0]]["parameters"] += len(parameters) if isinstance(parameters, (dict, tuple, list)) else 0
+        sent[current[0]]["sql_bytes"] += len(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    with app.app_context(), db.session_scope() as session:
+        bind_tenant(session, tenant_id)
+        year_ids = session.scalars(select(CertificationYear.id)).all()
+        try:
+            for _ in range(rounds):
+                for mode, helper in (("array", real), ("in-list", in_list)):
+                    facts.ids_in, current[0] = helper, mode
+                    session.expire_all()
+                    started = time.perf_counter()
+                    facts.gather_facts_bulk(session, year_ids, TODAY)
+                    timings[mode].append(time.perf_counter() - started)
+        finally:
+            facts.ids_in = real
+            event.remove(db.engine, "before_cursor_execute", count)
+    print(f"gather_facts_bulk over {len(year_ids)} years, median of {rounds}: " + ", ".join(
+        f"{mode} {sorted(t)[len(t) // 2]:.2f} s ({sent[mode]['parameters'] // rounds} bind parameters, "
+        f"{sent[mode]['sql_bytes'] / rounds / 1024:.0f} KiB of SQL)" for mode, t in timings.items()))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, any_, create_engine, event, literal, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -86,8 +87,15 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         connect_args = dict(kwargs.pop("connect_args", {}))
         if connect_timeout:
             connect_args.setdefault("connect_timeout", max(1, round(connect_timeout)))
+        options = [connect_args.get("options", "")]
         if statement_timeout:
-            connect_args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
+            options.append(f"-c statement_timeout={int(statement_timeout * 1000)}")
+        # psycopg prepares a statement on its fifth run, and PostgreSQL may then switch it to a generic plan,
+        # planned without the parameters' values: blind for ``= ANY(:ids)`` (ids_in) and the row-level
+        # security settings.  Measured in the yearly run's facts (bench/yearly_run.py): generic plans made the
+        # action-item lookups 8x slower; with custom plans one array parameter beats the IN list.
+        options.append("-c plan_cache_mode=force_custom_plan")
+        connect_args["options"] = " ".join(o for o in options if o)
         kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
@@ -284,3 +292,14 @@ def init_request_sessions(app) -> None:
             if exc is not None:
                 session.rollback()
             session.close()
+
+
+def ids_in(session: Session, column, ids) -> Any:
+    """``column IN ids`` for a list of ids passed in bulk: ONE array parameter on PostgreSQL
+    (``column = ANY(%(ids)s::INTEGER[])``, one plan for any number of ids, no 500-placeholder statement to
+    build, send and parse) and the usual IN list elsewhere (SQLite has no arrays).  An empty list matches
+    nothing on both."""
+    values = list(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
@@ -38,6 +39,7 @@ from saas.certification import labels
 from saas.certification.models import Attestation, Certificate, CertificationProposal
 from saas.certification.services import NotFound
 from saas.clients.models import ClientCompany
+from saas.db import ids_in
 from saas.hms import rules
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
@@ -49,12 +51,20 @@ OTHER_SAFEGUARDING = "other_safeguarding"
 
 
 def gather_facts(session: Session, year_id: int, as_of: date, *,
-                 b_alternative: rules.BAlternative | None = None) -> rules.YearFacts:
+                 b_alternative: rules.BAlternative | None = None, overview: dict | None = None) -> rules.YearFacts:
     """The facts of one year as of ``as_of``.  Raises NotFound for an unknown (or another tenant's) year.
 
     ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
+    ``overview`` is the year page's ``years.year_overview`` of this year, read in the same transaction:
+    the year, its company, the company's years, mappings, safety rounds and compliance checks are taken
+    from it instead of being read again (the same rows, so the same facts; tests/integration/
+    test_facts_from_overview.py holds both paths to one result).
     """
-    found = gather_facts_bulk(session, [year_id], as_of, b_alternatives={year_id: b_alternative} if b_alternative else None)
+    overrides = {year_id: b_alternative} if b_alternative else {}
+    if overview is not None:
+        found = _gather_batch(session, [year_id], as_of, overrides, overview=overview)
+    else:
+        found = gather_facts_bulk(session, [year_id], as_of, b_alternatives=overrides or None)
     if year_id not in found:
         raise NotFound(year_id)
     return found[year_id]
@@ -85,52 +95,74 @@ def _rows(session: Session, *columns, where):
     return session.execute(select(*columns).where(*where)).all()
 
 
-def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict) -> dict[int, rules.YearFacts]:
+def _completed(rows: list[dict]) -> list[SimpleNamespace]:
+    return [SimpleNamespace(**row) for row in rows if row["status"] == COMPLETED]
+
+
+def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: dict, *,
+                  overview: dict | None = None) -> dict[int, rules.YearFacts]:
     # Single-table queries keyed by id lists, joined here in Python: their plans stay index lookups even
     # on tables the planner has no statistics for yet (a tenant that just imported 10,000 companies).
-    years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
-                  where=[CertificationYear.id.in_(batch)])
-    if not years:
-        return {}
-    company_ids = sorted({y.company_id for y in years})
-    companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
-                                        ClientCompany.works_off_premises, where=[ClientCompany.id.in_(company_ids)])}
-    previous_years = {(y.company_id, y.year): y.id for y in _rows(
-        session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
-        where=[CertificationYear.company_id.in_(company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
-    physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
-                     PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
-                     where=[PhysicalMapping.year_id.in_(batch), PhysicalMapping.status == COMPLETED])
-    psychosocial = _rows(session, *PSY_COLUMNS, where=[
-        PsychosocialMapping.year_id.in_([*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
-    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[Evidence.id.in_(
-        sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None}))])}
-    findings = dict(session.execute(
-        select(ChecklistAnswer.run_id, func.count())
-        .where(ChecklistAnswer.run_id.in_(sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
-        .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
+    if overview is not None:  # one year whose page already read these rows (see gather_facts)
+        assert batch == [overview["year"]["id"]], "an overview stands in for its own year only"
+        company = overview["company"]
+        years = [SimpleNamespace(id=overview["year"]["id"], year=overview["year"]["year"], company_id=company["id"])]
+        company_ids = [company["id"]]
+        companies = {company["id"]: SimpleNamespace(**company)}
+        previous_years = {(company["id"], h["year"]): h["id"] for h in overview["history"] if h["year"] == years[0].year - 1}
+        physical = _completed(overview["physical_mappings"])
+        findings = {m.run_id: m.findings for m in physical}
+        # Always run, even without a previous year: the page's statement count stays fixed.
+        psychosocial = _completed(overview["psychosocial_mappings"]) + _rows(session, *PSY_COLUMNS, where=[
+            ids_in(session, PsychosocialMapping.year_id, list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
+    else:
+        years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
+                      where=[ids_in(session, CertificationYear.id, batch)])
+        if not years:
+            return {}
+        company_ids = sorted({y.company_id for y in years})
+        companies = {c.id: c for c in _rows(session, ClientCompany.id, ClientCompany.employee_count,
+                                            ClientCompany.works_off_premises, where=[ids_in(session, ClientCompany.id, company_ids)])}
+        previous_years = {(y.company_id, y.year): y.id for y in _rows(
+            session, CertificationYear.id, CertificationYear.company_id, CertificationYear.year,
+            where=[ids_in(session, CertificationYear.company_id, company_ids), CertificationYear.year.in_(sorted({y.year - 1 for y in years}))])}
+        physical = _rows(session, PhysicalMapping.id, PhysicalMapping.year_id, PhysicalMapping.run_id, PhysicalMapping.performed_on,
+                         PhysicalMapping.method, PhysicalMapping.verified_by, PhysicalMapping.report_evidence_id,
+                         where=[ids_in(session, PhysicalMapping.year_id, batch), PhysicalMapping.status == COMPLETED])
+        psychosocial = _rows(session, *PSY_COLUMNS, where=[
+            ids_in(session, PsychosocialMapping.year_id, [*batch, *previous_years.values()]), PsychosocialMapping.status == COMPLETED])
+        findings = dict(session.execute(
+            select(ChecklistAnswer.run_id, func.count())
+            .where(ids_in(session, ChecklistAnswer.run_id, sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
+            .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
+    report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
+    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
     items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
-                         ActionItem.deadline, ActionItem.started_at, where=[ActionItem.year_id.in_(batch)]))
+                         ActionItem.deadline, ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)]))
     has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
     risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
                                     RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
-                                    where=[RiskAssessment.year_id.in_(batch), RiskAssessment.status == COMPLETED])
+                                    where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
                    if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
-    rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
-                          where=[SafetyRound.year_id.in_(batch), SafetyRound.status == COMPLETED]))
-    checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
-                          where=[ComplianceCheck.year_id.in_(batch)]))
+    if overview is not None:
+        rounds = _group(_completed(overview["safety_rounds"]))
+        checks = _group(SimpleNamespace(**c) for c in overview["compliance"]["checks"])
+    else:
+        rounds = _group(_rows(session, SafetyRound.id, SafetyRound.year_id, SafetyRound.held_on,
+                              where=[ids_in(session, SafetyRound.year_id, batch), SafetyRound.status == COMPLETED]))
+        checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
+                              where=[ids_in(session, ComplianceCheck.year_id, batch)]))
     attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
-                                Attestation.by_user_id, Attestation.on, where=[Attestation.year_id.in_(batch)]),
+                                Attestation.by_user_id, Attestation.on, where=[ids_in(session, Attestation.year_id, batch)]),
                           key=lambda r: (r.year_id, r.kind))
     certificates = _group(_rows(session, Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class,
-                                Certificate.state, where=[Certificate.company_id.in_(company_ids)]), key=lambda r: r.company_id)
+                                Certificate.state, where=[ids_in(session, Certificate.company_id, company_ids)]), key=lambda r: r.company_id)
     b_alts = _group(_rows(session, CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
                           CertificationProposal.proposed_by, where=[
-                              CertificationProposal.year_id.in_(batch), CertificationProposal.b_alternative.is_(True),
+                              ids_in(session, CertificationProposal.year_id, batch), CertificationProposal.b_alternative.is_(True),
                               CertificationProposal.status.in_(("pending", "approved"))]))
     safeguarding = _group(_rows(session, Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name, where=[
-        Evidence.year_id.in_(batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
+        ids_in(session, Evidence.year_id, batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
         Evidence.superseded.is_(False)]))
     physical, psychosocial = _group(physical), _group(psychosocial)
 
@@ -223,7 +255,23 @@ def ref_url(kind: str, ref_id: int) -> str | None:
         return None
 
 
-def _criterion(c: dict, *, links: bool) -> dict:
+_SENTINEL_ID = 918273645546372819
+
+
+def _ref_urls():
+    """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
+    id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
+    made: dict[str, str | None] = {}
+
+    def url(kind: str, ref_id: int) -> str | None:
+        if kind not in made:
+            made[kind] = ref_url(kind, _SENTINEL_ID)
+        template = made[kind]
+        return template.replace(str(_SENTINEL_ID), str(int(ref_id))) if template else None
+    return url
+
+
+def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
     # B-alt "not met" only means nobody asked for it: shown neutral, not as a failure.
     unused_b_alt = c["id"] == rules.B_ALT and c["outcome"] == rules.Outcome.NOT_MET.value
     return {
@@ -233,32 +281,37 @@ def _criterion(c: dict, *, links: bool) -> dict:
         "outcome_label": "Ikke brukt" if unused_b_alt else labels.OUTCOME_LABELS[c["outcome"]],
         "badge": "" if unused_b_alt else labels.OUTCOME_BADGES[c["outcome"]],
         "client_step": labels.CLIENT_STEPS.get(c["id"], ""),
-        "refs": [{**r, "url": ref_url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
+        "refs": [{**r, "url": url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
     }
 
 
 def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
     """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
     data = verdict.to_dict()
+    url = _ref_urls()
     return {
         **data,
         "eligible_label": labels.class_label(data["eligible"]),
         "next_class_label": labels.class_label(data["next_class"]) if data["next_class"] else "",
-        "criteria": [_criterion(c, links=links) for c in data["criteria"]],
-        "missing_for_next": [_criterion(c, links=links) for c in data["missing_for_next"]],
+        "criteria": [_criterion(c, links=links, url=url) for c in data["criteria"]],
+        "missing_for_next": [_criterion(c, links=links, url=url) for c in data["missing_for_next"]],
     }
 
 
-def verdict_for_year(session: Session, year_id: int, as_of: date) -> dict:
+def verdict_for_year(session: Session, year_id: int, as_of: date, *, overview: dict | None = None) -> dict:
     """The year's verdict as of ``as_of`` as plain data for a page or the API.  Raises NotFound.
 
     Keys: year_id, year, company_id, company_name, as_of, and everything of ``Verdict.to_dict()``
     (eligible, criteria, missing_for_next, next_class, ruleset_version, used_b_alternative) with labels.
+    ``overview``: the year page's ``years.year_overview`` of this year (see ``gather_facts``).
     """
-    facts = gather_facts(session, year_id, as_of)
-    row = session.execute(
-        select(CertificationYear.company_id, ClientCompany.name)
-        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
-    ).one()
-    return {"year_id": year_id, "year": facts.year, "company_id": row.company_id, "company_name": row.name,
+    facts = gather_facts(session, year_id, as_of, overview=overview)
+    if overview is not None:
+        company_id, company_name = overview["company"]["id"], overview["company"]["name"]
+    else:
+        company_id, company_name = session.execute(
+            select(CertificationYear.company_id, ClientCompany.name)
+            .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
+        ).one()
+    return {"year_id": year_id, "year": facts.year, "company_id": company_id, "company_name": company_name,
             "as_of": as_of, **verdict_dict(rules.evaluate(facts))}

@@ -23,6 +23,7 @@ from saas.certification.services.decisions import PENDING, PROPOSERS
 from saas.certification.services.facts import BATCH, gather_facts_bulk
 from saas.certification.services import Refused
 from saas.clients.models import ClientCompany
+from saas.db import ids_in
 from saas.hms import rules
 from saas.hms.models import CertificationYear
 from saas.jobs import BackgroundTask
@@ -129,10 +130,10 @@ def propose_bulk(session: Session, actor: User, year_ids: list[int], today: date
         select(CertificationYear.id, CertificationYear.year, CertificationYear.status, ClientCompany.name,
                CertificationYear.scheme_version_id)
         .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
-        .where(CertificationYear.id.in_(year_ids)))}
-    decided = set(session.scalars(select(Certificate.year_id).where(Certificate.year_id.in_(list(years)))))
+        .where(ids_in(session, CertificationYear.id, year_ids)))}
+    decided = set(session.scalars(select(Certificate.year_id).where(ids_in(session, Certificate.year_id, years))))
     pending = set(session.scalars(select(CertificationProposal.year_id).where(
-        CertificationProposal.year_id.in_(list(years)), CertificationProposal.status == PENDING)))
+        ids_in(session, CertificationProposal.year_id, years), CertificationProposal.status == PENDING)))
     facts = gather_facts_bulk(session, [i for i in years if i not in decided and i not in pending], today)
     created, skipped = [], []
     for year_id, y in sorted(years.items(), key=lambda item: item[1].name):

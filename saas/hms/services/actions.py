@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
@@ -337,15 +337,16 @@ class ActionFilter:
     responsible: str = ""  # a user id, or a free-text name
 
 
+def _item_select() -> Select:
+    return (select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
+                   ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
+                   ActionItem.responsible_name, ActionItem.responsible_user_id, ActionItem.verified_at,
+                   User.name.label("responsible_user_name"))
+            .outerjoin(User, User.id == ActionItem.responsible_user_id))
+
+
 def _rows(session: Session, year_id: int):
-    return session.execute(
-        select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
-               ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
-               ActionItem.responsible_name, ActionItem.responsible_user_id, ActionItem.verified_at,
-               User.name.label("responsible_user_name"))
-        .outerjoin(User, User.id == ActionItem.responsible_user_id)
-        .where(ActionItem.year_id == year_id).order_by(ActionItem.id)
-    ).all()
+    return session.execute(_item_select().where(ActionItem.year_id == year_id).order_by(ActionItem.id)).all()
 
 
 def _plain(row, today: date) -> dict:
@@ -405,8 +406,33 @@ def responsible_filter_options(items: list[dict]) -> list[tuple[str, str]]:
 
 
 def year_summary(session: Session, year_id: int, today: date | None = None) -> dict:
-    """Counts by status, overdue and total, and up to 10 items (overdue first) as plain dicts; one query."""
-    return summarize(list_items(session, year_id, today=today))
+    """Counts by status, overdue and total, and up to 10 items (overdue first) as plain dicts.
+
+    One query that returns only the first PREVIEW_SIZE items: the counts ride on them as window
+    aggregates (computed over the whole plan before LIMIT), so a plan of 300 items sends 10 rows.
+    The SQL "overdue" is ``rules.is_overdue`` for a not-done item (a deadline before today); each shown
+    item's own flags still come from the rules (``_plain``), and tests/integration/
+    test_action_summary_sql.py holds this to ``summarize(list_items(...))``.
+    """
+    today = today or oslo_today()
+    overdue = (ActionItem.status != "done") & ActionItem.deadline.is_not(None) & (ActionItem.deadline < today)
+
+    def total(condition):
+        return func.sum(case((condition, 1), else_=0)).over()
+
+    rows = session.execute(
+        _item_select().add_columns(
+            func.count().over().label("n_total"), total(ActionItem.status == "open").label("n_open"),
+            total(ActionItem.status == "in_progress").label("n_in_progress"),
+            total(ActionItem.status == "done").label("n_done"), total(overdue).label("n_overdue"))
+        .where(ActionItem.year_id == year_id)
+        .order_by(case((overdue, 0), else_=1), case((ActionItem.status == "done", 1), else_=0),
+                  case((ActionItem.deadline.is_(None), 1), else_=0), ActionItem.deadline, ActionItem.id)
+        .limit(PREVIEW_SIZE)).all()
+    first = rows[0] if rows else None
+    return dict(open=int(first.n_open) if first else 0, in_progress=int(first.n_in_progress) if first else 0,
+                done=int(first.n_done) if first else 0, overdue=int(first.n_overdue) if first else 0,
+                total=int(first.n_total) if first else 0, items_preview=[_plain(row, today) for row in rows])
 
 
 def item_detail(session: Session, item: ActionItem, today: date | None = None) -> dict:

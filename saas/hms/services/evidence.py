@@ -16,7 +16,7 @@ from saas import storage
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
-from saas.db import utcnow
+from saas.db import ids_in, utcnow
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
@@ -311,25 +311,34 @@ def year_summary(session: Session, year_id: int) -> dict:
     return dict(total=int(row[0]), pending=int(row[1]), verified=int(row[2]), rejected=int(row[3]))
 
 
-def pending_for_review(session: Session, consultant_id: int | None, limit: int = 100) -> tuple[list[dict], int]:
+def pending_for_review(session: Session, consultant_id: int | None, limit: int = 100, *,
+                       companies: dict[int, str] | None = None) -> tuple[list[dict], int]:
     """Current files waiting for a consultant, oldest first, with company and year (one query).
 
     ``consultant_id`` limits them to that consultant's companies; None means every company.  Returns
-    (rows, total).
+    (rows, total).  ``companies`` (id -> name), when the caller already read the companies in question,
+    replaces both: the query is then keyed by that id list and joins no company.
     """
-    query = (_with_people(select(*_plain_columns(), ClientCompany.id.label("company_id"), ClientCompany.name.label("company_name"),
-                                 CertificationYear.year.label("year"), func.count().over().label("total_count")))
-             .join(CertificationYear, CertificationYear.id == Evidence.year_id)
-             .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
+    columns = [*_plain_columns(), CertificationYear.company_id, CertificationYear.year.label("year"),
+               func.count().over().label("total_count")]
+    if companies is None:
+        columns.append(ClientCompany.name.label("company_name"))
+    query = (_with_people(select(*columns)).join(CertificationYear, CertificationYear.id == Evidence.year_id)
              .where(Evidence.status == "pending", Evidence.superseded.is_(False), Evidence.generated.is_(False)))
-    if consultant_id is not None:
-        query = query.where(ClientCompany.consultant_id == consultant_id)
+    if companies is not None:
+        query = query.where(ids_in(session, CertificationYear.company_id, companies))
+    else:
+        query = query.join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
+        if consultant_id is not None:
+            query = query.where(ClientCompany.consultant_id == consultant_id)
     rows = session.execute(query.order_by(Evidence.uploaded_at, Evidence.id).limit(limit)).all()
     total = rows[0].total_count if rows else 0
     items = []
     for row in rows:
         item = _plain(row)
         item.pop("total_count")
+        if companies is not None:
+            item["company_name"] = companies[row.company_id]
         item["type_label"] = TARGET_LABELS.get(row.target_type, row.target_type)
         items.append(item)
     return items, total

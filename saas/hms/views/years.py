@@ -87,7 +87,7 @@ def _year_page(year, errors: dict | None = None, status: int = 200):
 
     session = current_session()
     overview = years.year_overview(session, year)
-    verdict = verdict_for_year(session, year.id, today_in_oslo())
+    verdict = verdict_for_year(session, year.id, today_in_oslo(), overview=overview)
     if not current_user.is_staff:
         verdict = client_verdict(verdict)
     return render_template("hms/years/year.html", o=overview, verdict=verdict, errors=errors or {}), status
