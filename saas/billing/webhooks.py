@@ -53,14 +53,15 @@ def reject(session: Session, payload: bytes, reason: str, source: str, tenant_id
     processed, with outcome "rejected: <reason>", so the webhook acknowledges it, Stripe stops delivering it and
     no job ever acts on it.  Keyed by the body's SHA-256, so a redelivery adds nothing; False when it did."""
     event_id = "rejected-" + hashlib.sha256(payload).hexdigest()
-    try:
-        with session.begin_nested():
-            session.add(StripeEvent(event_id=event_id, type="rejected", source=source, tenant_id=tenant_id, account=None,
-                                    object_type="", object_id="", livemode=False, processed_at=utcnow(),
-                                    outcome=f"rejected: {reason}"[:200]))
-        return True
-    except IntegrityError:
-        return False
+    with platform_access(session):  # the event log is platform-level
+        try:
+            with session.begin_nested():
+                session.add(StripeEvent(event_id=event_id, type="rejected", source=source, tenant_id=tenant_id, account=None,
+                                        object_type="", object_id="", livemode=False, processed_at=utcnow(),
+                                        outcome=f"rejected: {reason}"[:200]))
+            return True
+        except IntegrityError:
+            return False
 
 
 def _tenant_of_account(session: Session, account: str) -> int | None:

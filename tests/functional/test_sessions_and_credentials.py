@@ -146,10 +146,10 @@ def test_a_reset_request_runs_the_same_code_for_a_known_and_an_unknown_address(a
                                                                                monkeypatch, count_queries):
     """The request only enqueues one job, whatever the address; the lookup and the mail happen in the job.
     So the answer and its time can't tell whether an address has an account."""
-    from saas import jobs
+    from saas import outbox
 
     dispatched = []
-    monkeypatch.setattr(jobs, "dispatch", lambda app_, name, tenant_id, args, job_id: dispatched.append((name, tenant_id, len(args))))
+    monkeypatch.setattr(outbox, "dispatch", lambda app_, armed: dispatched.extend((a.name, a.tenant_id, len(a.args)) for a in armed))
     known, unknown = two_tenants["a"]["consultant"].email, "finnes.ikke@example.no"
     answers, statements = [], []
     for email in (known, unknown, known, unknown):
@@ -165,9 +165,9 @@ def test_a_reset_request_runs_the_same_code_for_a_known_and_an_unknown_address(a
 
 
 def test_reset_requests_for_a_known_and_an_unknown_address_take_about_the_same_time(app, client, two_tenants, monkeypatch):
-    from saas import jobs
+    from saas import outbox
 
-    monkeypatch.setattr(jobs, "dispatch", lambda *args: None)  # as with a real queue: the job runs elsewhere
+    monkeypatch.setattr(outbox, "dispatch", lambda *args: None)  # as with a real queue: the job runs elsewhere
     known, unknown = two_tenants["a"]["consultant"].email, "finnes.ikke@example.no"
 
     clients = iter(range(10_000))
