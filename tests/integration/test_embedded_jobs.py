@@ -42,6 +42,7 @@ def _world(app) -> dict:
     today = today_in_oslo()
     with app.test_request_context(), db.session_scope() as session:
         tenant = factories.make_tenant(session, slug="innebygd")
+        factories.give_bank_account(session)
         consultant = factories.make_user(session, tenant, roles=("consultant",))
         reviewer = factories.make_user(session, tenant, roles=("reviewer",))
         years = []
