@@ -123,8 +123,8 @@ def check_image_header(data: bytes, max_pixels: int) -> tuple[int, int]:
     stated = dimensions(data)  # a few bytes of the header, before Pillow looks at anything
     if stated is not None:
         _refuse_when_too_large(*stated, max_pixels)
-    # Pillow's own bomb guard (a warning past the limit, an error past twice it) for every other path.
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # Pillow's limit is process-wide, so it is left at its default (shared by every tenant and by the
+    # product's own image work); the configured limit is applied below from the header's size.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel count is judged below
