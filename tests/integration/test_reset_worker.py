@@ -16,7 +16,7 @@ from tests import factories
 from tests.conftest import REDIS_URL, SECRET_KEY
 from tests.integration.test_rq_worker import rq_app  # noqa: F401  (the fixture)
 
-pytestmark = [pytest.mark.redis]
+pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
 
 
 def test_a_real_worker_mails_the_reset_link_only_to_a_known_address(rq_app, tmp_path):  # noqa: F811
