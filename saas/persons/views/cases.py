@@ -15,8 +15,7 @@ from saas.persons.schemas import (
     RevocationOpenSchema,
 )
 from saas.persons.services import catalogue, revocation
-from saas.persons.views.common import bp, or_404, page, person_or_404
-from saas.persons.views.training import _flash_errors
+from saas.persons.views.common import bp, flash_errors, form_action, or_404, page, person_or_404
 from saas.schemas import FieldErrors, load_form
 
 
@@ -38,7 +37,7 @@ def case_open(person_id: int):
         data = load_form(RevocationOpenSchema(), request.form)
         case = revocation.open_case(current_session(), current_user, person, data, today_in_oslo())
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.detail", person_id=person.id))
     flash(gettext("Saken er opprettet."), "success")
     return redirect(url_for("persons.case", revocation_id=case.id))
@@ -57,15 +56,8 @@ def case(revocation_id: int):
 
 
 def _case_action(revocation_id: int, schema, action, message: str):
-    session = current_session()
     row = or_404(revocation.get_case, revocation_id)
-    try:
-        data = load_form(schema, request.form)
-        action(session, row, data)
-        flash(message, "success")
-    except FieldErrors as error:
-        _flash_errors(error)
-    return redirect(url_for("persons.case", revocation_id=row.id))
+    return form_action(row, schema, action, message, "persons.case", revocation_id=row.id)
 
 
 @bp.post("/cases/<int:revocation_id>/hearing")
@@ -107,5 +99,5 @@ def case_condition_met(revocation_id: int):
         revocation.lift_condition(session, current_user, row, today_in_oslo())
         flash(gettext("Vilkåret er oppfylt. Tilbakekallet er opphevet."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.case", revocation_id=row.id))

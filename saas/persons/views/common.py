@@ -1,7 +1,7 @@
 """The blueprint and the small helpers every person page uses."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.auth import tenant_blueprint
@@ -39,3 +39,23 @@ def _labels():
     from saas.persons.labels import all_labels
 
     return {"labels": all_labels()}
+
+
+def flash_errors(error) -> None:
+    """Each field error of a ``FieldErrors`` as an error message on the next page."""
+    for messages in error.errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+def form_action(row, schema, action, message: str, endpoint: str, **values):
+    """Apply a posted form to ``row``: ``action(session, row, data)``, then back to ``endpoint`` with a
+    success message, or with the form's field errors."""
+    from saas.schemas import FieldErrors, load_form
+
+    try:
+        action(current_session(), row, load_form(schema, request.form))
+        flash(message, "success")
+    except FieldErrors as error:
+        flash_errors(error)
+    return redirect(url_for(endpoint, **values))

@@ -23,7 +23,7 @@ from saas.persons.services import catalogue, employer, register
 from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
 
 MATRIX_PAGE = 100
-from saas.persons.views.training import _flash_errors
+from saas.persons.views.common import flash_errors
 from saas.schemas import FieldErrors, load_form
 
 
@@ -41,7 +41,7 @@ def holding_documented(person_id: int):
                                      data["note"], data["training_company"])
         flash(gettext("Kompetansen er registrert."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.detail", person_id=person.id))
 
 
@@ -62,7 +62,7 @@ def holding_periodic_test(holding_id: int):
         register.record_periodic_test(current_session(), current_user, row, data["passed_on"])
         flash(gettext("Periodisk prøve er registrert."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.detail", person_id=row.person_id))
 
 
@@ -75,7 +75,7 @@ def holding_use(holding_id: int):
         register.record_use(current_session(), current_user, row, data["used_on"], data["absent_since"])
         flash(gettext("Bruk og fravær er registrert."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.detail", person_id=row.person_id))
 
 
@@ -87,7 +87,7 @@ def card_issue(person_id: int):
         data = load_form(PersonCardIssueSchema(), request.form)
         card = register.issue_card(current_session(), current_user, person, data["scheme_id"], today_in_oslo())
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.detail", person_id=person.id))
     flash(gettext("Kompetansebevis %(number)s er utstedt.", number=card.number), "success")
     return redirect(url_for("persons.card", card_id=card.id))

@@ -20,14 +20,8 @@ from saas.persons.schemas import (
 )
 from saas.persons.services import catalogue, register, training
 from saas.persons.services.catalogue import get_person_scheme
-from saas.persons.views.common import bp, or_404, page, person_or_404
+from saas.persons.views.common import bp, flash_errors, form_action, or_404, page, person_or_404
 from saas.schemas import FieldErrors, load_form
-
-
-def _flash_errors(error: FieldErrors) -> None:
-    for field, messages in error.errors.items():
-        for message in messages:
-            flash(message, "error")
 
 
 # -- schemes and catalogue ---------------------------------------------------------------------------
@@ -51,7 +45,7 @@ def scheme_create():
         scheme = catalogue.create_from_template(current_session(), current_user, request.form.get("template", ""),
                                                 request.form.get("name", ""))
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.schemes"))
     flash(gettext("Ordningen %(name)s er opprettet.", name=scheme.name), "success")
     return redirect(url_for("persons.scheme", scheme_id=scheme.id))
@@ -77,7 +71,7 @@ def scheme_settings(scheme_id: int):
         version = catalogue.update_person_settings(current_session(), current_user, row, data)
         flash(gettext("Versjon %(n)s av ordningen er publisert.", n=version.number), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.scheme", scheme_id=row.id))
 
 
@@ -90,7 +84,7 @@ def competence_create(scheme_id: int):
         catalogue.add_competence(current_session(), current_user, row, data)
         flash(gettext("Kompetansen er lagt til."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.scheme", scheme_id=row.id))
 
 
@@ -108,7 +102,7 @@ def enrol(person_id: int):
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         enrolment = training.enrol(session, current_user, person, competence, data["category"], data["documented"])
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.detail", person_id=person.id))
     flash(gettext("%(name)s er påmeldt.", name=person.name), "success")
     return redirect(url_for("persons.enrolment", enrolment_id=enrolment.id))
@@ -136,15 +130,8 @@ def enrolment(enrolment_id: int):
 
 
 def _enrolment_action(enrolment_id: int, schema, action, message: str):
-    session = current_session()
     row = or_404(training.get_enrolment, enrolment_id)
-    try:
-        data = load_form(schema, request.form)
-        action(session, row, data)
-        flash(message, "success")
-    except FieldErrors as error:
-        _flash_errors(error)
-    return redirect(url_for("persons.enrolment", enrolment_id=row.id))
+    return form_action(row, schema, action, message, "persons.enrolment", enrolment_id=row.id)
 
 
 @bp.post("/enrolments/<int:enrolment_id>/practice")
@@ -186,7 +173,7 @@ def join_course(enrolment_id: int):
         training.add_participant(session, current_user, course, row)
         flash(gettext("Kandidaten er meldt på kurset."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.enrolment", enrolment_id=row.id))
 
 
@@ -198,7 +185,7 @@ def approve(enrolment_id: int):
     try:
         register.approve(session, current_user, row, today_in_oslo())
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.enrolment", enrolment_id=row.id))
     flash(gettext("Godkjent og registrert i registeret. Utsted kompetansebeviset."), "success")
     return redirect(url_for("persons.detail", person_id=row.person_id))
@@ -241,7 +228,7 @@ def course_create():
             raise FieldErrors({"competence_id": gettext("Ukjent kompetanse.")})
         course = training.create_course(session, current_user, competence, data)
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
         return redirect(url_for("persons.courses"))
     flash(gettext("Kurset er opprettet."), "success")
     return redirect(url_for("persons.course", course_id=course.id))
@@ -277,7 +264,7 @@ def course_participant(course_id: int):
         training.add_participant(session, current_user, row, enrolment)
         flash(gettext("Deltakeren er lagt til."), "success")
     except FieldErrors as error:
-        _flash_errors(error)
+        flash_errors(error)
     return redirect(url_for("persons.course", course_id=row.id))
 
 
