@@ -77,6 +77,19 @@ def bind_tenant(session: Session, tenant_id: int | None) -> None:
     session.info["tenant_id"] = tenant_id
 
 
+def each_bound(session: Session, tenant_ids) -> Iterator[int]:
+    """Bind each of ``tenant_ids`` in turn (platform-level jobs that loop over the tenants).  A tenant's
+    changes are flushed before the next one is bound, since the flush stamps rows with the bound tenant;
+    the session is left unbound."""
+    try:
+        for tenant_id in tenant_ids:
+            bind_tenant(session, tenant_id)
+            yield tenant_id
+            session.flush()
+    finally:
+        bind_tenant(session, None)
+
+
 @contextmanager
 def platform_access(session: Session) -> Iterator[Session]:
     """The one bypass of tenant scoping.  Use only for platform-level work.

@@ -12,8 +12,7 @@ from saas.billing import webhooks
 from saas.billing.services import delivery, invoices, subscriptions
 from saas.jobs import enqueue, job
 from saas.scheduler import daily_job, today_in_oslo
-from saas.tenancy import bind_tenant, platform_access
-from saas.tenants.models import Tenant
+from saas.tenants.services import each_tenant
 
 
 REPAIR_DAYS = 30
@@ -42,17 +41,7 @@ def process_stripe_event(session: Session, event_id: str) -> str | None:
 def remind_overdue_invoices(session: Session, today_iso: str) -> int:
     """Mark overdue invoices and send the reminders due today, tenant by tenant."""
     today = date.fromisoformat(today_iso)
-    with platform_access(session):
-        tenant_ids = session.scalars(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
-    sent = 0
-    try:
-        for tenant_id in tenant_ids:
-            bind_tenant(session, tenant_id)
-            sent += delivery.remind_overdue(session, today)
-            session.flush()
-    finally:
-        bind_tenant(session, None)
-    return sent
+    return sum(delivery.remind_overdue(session, today) for _ in each_tenant(session))
 
 
 @daily_job
@@ -83,17 +72,11 @@ def invoice_uninvoiced_certificates(session: Session, today_iso: str) -> int:
 
     since = date.fromisoformat(today_iso) - timedelta(days=REPAIR_DAYS)
     asked = 0
-    with platform_access(session):  # the tenants table is platform-level under row-level security
-        tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    try:
-        for tenant_id in tenant_ids:
-            bind_tenant(session, tenant_id)
-            missing = session.scalars(select(Certificate.id).where(
-                Certificate.issued_on >= since, Certificate.id.not_in(select(Invoice.certificate_id).where(Invoice.certificate_id.is_not(None))))).all()
-            for certificate_id in missing:
-                enqueue(session, invoice_certificate, certificate_id, tenant_id=tenant_id,
-                        job_id=f"invoice-certificate-{certificate_id}")
-            asked += len(missing)
-    finally:
-        bind_tenant(session, None)
+    for tenant in each_tenant(session, active_only=False):
+        missing = session.scalars(select(Certificate.id).where(
+            Certificate.issued_on >= since, Certificate.id.not_in(select(Invoice.certificate_id).where(Invoice.certificate_id.is_not(None))))).all()
+        for certificate_id in missing:
+            enqueue(session, invoice_certificate, certificate_id, tenant_id=tenant.id,
+                    job_id=f"invoice-certificate-{certificate_id}")
+        asked += len(missing)
     return asked

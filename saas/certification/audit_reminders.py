@@ -19,7 +19,7 @@ from saas.audits import clocks
 from saas.audits.models import AuditCase
 from saas.audits.services import overview
 from saas.certification import programme, scheme_certificates
-from saas.certification.jobs import _each_tenant
+from saas.tenants.services import each_tenant
 from saas.certification.reminders import _claim
 from saas.clients.models import ContactPerson
 from saas.jobs import job
@@ -109,7 +109,7 @@ def send_audit_reminders(session: Session, today_iso: str) -> int:
     """Expire past scheme certificates and e-mail the due audit reminders (each once); returns e-mails sent."""
     today = date.fromisoformat(today_iso)
     total = 0
-    for tenant in _each_tenant(session):
+    for tenant in each_tenant(session):
         scheme_certificates.expire_due(session, today)
         total += send_for_tenant(session, tenant, today)
     return total

@@ -26,18 +26,6 @@ def enqueue_on_issue(session: Session, certificate) -> None:
 def render_missing_documents(session: Session, today_iso: str) -> int:
     """Repair what a crash can leave: every certificate has its rendered document.  Enqueues the render
     of each certificate without one, tenant by tenant; returns how many were asked for."""
-    from sqlalchemy import select
+    from saas.tenants.services import each_tenant
 
-    from saas.tenancy import bind_tenant, platform_access
-    from saas.tenants.models import Tenant
-
-    asked = 0
-    try:
-        with platform_access(session):  # the tenants table is platform-level under row-level security
-            tenant_ids = session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-        for tenant_id in tenant_ids:
-            bind_tenant(session, tenant_id)
-            asked += documents.request_missing(session)
-    finally:
-        bind_tenant(session, None)
-    return asked
+    return sum(documents.request_missing(session) for _ in each_tenant(session, active_only=False))

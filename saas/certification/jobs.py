@@ -3,7 +3,6 @@ reminders (platform-level: they loop over the tenants themselves; safe to run tw
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +13,8 @@ from saas.certification.services import certificates, yearly_run
 from saas.certification.services.facts import BATCH
 from saas.jobs import BackgroundTask, Progress, job, start_task
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, bound_tenant, platform_access
-from saas.tenants.models import Tenant, User
+from saas.tenants.models import User
+from saas.tenants.services import each_tenant
 
 
 def start_yearly_run(session: Session, actor: User, within_days: int, today: date) -> BackgroundTask:
@@ -50,23 +49,6 @@ def run_yearly(session: Session, task_id: int, within_days: int, today_iso: str)
                     f"{len(rows)} bedrifter vurdert, {eligible} oppfyller kravene til en klasse.")
 
 
-def _each_tenant(session: Session) -> Iterator[Tenant]:
-    """The bound tenant, or else every active tenant in turn (bound while it is handled; its changes
-    are flushed before the next one is bound, since the flush stamps rows with the bound tenant)."""
-    bound = bound_tenant(session)
-    if bound is not None:
-        yield session.get(Tenant, bound)
-        session.flush()
-        return
-    with platform_access(session):
-        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
-    try:
-        for tenant in tenants:
-            bind_tenant(session, tenant.id)
-            yield tenant
-            session.flush()
-    finally:
-        bind_tenant(session, None)
 
 
 @daily_job
@@ -74,7 +56,7 @@ def _each_tenant(session: Session) -> Iterator[Tenant]:
 def expire_certificates(session: Session, today_iso: str) -> int:
     """Store "expired" on live certificates past their last valid day; returns how many changed."""
     today = date.fromisoformat(today_iso)
-    return sum(certificates.expire_due(session, today) for _ in _each_tenant(session))
+    return sum(certificates.expire_due(session, today) for _ in each_tenant(session))
 
 
 @daily_job
@@ -82,4 +64,4 @@ def expire_certificates(session: Session, today_iso: str) -> int:
 def send_renewal_reminders(session: Session, today_iso: str) -> int:
     """E-mail the due renewal reminders (each once); returns how many e-mails went out."""
     today = date.fromisoformat(today_iso)
-    return sum(reminders.send_for_tenant(session, tenant, today) for tenant in _each_tenant(session))
+    return sum(reminders.send_for_tenant(session, tenant, today) for tenant in each_tenant(session))

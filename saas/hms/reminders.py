@@ -24,8 +24,8 @@ from saas.i18n import display_date
 from saas.jobs import job, run_job
 from saas.mail import send_mail
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant, User
+from saas.tenants.services import each_tenant
 
 DEFAULT_DAYS = (30, 7, 1)
 OVERDUE_EVERY_DAYS = 7
@@ -68,16 +68,7 @@ def overdue_week(deadline: date, today: date) -> int | None:
 def send_action_reminders(session: Session, today_iso: str) -> dict:
     """Send every reminder due on ``today_iso`` for every active tenant; returns {"sent": n}."""
     today = date.fromisoformat(today_iso)
-    with platform_access(session):
-        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
-    sent = 0
-    try:
-        for tenant in tenants:
-            bind_tenant(session, tenant.id)
-            sent += _remind_tenant(session, tenant, today)
-    finally:
-        bind_tenant(session, None)
-    return {"sent": sent}
+    return {"sent": sum(_remind_tenant(session, tenant, today) for tenant in each_tenant(session))}
 
 
 def _candidates(session: Session, today: date, horizon: int):

@@ -4,45 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.db import utcnow
 from saas.jobs import job
 from saas.notifications import services
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, platform_access
-from saas.tenants.models import Tenant
-
-
-def _tenants(session: Session) -> list[Tenant]:
-    with platform_access(session):  # the tenants table is platform-level under row-level security
-        return list(session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)))
+from saas.tenants.services import each_tenant
 
 
 @daily_job
 @job
 def notify_overdue_actions(session: Session, today_iso: str) -> int:
     """Tell responsible users and consultants about actions past their deadline; returns how many notices."""
-    today, added = date.fromisoformat(today_iso), 0
-    try:
-        for tenant in _tenants(session):
-            bind_tenant(session, tenant.id)
-            added += services.notify_overdue(session, today)
-    finally:
-        bind_tenant(session, None)
-    return added
+    today = date.fromisoformat(today_iso)
+    return sum(services.notify_overdue(session, today) for _ in each_tenant(session))
 
 
 @daily_job
 @job
 def send_daily_digests(session: Session, today_iso: str) -> int:
     """E-mail each opted-in user a digest of their unread notifications; returns how many e-mails."""
-    sent, now = 0, utcnow()
-    try:
-        for tenant in _tenants(session):
-            bind_tenant(session, tenant.id)
-            sent += services.send_digests(session, tenant, now)
-    finally:
-        bind_tenant(session, None)
-    return sent
+    now = utcnow()
+    return sum(services.send_digests(session, tenant, now) for tenant in each_tenant(session))

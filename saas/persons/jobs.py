@@ -2,7 +2,6 @@
 employers before each validity deadline and both parties of the revocation clocks."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import select
@@ -16,8 +15,8 @@ from saas.persons.models import CaseState, PersonCompetence, Holding, Person, Pe
 from saas.persons.services.register_state import dates_of, rules_for_schemes
 from saas.persons.validity import ValidityRules, assess
 from saas.scheduler import daily_job
-from saas.tenancy import bind_tenant, bound_tenant, platform_access
 from saas.tenants.models import Role, Tenant, User
+from saas.tenants.services import each_tenant
 
 VALIDITY_LEADS = (90, 30, 7)
 
@@ -34,21 +33,6 @@ def request_render(session: Session, card_id: int, tenant_id: int) -> None:
     enqueue(session, render_card, card_id, tenant_id=tenant_id, job_id=f"person-card-pdf-{card_id}")
 
 
-def _each_tenant(session: Session) -> Iterator[Tenant]:
-    bound = bound_tenant(session)
-    if bound is not None:
-        yield session.get(Tenant, bound)
-        session.flush()
-        return
-    with platform_access(session):  # the tenants table is platform-level under row-level security
-        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
-    try:
-        for tenant in tenants:
-            bind_tenant(session, tenant.id)
-            yield tenant
-            session.flush()
-    finally:
-        bind_tenant(session, None)
 
 
 def _claim(session: Session, key: str, recipients: list[str]) -> bool:
@@ -154,7 +138,7 @@ def send_person_reminders(session: Session, today_iso: str) -> int:
     """The daily run over every tenant: validity reminders and revocation clocks; returns e-mails sent."""
     today = date.fromisoformat(today_iso)
     sent = 0
-    for tenant in _each_tenant(session):
+    for tenant in each_tenant(session):
         sent += validity_reminders_for_tenant(session, tenant, today)
         sent += case_reminders_for_tenant(session, tenant, today)
     return sent

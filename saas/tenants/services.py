@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Iterator
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
@@ -13,12 +14,29 @@ from saas.db import utcnow
 from saas.jobs import enqueue, job
 from saas.mail import send_mail
 from saas.schemas import FieldErrors
-from saas.tenancy import bind_tenant, platform_access
+from saas.tenancy import bind_tenant, bound_tenant, each_bound, platform_access
 from saas.tenants import hooks
 from saas.tenants.models import DEFAULT_TENANT_SETTINGS, Role, Tenant, User, UserRole
 
 INVITE_VALID = timedelta(days=7)
 RESET_VALID = timedelta(hours=2)
+
+
+def each_tenant(session: Session, *, active_only: bool = True) -> Iterator[Tenant]:
+    """For a daily job: the bound tenant alone when the job runs for one, or else every (active) tenant
+    in turn, bound while it is handled (see ``tenancy.each_bound``)."""
+    bound = bound_tenant(session)
+    if bound is not None:
+        yield session.get(Tenant, bound)
+        session.flush()
+        return
+    query = select(Tenant).order_by(Tenant.id)
+    if active_only:
+        query = query.where(Tenant.active.is_(True))
+    with platform_access(session):  # the tenants table is platform-level under row-level security
+        tenants = {tenant.id: tenant for tenant in session.scalars(query)}
+    for tenant_id in each_bound(session, list(tenants)):
+        yield tenants[tenant_id]
 
 
 def create_tenant(session: Session, data: dict, actor: User | None = None) -> Tenant:

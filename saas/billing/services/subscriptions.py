@@ -19,7 +19,7 @@ from saas.billing.models import TenantSubscription
 from saas.billing.services import Refused
 from saas.clients.models import ClientCompany
 from saas.db import utcnow
-from saas.tenancy import bind_tenant, platform_access
+from saas.tenancy import each_bound, platform_access
 from saas.tenants.models import Tenant, User
 
 STATUS_LABELS = {
@@ -174,10 +174,4 @@ def each_subscribed_tenant(session: Session):
     """Bind each tenant with a subscription in turn (daily jobs)."""
     with platform_access(session):
         tenant_ids = session.scalars(select(TenantSubscription.tenant_id).order_by(TenantSubscription.tenant_id)).all()
-    try:
-        for tenant_id in tenant_ids:
-            bind_tenant(session, tenant_id)
-            yield tenant_id
-            session.flush()
-    finally:
-        bind_tenant(session, None)
+    yield from each_bound(session, tenant_ids)
