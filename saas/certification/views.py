@@ -152,7 +152,10 @@ def _certificate_page(certificate_id: int, errors: dict | None = None, message: 
         abort(404)
     data = certificates.certificate_detail(session, certificate_id, today_in_oslo())
     can_change = current_user.has_role(Role.REVIEWER, Role.ADMIN)
+    from saas.certification.document_jobs import document_status
+
     return render_template("certification/certificate.html", cert=data, can_change=can_change, errors=errors or {},
+                           doc=document_status(session, certificate_id),
                            values=request.form.to_dict() if status >= 400 else {}, message=message, labels=labels), status
 
 
