@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 
 from saas.auth import operator_required
 from saas.billing.services import subscriptions
@@ -24,11 +24,11 @@ def _platform_subscription(session, tenant_id: int) -> dict:
     """The operator's tenant page: the tenant's subscription (run in the tenant's scope)."""
     sub = subscriptions.tenant_view(session)
     row = sub["subscription"]
-    rows = [(gettext("Aktive kunder"), sub["active_companies"]), (gettext("Plan etter antall kunder"), sub["plan"].name)]
+    rows = [(gettext("Aktive kunder"), sub["active_companies"]), (gettext("Plan etter antall kunder"), pgettext("plan", sub["plan"].name))]
     if row is None:
         rows.append((gettext("Status"), gettext("Ikke startet")))
     else:
-        rows += [(gettext("Plan"), row["plan_name"]), (gettext("Status"), gettext(row["status_label"])),
+        rows += [(gettext("Plan"), pgettext("plan", row["plan_name"])), (gettext("Status"), gettext(row["status_label"])),
                  (gettext("Betalt til"), row["current_period_end"])]
         if row["lapsed"]:
             rows.append((gettext("Ubetalt siden"), row["lapsed_at"]))
