@@ -111,3 +111,12 @@ def test_clients_see_a_failure_without_the_workers_error_and_other_tenants_get_4
     assert stranger.post(f"/t/bt/certificates/{d['certificate'].id}/pdf/retry").status_code == 404
     assert stranger.get(f"/t/andre/certificates/{d['certificate'].id}/pdf/status").status_code == 404
     assert stranger.post(f"/t/andre/certificates/{d['certificate'].id}/pdf/retry").status_code == 404
+
+
+def test_the_status_speaks_english_on_an_english_page(client, db, d):
+    login(client, d["consultant"])
+    client.post("/lang/en", data={"next": "/"})
+    assert _status(client, d["other_certificate"])["label"] == "Not made yet"
+    page = _page(client, d["other_certificate"])
+    assert "Certificate PDF" in page and "Make the PDF" in page and "Lag PDF" not in page
+

@@ -168,3 +168,14 @@ def test_anonymous_visitors_are_sent_to_log_in_and_an_api_token_opens_nothing(cl
     headers = {"Authorization": f"Bearer {a['api_token']}"}
     assert client.post(f"/platform/tenants/{a['tenant'].id}/suspend", data={"reason": "x"}, headers=headers).status_code == 302
     assert not _tenant(db, a["tenant"].id).suspended
+
+
+def test_the_suspension_message_is_english_on_an_english_login(app, client, db, two_tenants):
+    operator = factories.make_user(db, None, roles=(), email="drift-en@example.no")
+    db.commit()
+    login(client, operator)
+    assert client.post(f"/platform/tenants/{two_tenants['a']['tenant'].id}/suspend", data={"reason": "Ubetalt"}).status_code == 302
+    english = app.test_client()
+    english.post("/lang/en", data={"next": "/"})
+    response = english.post("/login", data={"email": two_tenants["a"]["consultant"].email, "password": factories.PASSWORD})
+    assert response.status_code == 403 and "is closed until further notice" in response.get_data(as_text=True)
