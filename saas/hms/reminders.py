@@ -69,7 +69,9 @@ def send_action_reminders(session: Session, today_iso: str) -> dict:
     """Send every reminder due on ``today_iso`` for every active tenant; returns {"sent": n}."""
     today = date.fromisoformat(today_iso)
     with platform_access(session):
-        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
+        # A suspended tenant's people can't log in, so no reminder sends them to a page they can't open.
+        tenants = session.scalars(select(Tenant).where(Tenant.active.is_(True), Tenant.suspended_at.is_(None))
+                                  .order_by(Tenant.id)).all()
     sent = 0
     try:
         for tenant in tenants:

@@ -17,7 +17,9 @@ from saas.tenants.models import Tenant
 
 def _tenants(session: Session) -> list[Tenant]:
     with platform_access(session):  # the tenants table is platform-level under row-level security
-        return list(session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)))
+        # A suspended tenant's people can't log in: no digests or overdue notices until it is reopened.
+        return list(session.scalars(select(Tenant).where(Tenant.active.is_(True), Tenant.suspended_at.is_(None))
+                                    .order_by(Tenant.id)))
 
 
 @daily_job
