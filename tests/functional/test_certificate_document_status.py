@@ -120,3 +120,17 @@ def test_the_status_speaks_english_on_an_english_page(client, db, d):
     page = _page(client, d["other_certificate"])
     assert "Certificate PDF" in page and "Make the PDF" in page and "Lag PDF" not in page
 
+
+
+def test_the_api_reports_a_failed_render_with_its_reason_and_asking_for_the_pdf_retries_it(client, d, monkeypatch):
+    real_render = documents.render_certificate
+    monkeypatch.setattr(documents, "render_certificate", lambda data: (_ for _ in ()).throw(RuntimeError("Skriften mangler")))
+    staff = {"Authorization": f"Bearer {d['tokens']['consultant']}"}
+    base = f"/api/v1/t/bt/certificates/{d['other_certificate'].id}"
+    assert client.get(f"{base}/pdf", headers=staff).status_code == 202  # asks; the job fails after the commit
+    meta = client.get(f"{base}/document", headers=staff).get_json()
+    assert meta["status"] == "failed" and "Skriften mangler" in meta["error"]
+
+    monkeypatch.setattr(documents, "render_certificate", real_render)
+    assert client.get(f"{base}/pdf", headers=staff).status_code == 202  # re-arms the failed job
+    assert client.get(f"{base}/document", headers=staff).get_json()["status"] == "ready"

@@ -139,7 +139,7 @@ def test_the_api_says_rendering_until_the_job_has_run(client, d):
     headers = {"Authorization": f"Bearer {d['tokens']['consultant']}"}
     base = f"/api/v1/t/bt/certificates/{d['other_certificate'].id}"
 
-    assert client.get(f"{base}/document", headers=headers).get_json()["status"] == "rendering"
+    assert client.get(f"{base}/document", headers=headers).get_json()["status"] == "none"  # nobody asked yet
     waiting = client.get(f"{base}/pdf", headers=headers)
     assert waiting.status_code == 202 and waiting.get_json()["status"] == "rendering"
     assert client.get(f"{base}/document", headers=headers).get_json()["status"] == "ready"
