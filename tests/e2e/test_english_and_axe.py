@@ -88,6 +88,8 @@ MAIN_PAGES = [
     ("consultant", "/billing/invoices"), ("reviewer", "/queue/"), ("admin", "/settings"), ("admin", "/users"),
     ("admin", "/audit/"), ("client", "/work/mine"),
 ]
+# The operator's pages, as absolute paths: the tenants and one tenant's page (with its suspend form).
+PLATFORM_PAGES = [("operator", "/platform/"), ("operator", "/platform/tenants/1")]
 
 
 def _english(page, base_url: str) -> None:
@@ -176,17 +178,17 @@ def test_every_page_a_role_reaches_is_english(live_server, page, role):
 
 def test_no_serious_or_critical_axe_violation_on_the_main_pages(live_server, browser):
     results = {}
-    for role in ("consultant", "reviewer", "admin", "client"):
+    for role in ("consultant", "reviewer", "admin", "client", "operator"):
         # bypass_csp: the page's own policy (rightly) refuses inline scripts; axe is the test's, not the page's.
         context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo", viewport={"width": 1280, "height": 900},
                                       bypass_csp=True)
         page = context.new_page()
         try:
             login(page, live_server, ROLES[role], DEMO_PASSWORD)
-            for who, path in MAIN_PAGES:
+            for who, path in [(w, TENANT + p) for w, p in MAIN_PAGES] + PLATFORM_PAGES:
                 if who != role:
                     continue
-                page.goto(f"{live_server}{TENANT}{path}")
+                page.goto(f"{live_server}{path}")
                 page.add_script_tag(content=AXE)
                 found = page.evaluate("""async () => {
                     const r = await axe.run(document, {resultTypes: ['violations']});
