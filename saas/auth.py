@@ -12,7 +12,8 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, make_response, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from sqlalchemy import delete, select, update
@@ -215,12 +216,29 @@ def enter_tenant(slug: str, *, api: bool = False) -> Tenant:
             tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant is None or user.tenant_id != tenant.id:
         abort(404)
+    if tenant.suspended:
+        refuse_suspended(tenant, api=api)
     bind_tenant(session, tenant.id)
     g.tenant = tenant
     from saas.billing.guard import refuse_writes_when_lapsed
 
     refuse_writes_when_lapsed()  # a lapsed subscription keeps read access and exports, nothing else
     return tenant
+
+
+def suspended_message(tenant: Tenant) -> str:
+    return gettext("Tilgangen til %(name)s er stengt inntil videre, så du kan ikke logge inn eller bruke API-et. "
+                   "Ta kontakt med %(name)s eller med driften av tjenesten.", name=tenant.name)
+
+
+def refuse_suspended(tenant: Tenant, *, api: bool) -> None:
+    """Abort with 403 for a member of a suspended tenant: a page saying why, or JSON for the API."""
+    message = suspended_message(tenant)
+    if api:
+        abort(make_response(jsonify(error="tenant_suspended", message=message), 403))
+    from flask import render_template
+
+    abort(make_response(render_template("errors/error.html", code=403, message=message), 403))
 
 
 def enter_public_tenant(slug: str) -> Tenant:

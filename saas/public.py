@@ -51,14 +51,16 @@ def login():
         return render_template("errors/error.html", code=429, message=TOO_MANY_LOGINS), 429
     with platform_access(session):
         user = session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
-        tenant_ok = user is not None and (
-            user.is_operator or session.scalar(select(Tenant.active).where(Tenant.id == user.tenant_id))
-        )
+        tenant = session.get(Tenant, user.tenant_id) if user is not None and user.tenant_id is not None else None
+        tenant_ok = user is not None and (user.is_operator or (tenant is not None and tenant.active))
     if not auth.verify_password(user, request.form.get("password", "")) or not tenant_ok:
         return render_template("public/login.html", email=email, error=gettext("Feil e-postadresse eller passord.")), 422
     throttle.succeeded(throttle.LOGIN, email, request.remote_addr)
     if not user.active:
         return render_template("public/login.html", email=email, error=gettext("Kontoen er deaktivert. Kontakt administratoren.")), 422
+    if tenant is not None and tenant.suspended:
+        # Said only after the right password, so the message tells nothing to someone guessing addresses.
+        return render_template("public/login.html", email=email, error=auth.suspended_message(tenant)), 403
     with platform_access(session):
         user.last_login_at = utcnow()
     lang = cookie.get("lang")

@@ -22,7 +22,9 @@ TAG = "certificates"
 
 class DocumentSchema(BaseSchema):
     certificate_id = fields.Integer()
-    status = fields.String(metadata={"description": "ready | rendering (the PDF is made by a job right after the decision)"})
+    status = fields.String(metadata={"description": "ready | queued | rendering | failed | none (the PDF is made by a job "
+                                                    "right after the decision; GET .../pdf asks for it again when failed or none)"})
+    error = fields.String(allow_none=True, metadata={"description": "why the render failed (staff only), else null"})
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the stored PDF, kept since it was issued"})
     size = fields.Integer(allow_none=True)
     template_version = fields.String(allow_none=True)
@@ -126,8 +128,12 @@ def certificate_document(certificate_id: int):
     document, found = documents.document_for(current_session(), certificate_id, _company_ids())
     if not found:
         abort(404)
-    data = dict(document or {}, certificate_id=certificate_id, status="ready" if document else "rendering",
-                pdf_url=_pdf_url(certificate_id))
+    from saas.certification.document_jobs import document_status
+
+    status = document_status(current_session(), certificate_id)
+    error = status["error"] if status["state"] == "failed" and current_user.is_staff else None
+    data = dict(document or {}, certificate_id=certificate_id, status="ready" if document else status["state"],
+                error=error or None, pdf_url=_pdf_url(certificate_id))
     return DocumentSchema().dump(data)
 
 

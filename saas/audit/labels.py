@@ -19,7 +19,7 @@ VERBS = {
     "import_started": "import startet", "imported": "importert", "invited": "invitert", "issued": "utstedt",
     "linked_to_mapping": "koblet til kartlegging", "opened": "åpnet", "password_changed": "passord endret",
     "payment_received": "betaling mottatt", "plan_changed": "plan endret", "price_list_updated": "prisliste endret",
-    "progress": "oppdatert", "proposal_withdrawn": "forslag trukket", "proposed": "foreslått",
+    "progress": "oppdatert", "reactivated": "åpnet igjen", "proposal_withdrawn": "forslag trukket", "proposed": "foreslått",
     "raw_answers_deleted": "rådata slettet", "reinstated": "gjeninnsatt", "reminded": "påminnelse sendt",
     "renamed": "omdøpt", "reopened": "åpnet igjen", "replaced": "erstattet", "report_requested": "rapport bestilt",
     "returned": "sendt tilbake", "revoked": "trukket tilbake", "settings_changed": "innstillinger endret",
@@ -37,7 +37,7 @@ TYPES = {
     "Evidence": "Fil", "Hazard": "Fare", "Invoice": "Faktura", "PhysicalMapping": "Fysisk kartlegging",
     "PsychosocialMapping": "Psykososial kartlegging", "Questionnaire": "Spørreskjema", "RiskAssessment": "Risikovurdering",
     "RiskMatrixVersion": "Risikomatrise", "SafetyRound": "Vernerunde", "SubUnit": "Underavdeling", "Survey": "Undersøkelse",
-    "User": "Bruker", "ApiToken": "API-nøkkel", "StripeConnection": "Stripe-tilkobling", "TenantSubscription": "Abonnement",
+    "User": "Bruker", "ApiToken": "API-nøkkel", "StripeConnection": "Stripe-tilkobling", "TenantSubscription": "Abonnement", "Tenant": "Tilbyder",
 }
 
 

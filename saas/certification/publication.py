@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas import storage
@@ -19,6 +20,7 @@ from saas.clients.models import ClientCompany
 from saas.clients.services import visible_companies
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
+from saas.urls import safe_next
 
 if document_jobs.enqueue_on_issue not in hooks.SUBSCRIBERS:
     hooks.SUBSCRIBERS.append(document_jobs.enqueue_on_issue)
@@ -151,10 +153,43 @@ def certificate_pdf(certificate_id: int):
     if not found:
         abort(404)
     if document is None:
-        documents.request_render(session, certificate_id, g.tenant.id)
-        # 202 so the request commits (and the render is enqueued); the page reloads itself until the PDF is there.
-        return render_template("certification/documents/pending.html", certificate_id=certificate_id), 202, {"Refresh": "5"}
+        doc = document_jobs.document_status(session, certificate_id)
+        if doc["state"] == "none":
+            documents.request_render(session, certificate_id, g.tenant.id)
+            doc = dict(doc, state="queued", label=str(document_jobs.STATUS_LABELS["queued"]))
+        # 202 so the request commits (and the render is enqueued); the page follows the render's state by
+        # itself (status_json) and offers the download when it is ready, or says why it failed.
+        return render_template("certification/documents/pending.html", certificate_id=certificate_id, doc=doc), 202
     return storage.download_response(document["file_key"], document["file_name"], "application/pdf")
+
+
+def _visible_certificate_or_404(session, certificate_id: int) -> None:
+    _, found = documents.document_for(session, certificate_id, visible_companies(current_user).with_only_columns(ClientCompany.id))
+    if not found:
+        abort(404)
+
+
+@documents_bp.get("/certificates/<int:certificate_id>/pdf/status")
+def certificate_pdf_status(certificate_id: int):
+    """The PDF's state as JSON for the pages' polling: state, label, error (staff only), pdf_url when ready."""
+    session = current_session()
+    _visible_certificate_or_404(session, certificate_id)
+    doc = document_jobs.document_status(session, certificate_id)
+    if not current_user.is_staff:
+        doc["error"] = ""  # a worker's error message is for the provider's staff, not its clients
+    doc["pdf_url"] = url_for("certificate_documents.certificate_pdf", certificate_id=certificate_id) if doc["state"] == "ready" else None
+    return jsonify(doc)
+
+
+@documents_bp.post("/certificates/<int:certificate_id>/pdf/retry")
+def retry_certificate_pdf(certificate_id: int):
+    """Try a failed (or never started) render again, then go back to where the button was."""
+    session = current_session()
+    _visible_certificate_or_404(session, certificate_id)
+    if document_jobs.retry_render(session, certificate_id, g.tenant.id):
+        flash(gettext("PDF-en lages på nytt."), "success")
+    default = url_for("certificate_documents.certificate_pdf", certificate_id=certificate_id)
+    return redirect(safe_next(request.form.get("next"), default, prefix=f"/t/{g.tenant.slug}/"))
 
 
 @documents_bp.get("/settings/certificate-preview")

@@ -19,6 +19,7 @@ from saas.certification.services import Conflict, NotFound, Refused, certificate
 from saas.clients.models import ClientCompany
 from saas.clients.services import visible_companies
 from saas.db import current_session
+from saas.platform import tenant_section
 from saas.scheduler import today_in_oslo
 from saas.schemas import FieldErrors, load_form
 from saas.tenants.models import Role
@@ -151,7 +152,10 @@ def _certificate_page(certificate_id: int, errors: dict | None = None, message: 
         abort(404)
     data = certificates.certificate_detail(session, certificate_id, today_in_oslo())
     can_change = current_user.has_role(Role.REVIEWER, Role.ADMIN)
+    from saas.certification.document_jobs import document_status
+
     return render_template("certification/certificate.html", cert=data, can_change=can_change, errors=errors or {},
+                           doc=document_status(session, certificate_id),
                            values=request.form.to_dict() if status >= 400 else {}, message=message, labels=labels), status
 
 
@@ -237,3 +241,17 @@ def yearly_run_propose(task_id: int):
     except Refused as error:
         return _run_result_page(task_id, errors={"year_ids": [str(error)]}, status=422)
     return _run_result_page(task_id, outcome=outcome)
+
+
+@tenant_section(30)
+def _platform_certificates(session, tenant_id: int) -> dict:
+    """The operator's tenant page: the tenant's certificates by state (run in the tenant's scope)."""
+    from sqlalchemy import func
+
+    today = today_in_oslo()
+    by_state = dict(session.execute(select(Certificate.state, func.count()).group_by(Certificate.state)).all())
+    expiring = len(certificates.expiring(session, None, 90, today))
+    rows = [(gettext("Sertifikater i alt"), sum(by_state.values()))]
+    rows += [(gettext(labels.STATE_LABELS[state]), n) for state, n in sorted(by_state.items()) if state in labels.STATE_LABELS]
+    rows.append((gettext("Utløper innen 90 dager"), expiring))
+    return dict(title=gettext("Sertifikater"), link=None, rows=rows)

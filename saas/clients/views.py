@@ -11,6 +11,7 @@ from saas.clients import services
 from saas.clients.models import ContactPerson, SubUnit
 from saas.clients.schemas import CompanySchema, ContactSchema, SubUnitSchema
 from saas.db import current_session
+from saas.platform import tenant_section
 from saas.schemas import FieldErrors, load_form
 
 bp = tenant_blueprint("clients", __name__, "/companies")
@@ -199,3 +200,18 @@ def _detail_with_errors(company, error: FieldErrors, form: str):
 
 
 from saas.clients import io_views  # noqa: E402,F401  (import, export and prefill routes on this blueprint)
+
+
+@tenant_section(20)
+def _platform_companies(session, tenant_id: int) -> dict:
+    """The operator's tenant page: how many client companies the tenant has (run in the tenant's scope)."""
+    from sqlalchemy import func
+
+    from saas.clients.models import ClientCompany
+
+    active, archived = session.execute(select(
+        func.count(ClientCompany.id).filter(ClientCompany.archived_at.is_(None)),
+        func.count(ClientCompany.id).filter(ClientCompany.archived_at.is_not(None)))).one()
+    contacts = session.scalar(select(func.count(ContactPerson.id)))
+    return dict(title=gettext("Kunder"), link=None, rows=[
+        (gettext("Aktive kunder"), active), (gettext("Arkiverte kunder"), archived), (gettext("Kontaktpersoner"), contacts)])

@@ -68,7 +68,8 @@ def overdue_week(deadline: date, today: date) -> int | None:
 def send_action_reminders(session: Session, today_iso: str) -> dict:
     """Send every reminder due on ``today_iso`` for every active tenant; returns {"sent": n}."""
     today = date.fromisoformat(today_iso)
-    return {"sent": sum(_remind_tenant(session, tenant, today) for tenant in each_tenant(session))}
+    # A suspended tenant's people can't log in, so no reminder sends them to a page they can't open.
+    return {"sent": sum(_remind_tenant(session, tenant, today) for tenant in each_tenant(session, reachable_only=True))}
 
 
 def _candidates(session: Session, today: date, horizon: int):

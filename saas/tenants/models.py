@@ -54,6 +54,14 @@ class Tenant(Base):
     settings: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_TENANT_SETTINGS))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by the platform operator (saas.tenants.services.suspend_tenant): the tenant's people can't log in or
+    # use the API, but its public register and verification keep answering (``active`` stays True).
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
 
     def setting(self, key: str):
         return (self.settings or {}).get(key, DEFAULT_TENANT_SETTINGS.get(key))

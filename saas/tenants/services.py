@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Iterator
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,17 +23,22 @@ INVITE_VALID = timedelta(days=7)
 RESET_VALID = timedelta(hours=2)
 
 
-def each_tenant(session: Session, *, active_only: bool = True) -> Iterator[Tenant]:
+def each_tenant(session: Session, *, active_only: bool = True, reachable_only: bool = False) -> Iterator[Tenant]:
     """For a daily job: the bound tenant alone when the job runs for one, or else every (active) tenant
-    in turn, bound while it is handled (see ``tenancy.each_bound``)."""
+    in turn, bound while it is handled (see ``tenancy.each_bound``).  ``reachable_only`` leaves out
+    suspended tenants (their people can't log in, so mail that sends them to a page is pointless)."""
     bound = bound_tenant(session)
     if bound is not None:
-        yield session.get(Tenant, bound)
-        session.flush()
+        tenant = session.get(Tenant, bound)
+        if not (reachable_only and tenant.suspended_at is not None):
+            yield tenant
+            session.flush()
         return
     query = select(Tenant).order_by(Tenant.id)
     if active_only:
         query = query.where(Tenant.active.is_(True))
+    if reachable_only:
+        query = query.where(Tenant.suspended_at.is_(None))
     with platform_access(session):  # the tenants table is platform-level under row-level security
         tenants = {tenant.id: tenant for tenant in session.scalars(query)}
     for tenant_id in each_bound(session, list(tenants)):
@@ -48,6 +54,64 @@ def create_tenant(session: Session, data: dict, actor: User | None = None) -> Te
         session.add(tenant)
         session.flush()
         hooks.tenant_created(session, tenant)
+    return tenant
+
+
+MAX_REASON_LENGTH = 500
+
+
+def _clean_reason(reason: str | None, field: str = "reason") -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise FieldErrors({field: gettext("Skriv en begrunnelse.")})
+    if len(text) > MAX_REASON_LENGTH:
+        raise FieldErrors({field: gettext("Begrunnelsen kan være høyst %(n)s tegn.", n=MAX_REASON_LENGTH)})
+    return text
+
+
+def _record_for_tenant(session: Session, tenant: Tenant, actor: User | None, action: str, summary: str, **data) -> None:
+    """An audit event in the tenant's own log (its admins see who closed or reopened it, and why)."""
+    previous = bound_tenant(session)
+    bind_tenant(session, tenant.id)
+    try:
+        record(session, actor, action, tenant, summary, **data)
+        session.flush()
+    finally:
+        bind_tenant(session, previous)
+
+
+def suspend_tenant(session: Session, tenant_id: int, actor: User, reason: str | None) -> Tenant:
+    """Close the tenant: its staff and client contacts can no longer log in or use the API (see
+    ``saas.auth.enter_tenant``); its public register and verification keep answering.  The reason is
+    required and audit-logged.  Raises FieldErrors (no reason, already suspended) or LookupError."""
+    text = _clean_reason(reason)
+    with platform_access(session):
+        tenant = session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise LookupError(tenant_id)
+        if tenant.suspended_at is not None:
+            raise FieldErrors({"reason": gettext("Tilbyderen er allerede stengt.")})
+        tenant.suspended_at = utcnow()
+        tenant.suspension_reason = text
+    _record_for_tenant(session, tenant, actor, "tenant.suspended", f"Tilbyderen stengt av plattformen: {text}", reason=text)
+    return tenant
+
+
+def reactivate_tenant(session: Session, tenant_id: int, actor: User, reason: str | None) -> Tenant:
+    """Open a suspended tenant again (logins and the API work again); the reason is audit-logged.
+    Raises FieldErrors (no reason, not suspended) or LookupError."""
+    text = _clean_reason(reason)
+    with platform_access(session):
+        tenant = session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise LookupError(tenant_id)
+        if tenant.suspended_at is None:
+            raise FieldErrors({"reason": gettext("Tilbyderen er ikke stengt.")})
+        previous = tenant.suspension_reason
+        tenant.suspended_at = None
+        tenant.suspension_reason = ""
+    _record_for_tenant(session, tenant, actor, "tenant.reactivated", f"Tilbyderen åpnet igjen av plattformen: {text}",
+                       reason=text, suspension_reason=previous)
     return tenant
 
 

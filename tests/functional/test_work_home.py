@@ -187,3 +187,51 @@ def test_the_service_counts_more_than_it_shows(db, a, today):
     assert [i["deadline"] for i in home["overdue"]["rows"]] == sorted(i["deadline"] for i in home["overdue"]["rows"])
     assert home["evidence"]["total"] >= 30 and home["mappings"]["total"] == 10
     assert home["without_mapping"]["total"] >= 10
+
+
+def test_all_clients_shows_every_companys_expiring_certificates_and_mine_only_my_own(client, db, a, today):
+    from saas.certification.demo import previous_certificate
+
+    colleague = factories.make_user(db, a["tenant"], roles=("consultant",), email="kollega@a.example.no")
+    reviewer = factories.make_user(db, a["tenant"], roles=("reviewer",), email="revisor@a.example.no")
+    mine = factories.make_company(db, a["tenant"], consultant_id=a["consultant"].id, name="Min Utløper AS")
+    theirs = factories.make_company(db, a["tenant"], consultant_id=colleague.id, name="Kollegas Utløper AS")
+    nobodys = factories.make_company(db, a["tenant"], name="Uten Rådgiver AS")
+    for company, consultant in ((mine, a["consultant"]), (theirs, colleague), (nobodys, colleague)):
+        previous_certificate(db, a["tenant"], company, consultant, reviewer, today, issued_days_ago=340)
+    db.commit()
+    login(client, a["consultant"])
+
+    def section(url):
+        body = client.get(url).get_data(as_text=True)
+        return body[body.index('id="sertifikater"'):]
+
+    own = section("/t/tenant-a/work/")
+    assert "Min Utløper AS" in own and "Kollegas Utløper AS" not in own and "Uten Rådgiver AS" not in own
+    everyone = section("/t/tenant-a/work/?alle=1")
+    assert all(name in everyone for name in ("Min Utløper AS", "Kollegas Utløper AS", "Uten Rådgiver AS")), everyone
+    assert "B Hemmelig" not in everyone  # tenant B's companies stay out
+
+
+def test_all_clients_costs_the_same_queries_for_more_expiring_certificates(client, db, a, today, count_queries):
+    from saas.certification.demo import previous_certificate
+
+    colleague = factories.make_user(db, a["tenant"], roles=("consultant",), email="kollega2@a.example.no")
+    reviewer = factories.make_user(db, a["tenant"], roles=("reviewer",), email="revisor2@a.example.no")
+
+    def add(n):
+        for _ in range(n):
+            company = factories.make_company(db, a["tenant"], consultant_id=colleague.id)
+            previous_certificate(db, a["tenant"], company, colleague, reviewer, today, issued_days_ago=340)
+        db.commit()
+
+    login(client, a["consultant"])
+    add(1)
+    client.get("/t/tenant-a/work/?alle=1")  # warm-up
+    with count_queries() as small:
+        client.get("/t/tenant-a/work/?alle=1")
+    add(6)
+    with count_queries() as large:
+        response = client.get("/t/tenant-a/work/?alle=1")
+    assert response.get_data(as_text=True).count("utløper") >= 7
+    assert large.count == small.count, large.statements

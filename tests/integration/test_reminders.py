@@ -165,3 +165,17 @@ def test_the_clock_starts_the_reminders_with_the_other_daily_jobs(app, db, a, ye
     run_all_daily(app, TODAY)  # JOBS_MODE=sync: runs right away
     assert _keys(db, a) != [] and len(_outbox(db)) >= 1
     assert run_daily(app, TODAY) == {"sent": 0}
+
+
+def test_a_suspended_tenant_gets_no_reminders_until_it_is_reopened(app, db, a, year):
+    from saas.db import utcnow
+    from saas.tenants.models import Tenant
+
+    _item(db, year, 7, responsible_user_id=a["client"].id)
+    with platform_access(db):
+        tenant = db.get(Tenant, a["tenant"].id)
+        tenant.suspended_at, tenant.suspension_reason = utcnow(), "Ubetalt"
+    assert _run(app, db) == 0 and _keys(db, a) == []
+    with platform_access(db):
+        db.get(Tenant, a["tenant"].id).suspended_at = None
+    assert _run(app, db) == 2

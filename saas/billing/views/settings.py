@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from saas.auth import admin_required
@@ -16,10 +17,18 @@ from saas.schemas import FieldErrors, load_form
 VAT_OPTIONS = [(code, label) for code, label in pricing.VAT_LABELS.items()]
 
 
+def _band_text(band: int) -> str:
+    """``pricing.band_label`` in the page's language (the pure module speaks bokmål only)."""
+    low, high = pricing.SIZE_BANDS[band]
+    if high is None:
+        return gettext("%(low)s ansatte eller flere", low=low)
+    return gettext("%(low)s–%(high)s ansatte", low=low, high=high)
+
+
 def _settings_page(values: dict, errors: dict, status: int = 200):
     rows = [dict(cert_class=c, cells=[dict(name=price_field(c, b), band=b) for b in range(len(pricing.SIZE_BANDS))])
             for c in pricing.CLASSES]
-    bands = [pricing.band_label(b) for b in range(len(pricing.SIZE_BANDS))]
+    bands = [_band_text(b) for b in range(len(pricing.SIZE_BANDS))]
     return render_template("billing/settings.html", values=values, errors=errors, rows=rows, bands=bands,
                            vat_options=VAT_OPTIONS, org_forms=[(f, f or "—") for f in ORG_FORMS],
                            registration=pricing.seller_registration(g.tenant.org_number, g.tenant.vat_registered,

@@ -49,13 +49,15 @@ def _mine(query, consultant_id: int | None):
 
 # -- the consultant's home ---------------------------------------------------------------------------
 
-def expiring_certificates(session: Session, user: User, within_days: int = 90) -> list:
-    """Active certificates of the user's companies that expire within ``within_days`` (for the home page).
+def expiring_certificates(session: Session, user: User, within_days: int = 90, *, everyone: bool = False,
+                          today: date | None = None) -> list:
+    """Active certificates of the user's companies (all the tenant's with ``everyone``) that expire within
+    ``within_days`` (for the home page; one query whatever their number).
     Each entry: dict(id, company_id, company_name, number, cert_class, valid_until, url)."""
     from saas.certification.services.certificates import expiring
     from saas.scheduler import today_in_oslo
 
-    return expiring(session, user.id, within_days, today_in_oslo())
+    return expiring(session, None if everyone else user.id, within_days, today or today_in_oslo())
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def consultant_home(session: Session, user: User, today: date, everyone: bool = 
         evidence=dict(rows=files, total=files_total),
         mappings=mappings_to_verify(session, scope),
         without_mapping=companies_without_mapping(scope),
-        certificates=expiring_certificates(session, user),
+        certificates=expiring_certificates(session, user, everyone=everyone, today=today),
     )
 
 

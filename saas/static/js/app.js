@@ -79,6 +79,32 @@
     }
     setTimeout(poll, 800);
   });
+  // A generated document (the certificate PDF): follow queued → rendering → ready or failed without a reload.
+  document.querySelectorAll("[data-doc-status-url]").forEach(function (box) {
+    var waiting = {queued: 1, rendering: 1};
+    if (!waiting[box.dataset.docState]) { return; }
+    var tries = 0;
+    function show(s) {
+      box.dataset.docState = s.state;
+      var label = box.querySelector("[data-doc-label]"), error = box.querySelector("[data-doc-error]"),
+          retry = box.querySelector("[data-doc-retry]"), ready = box.querySelector("[data-doc-ready]"),
+          text = box.querySelector("[data-doc-text]");
+      if (label) { label.textContent = s.label; label.className = "badge" + (s.state === "failed" ? " bad" : s.state === "ready" ? " ok" : ""); }
+      if (error) { error.textContent = s.state === "failed" ? (s.error || "") : ""; }
+      if (retry) { retry.hidden = !(s.state === "failed" || s.state === "none"); }
+      if (ready && s.state === "ready") { ready.hidden = false; if (s.pdf_url) { ready.href = s.pdf_url; } if (text) { text.hidden = true; } }
+    }
+    function poll() {
+      fetch(box.dataset.docStatusUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          show(s);
+          if (waiting[s.state] && ++tries < 200) { setTimeout(poll, 1500); }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 800);
+  });
   // Confirm destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) { e.preventDefault(); } });
