@@ -5,8 +5,9 @@ Run: .venv/bin/python bench/outbox.py [--jobs 200] [--rounds 8] [--workers 2] [-
 
 A private redis-server on a free loopback port and a fresh migrated database (PostgreSQL when reachable,
 or SAAS_TEST_DB=sqlite).  Each job is caused by its own transaction that writes one row (as a request that
-causes work does), and every job writes one row of effect (as a render or an invoice does), so both ways
-pay the same commits; what differs is only the bookkeeping.
+causes work does), and every job writes one row of effect in a table under the product's row-level
+security policy (as a render or an invoice does), so both ways pay the same commits and the same first
+use of the policy in each work horse's new connection; what differs is only the bookkeeping.
 
 * direct: the old way, an RQ enqueue after the commit (existence check by job id, then ``enqueue_call``);
   the worker runs the job with no bookkeeping.
@@ -50,8 +51,16 @@ from saas.jobs import job  # noqa: E402
 
 @job
 def record_effect(session, n: int) -> None:
-    """The bench's job: one row of effect."""
-    session.execute(text("INSERT INTO bench_effects (n) VALUES (:n)"), {"n": n})
+    """The bench's job: one row of effect, in a table under row-level security as every real job's
+    effect is (a tenant's row; a platform-level job's row under platform access)."""
+    from saas.tenancy import bound_tenant, platform_access
+
+    tenant_id = bound_tenant(session)
+    if tenant_id is None:
+        with platform_access(session):
+            session.execute(text("INSERT INTO bench_effects (tenant_id, n) VALUES (NULL, :n)"), {"n": n})
+    else:
+        session.execute(text("INSERT INTO bench_effects (tenant_id, n) VALUES (:tenant_id, :n)"), {"tenant_id": tenant_id, "n": n})
 
 
 def _direct_enqueue(app, name: str, tenant_id: int | None, args: list, job_id: str) -> None:
@@ -93,8 +102,20 @@ def produce(app, way: str, jobs: int, round_no: int, cause_tenant: int | None, j
     return time.perf_counter() - start
 
 
+_OWNER: list = []
+
+
 def _effects(app) -> int:
-    with app.extensions["saas.db"].engine.connect() as connection:
+    """Effects committed so far, counted as the owner role (row-level security hides them from the runtime
+    role outside a scope)."""
+    if not _OWNER:
+        from sqlalchemy import create_engine
+
+        from tests.conftest import owner_url
+
+        url = app.extensions["saas.db"].url
+        _OWNER.append(create_engine(owner_url(url) if BACKEND == "postgres" else url))
+    with _OWNER[0].connect() as connection:
         return connection.execute(text("SELECT count(*) FROM bench_effects")).scalar()
 
 
@@ -150,13 +171,20 @@ def _create_bench_tables(url: str) -> None:
 
     from tests.conftest import PG_ROLE, owner_url
 
+    from saas.migrate import tenant_condition
+
     engine = create_engine(owner_url(url) if BACKEND == "postgres" else url)
     with engine.begin() as connection:
         for table in ("bench_causes", "bench_effects"):
             identity = " GENERATED ALWAYS AS IDENTITY" if BACKEND == "postgres" else ""
-            connection.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY{identity}, n INTEGER)"))
+            connection.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY{identity}, tenant_id INTEGER, n INTEGER)"))
             if BACKEND == "postgres":
                 connection.execute(text(f"GRANT SELECT, INSERT ON {table} TO {PG_ROLE}"))
+        if BACKEND == "postgres":  # the effect's table is guarded as the product's tables are (saas/migrate.py)
+            connection.execute(text("ALTER TABLE bench_effects ENABLE ROW LEVEL SECURITY"))
+            connection.execute(text("ALTER TABLE bench_effects FORCE ROW LEVEL SECURITY"))
+            condition = tenant_condition()
+            connection.execute(text(f"CREATE POLICY tenant_isolation ON bench_effects USING {condition} WITH CHECK {condition}"))
     engine.dispose()
 
 
@@ -240,6 +268,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
         app.extensions["saas.db"].engine.dispose()
+        for engine in _OWNER:
+            engine.dispose()
         drop_database(url)
         redis.stop()
 
