@@ -165,7 +165,7 @@ def run_worker(url: str, redis_url: str, workdir: str) -> None:
     saas.jobs.PreloadedWorker([Queue("default", connection=connection)], connection=connection).work(logging_level="WARNING")
 
 
-def _create_bench_tables(url: str) -> None:
+def _create_bench_tables(url: str, guarded: bool = True) -> None:
     """The cause and effect tables, made by the owner role (the runtime role may create nothing)."""
     from sqlalchemy import create_engine
 
@@ -180,7 +180,7 @@ def _create_bench_tables(url: str) -> None:
             connection.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY{identity}, tenant_id INTEGER, n INTEGER)"))
             if BACKEND == "postgres":
                 connection.execute(text(f"GRANT SELECT, INSERT ON {table} TO {PG_ROLE}"))
-        if BACKEND == "postgres":  # the effect's table is guarded as the product's tables are (saas/migrate.py)
+        if BACKEND == "postgres" and guarded:  # the effect's table is guarded as the product's are (saas/migrate.py)
             connection.execute(text("ALTER TABLE bench_effects ENABLE ROW LEVEL SECURITY"))
             connection.execute(text("ALTER TABLE bench_effects FORCE ROW LEVEL SECURITY"))
             condition = tenant_condition()
@@ -203,6 +203,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="real RQ worker processes")
     parser.add_argument("--scope", choices=("tenant", "platform"), default="tenant")
     parser.add_argument("--in-process", action="store_true", help="produce, then drain with an in-process SimpleWorker")
+    parser.add_argument("--plain-effect", action="store_true",
+                        help="the effect's table without row-level security (a toy job: the outbox's share looks larger)")
     parser.add_argument("--worker", nargs=3, metavar=("URL", "REDIS_URL", "WORKDIR"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
@@ -218,7 +220,7 @@ def main() -> None:
     url = create_database(f"saas_bench_outbox_{os.getpid()}")
     app = create_app(app_config(url, workdir, JOBS_MODE="rq", REDIS_URL=redis.url))
     logging.getLogger().setLevel(logging.WARNING)
-    _create_bench_tables(url)
+    _create_bench_tables(url, guarded=not options.plain_effect)
     tenant = _make_tenant(app)
     job_tenant = tenant if options.scope == "tenant" else None
     workers: list[subprocess.Popen] = []
@@ -274,7 +276,8 @@ def main() -> None:
         redis.stop()
 
     how = "in-process SimpleWorker after producing" if options.in_process else f"{options.workers} forking RQ worker process(es)"
-    print(f"backend {BACKEND}, {options.scope}-level jobs, {how}, {options.jobs} jobs per round, "
+    effect = "plain table" if options.plain_effect else "table under row-level security"
+    print(f"backend {BACKEND}, {options.scope}-level jobs, effect in a {effect}, {how}, {options.jobs} jobs per round, "
           f"{options.rounds} rounds per way (interleaved); outbox rows: {done}")
     direct, outbox = statistics.median(rates["direct"]), statistics.median(rates["outbox"])
     print(f"direct  end to end {direct:7.1f} jobs/s (median; min {min(rates['direct']):.1f}, max {max(rates['direct']):.1f})")

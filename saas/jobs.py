@@ -95,8 +95,8 @@ def _preloaded_worker_class():
     class PreloadedWorker(Worker):
         """Builds the application, warms WeasyPrint and compiles the outbox's SQL once, before forking: each
         work horse inherits them instead of building them again for its one job (about 5x the certificate
-        throughput in bench/certificate_queue.py; the outbox's bookkeeping from ~20 ms to ~1 ms a job in
-        bench/outbox.py).  No database connection stays open across the fork."""
+        throughput in bench/certificate_queue.py; compiling the outbox's mark-done UPDATE cost each horse
+        10-20 ms on a loaded machine, measured with bench/outbox.py).  No database connection stays open across the fork."""
 
         def work(self, *args, **kwargs):
             global _worker_app
