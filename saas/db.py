@@ -124,7 +124,8 @@ def _sqlite_first_write(connection, cursor, statement, parameters, context, exec
     busy_timeout like every other writer.  Nothing is lost (it has only read) and its later statements
     see what committed meanwhile: the read-committed behaviour PostgreSQL gives the same code.  A
     transaction that opened a savepoint first keeps SQLite's own behaviour (a restart would drop the
-    savepoint).
+    savepoint).  A result still being read on the same connection would be cut short by the restart; the
+    product streams no results (no ``yield_per``), so every earlier SELECT has been read in full.
     """
     info = connection.info
     if not info.get(_SQLITE_ONLY_READ):
