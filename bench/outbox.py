@@ -276,7 +276,7 @@ def main() -> None:
         redis.stop()
 
     how = "in-process SimpleWorker after producing" if options.in_process else f"{options.workers} forking RQ worker process(es)"
-    effect = "plain table" if options.plain_effect else "table under row-level security"
+    effect = "plain table" if options.plain_effect or BACKEND != "postgres" else "table under row-level security"
     print(f"backend {BACKEND}, {options.scope}-level jobs, effect in a {effect}, {how}, {options.jobs} jobs per round, "
           f"{options.rounds} rounds per way (interleaved); outbox rows: {done}")
     direct, outbox = statistics.median(rates["direct"]), statistics.median(rates["outbox"])
