@@ -208,7 +208,7 @@ def db_upgrade(revision):
 @with_appcontext
 def worker(burst):
     """Run an RQ worker (with the scheduler, which runs retries and the clock's ticks) for this application."""
-    from rq import Queue, Worker
+    from rq import Queue
 
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
@@ -218,7 +218,8 @@ def worker(burst):
 
     saas.jobs._worker_app = app
     connection = Redis.from_url(app.config["REDIS_URL"])  # the worker's own: RQ sets its timeouts for blocking reads
-    Worker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
+    # The Procfile's worker class: warmed once (WeasyPrint, the outbox's SQL), a horse forked per job.
+    saas.jobs.PreloadedWorker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
 
 
 @main.command()

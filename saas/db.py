@@ -80,7 +80,14 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
             # first and writes later gets "database is locked" at once when another writer got there first.
             immediate = connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            connection.info[_SQLITE_ONLY_READ] = not immediate
 
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(connection):
+            connection.info.pop(_SQLITE_ONLY_READ, None)
+
+        event.listen(engine, "before_cursor_execute", _sqlite_first_write)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if url.startswith("postgresql"):
@@ -98,6 +105,46 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         connect_args["options"] = " ".join(o for o in options if o)
         kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
+
+
+_SQLITE_ONLY_READ = "saas.sqlite_only_read"
+_SQLITE_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _sqlite_first_write(connection, cursor, statement, parameters, context, executemany) -> None:
+    """Turn a deferred SQLite transaction that has only read into a writer that queues for the lock.
+
+    A deferred transaction (a GET that marks an API token used, the second transaction of a request that
+    committed half-way, a task whose progress bar commits beside it) takes the write lock at its first
+    write.  SQLite does not wait for that upgrade (the busy handler runs only for a transaction that
+    holds no read snapshot yet): when another connection holds or has just released the lock, the write
+    fails at once with "database is locked", whatever busy_timeout says.  So before the first write the
+    read snapshot is dropped and the transaction begins again with ``BEGIN IMMEDIATE``, which waits up to
+    busy_timeout like every other writer.  Nothing is lost (it has only read) and its later statements
+    see what committed meanwhile: the read-committed behaviour PostgreSQL gives the same code.  A
+    transaction that opened a savepoint first keeps SQLite's own behaviour (a restart would drop the
+    savepoint).  A result still being read on the same connection would be cut short by the restart; the
+    product streams no results (no ``yield_per``), so every earlier SELECT has been read in full.
+    """
+    info = connection.info
+    if not info.get(_SQLITE_ONLY_READ):
+        return
+    head = statement.lstrip()[:8].upper()
+    if head.startswith(_SQLITE_READS):
+        return
+    info[_SQLITE_ONLY_READ] = False
+    if not head.startswith(_SQLITE_WRITES):
+        return  # a savepoint (or anything else): leave the transaction as it is
+    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection.execute("ROLLBACK")
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except Exception as error:
+        dbapi_connection.execute("BEGIN")  # the transaction SQLAlchemy believes open; the statement fails
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 class Database:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from saas.db import Base, after_commit, utcnow
 from saas.jobs import job
 from saas.scheduler import daily_job
-from saas.tenancy import TenantOwned, bound_tenant, is_platform, platform_access, sealed_connection
+from saas.tenancy import TenantOwned, bind_tenant, bound_tenant, is_platform, platform_access, sealed_connection
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +279,25 @@ _MARK_DONE = (update(OutboxJob.__table__)
               .where(OutboxJob.__table__.c.job_key == bindparam("p_key"), OutboxJob.__table__.c.status != DONE)
               .values(status=DONE, finished_at=bindparam("p_now", type_=OutboxJob.__table__.c.finished_at.type),
                       last_error="", not_before=None))
+
+
+def warm_up(app: Flask) -> None:
+    """Compile the statements every outbox job runs (the scope seal, ``mark_done``) into the engine's cache,
+    in a transaction that is rolled back, then close the connection.  A forking worker calls this before
+    it forks: each work horse runs one job and would otherwise compile them again (measured with
+    bench/outbox.py on a loaded machine: 10-20 ms a horse, which made the outbox about 35 % slower end to
+    end than a direct enqueue)."""
+    db = app.extensions["saas.db"]
+    with app.app_context():
+        session = db.sessionmaker()
+        try:
+            for tenant_id in (None, 0):
+                bind_tenant(session, tenant_id)
+                mark_done(session, "-warm-up-", tenant_id)  # no such key: nothing is written
+        finally:
+            session.rollback()
+            session.close()
+    db.engine.dispose()
 
 
 def describe(error: BaseException) -> str:
