@@ -57,6 +57,14 @@ def publish_version(scheme_id: int):
 
 # -- the editor: new schemes from the library, a draft version, publishing it --------------------------
 
+def _existing(scheme_id: int) -> None:
+    """404 for another tenant's (or no) scheme, before the body is read: a 422 would reveal the id."""
+    try:
+        services.get_scheme(current_session(), scheme_id)
+    except services.SchemeNotFound:
+        abort(404)
+
+
 def _draft_body(scheme_id: int) -> dict:
     return DraftSchema().dump(editor.draft_page(current_session(), scheme_id))
 
@@ -112,6 +120,7 @@ def start_draft(scheme_id: int):
 @documented("/schemes/{scheme_id}/draft", "put", "Replace the draft's settings (validated; 422 names the setting by "
             "its dotted path)", request=DraftSettingsInSchema, response=DraftSchema, params=("scheme_id",), tag=TAG)
 def save_draft(scheme_id: int):
+    _existing(scheme_id)
     data = json_body(DraftSettingsInSchema())
     try:
         editor.save_settings(current_session(), current_user, scheme_id, data["settings"], data["note"])
@@ -138,6 +147,7 @@ def discard_draft(scheme_id: int):
             "issued under earlier versions keeps them", request=PublishSchema, response=SchemeDetailSchema,
             params=("scheme_id",), tag=TAG)
 def publish_draft(scheme_id: int):
+    _existing(scheme_id)
     data = json_body(PublishSchema())
     try:
         editor.publish_draft(current_session(), current_user, scheme_id, data["note"])
@@ -152,6 +162,7 @@ def publish_draft(scheme_id: int):
             "draft's catalogue", request=RequirementInSchema, response=DraftSchema, params=("scheme_id",),
             status=201, tag=TAG)
 def add_requirement(scheme_id: int):
+    _existing(scheme_id)
     data = json_body(RequirementInSchema())
     try:
         editor.add_requirement(current_session(), scheme_id, data)
@@ -167,6 +178,7 @@ def add_requirement(scheme_id: int):
             params=("scheme_id", "requirement_id"), responses={409: "The requirement belongs to a published version"},
             tag=TAG)
 def update_requirement(scheme_id: int, requirement_id: int):
+    _existing(scheme_id)
     data = json_body(RequirementInSchema())
     try:
         editor.update_requirement(current_session(), scheme_id, requirement_id, data)
@@ -193,6 +205,7 @@ def remove_requirement(scheme_id: int, requirement_id: int):
 @documented("/schemes/{scheme_id}/scopes", "post", "Add a fagområde (scope) to the scheme", request=ScopeInSchema,
             response=ScopeOutFullSchema, params=("scheme_id",), status=201, tag=TAG)
 def add_scope(scheme_id: int):
+    _existing(scheme_id)
     data = json_body(ScopeInSchema())
     try:
         scope = editor.add_scope(current_session(), current_user, scheme_id, data)
@@ -206,6 +219,7 @@ def add_scope(scheme_id: int):
 @documented("/schemes/{scheme_id}/scopes/{scope_id}", "put", "Rename a fagområde or take it out of use (never "
             "deleted)", request=ScopeChangeSchema, response=ScopeOutFullSchema, params=("scheme_id", "scope_id"), tag=TAG)
 def update_scope(scheme_id: int, scope_id: int):
+    _existing(scheme_id)
     data = json_body(ScopeChangeSchema())
     try:
         scope = editor.update_scope(current_session(), current_user, scheme_id, scope_id, data)
