@@ -5,6 +5,20 @@ from __future__ import annotations
 from saas.audits import schemas as s
 from saas.audits.services import audit, cases
 
+def _extraordinary(db, actor, case, data, today):
+    from saas.audits.models import Finding
+    from saas.audits.services import Refused
+
+    finding = None
+    if data.get("finding_id") is not None:
+        finding = db.get(Finding, data["finding_id"])
+        if finding is None or finding.case_id != case.id:
+            raise Refused("Avviket hører ikke til saken.")
+    return cases.open_extraordinary(db, actor, company_id=case.company_id, scheme_id=case.scheme_id,
+                                    reason=data["reason"], today=today, origin=case, finding=finding,
+                                    planned_on=data.get("planned_on"))
+
+
 CASE_ACTIONS = {
     "accept": (s.EmptySchema, lambda db, a, c, d, t: cases.accept(db, a, c, t),
                "Søknaden er akseptert.", "Accept the application (staff); the pre-evaluation clock starts"),
@@ -38,4 +52,8 @@ CASE_ACTIONS = {
     "decision": (s.DecisionSchema, lambda db, a, c, d, t: audit.decide(db, a, c, d["outcome"] == "approve",
                                                                      d["reason"], t),
                  "Beslutningen er registrert.", "Decide (someone not involved); a refusal needs the reasons"),
+    "extraordinary": (s.ExtraordinarySchema, _extraordinary,
+                      "Den ekstraordinære revisjonen er opprettet.",
+                      "Open a follow-up or extraordinary audit from this case, optionally for one of its "
+                      "nonconformities (staff); it is linked both ways (follow_ups, origin_case_id)"),
 }

@@ -67,7 +67,7 @@ def _snapshot(session: Session, case: AuditCase, scope_ids: list[int]) -> tuple[
 def issue_for_case(session: Session, case: AuditCase, actor: User, today: date) -> SchemeCertificate | None:
     """audits hook: an approved initial, recertification or change case gets a certificate (a change or
     recertification supersedes the one it concerns); an approved surveillance keeps the certificate."""
-    if case.kind == "surveillance":
+    if case.kind in ("surveillance", "extraordinary"):
         return None
     tenant = session.get(Tenant, case.tenant_id)
     settings = settings_of(case.scheme_version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from saas.schemes.models import Requirement, SchemeKind, SchemeScope
 from saas.tenants.models import User
 
 STAFF_ONLY = "Bare tilbyderens ansatte kan gjøre dette."
+# Kinds that start at the team: no application, pre-evaluation or document step of their own.
+AUDIT_ONLY_KINDS = ("surveillance", "extraordinary")
 
 
 def get_case(session: Session, user: User, case_id: int, *, for_update: bool = False) -> AuditCase:
@@ -130,12 +133,46 @@ def open_follow_on(session: Session, actor: User, *, company_id: int, scheme_id:
                      change_note=change_note, contract_signed_by="(gjeldende sertifiseringskontrakt)",
                      contract_signed_on=today, application_received_on=today, audit_planned_on=planned_on,
                      created_by=actor.id)
-    if kind == "surveillance":
+    if kind in AUDIT_ONLY_KINDS:
         case.accepted_on = case.pre_evaluation_returned_on = case.documents_received_on = today
         case.document_review_done_on = today
     session.add(case)
     session.flush()
     record(session, actor, f"audit.{kind}_opened", case, change_note or kind)
+    return case
+
+
+def open_extraordinary(session: Session, actor: User, *, company_id: int, scheme_id: int, reason: str, today: date,
+                       certificate_id: int | None = None, origin: AuditCase | None = None,
+                       finding: Finding | None = None, complaint_id: int | None = None,
+                       scope_ids: list[int] | None = None, sub_units: list[dict] | None = None,
+                       planned_on: date | None = None) -> AuditCase:
+    """A follow-up or extraordinary audit (staff): opened from a nonconformity of ``origin`` (its follow-up
+    by a visit) or from a complaint's decision (``complaint_id``; certification checks the complaint).  It
+    starts at the team, like a surveillance audit, ends in a decision, and keeps the certificate.  Raises
+    FieldErrors (no reason), Refused."""
+    require_staff(actor)
+    if len((reason or "").strip()) < 5:
+        raise FieldErrors({"reason": _l("Skriv hvorfor revisjonen holdes.")})
+    if finding is not None and (origin is None or finding.case_id != origin.id):
+        raise Refused(_l("Avviket hører ikke til saken."))
+    if origin is not None:
+        certificate_id = certificate_id or origin.certificate_id
+        scope_ids = origin.scope_ids if scope_ids is None else scope_ids
+        sub_units = origin.sub_units if sub_units is None else sub_units
+    scheme = schemes.get_scheme(session, scheme_id)
+    case = AuditCase(company_id=company_id, scheme_id=scheme_id, kind="extraordinary",
+                     scheme_version_id=schemes.current_version(session, scheme).id, certificate_id=certificate_id,
+                     scope_ids=sorted(scope_ids or []), sub_units=sub_units or [], reason=reason.strip(),
+                     origin_case_id=origin.id if origin else None, origin_finding_id=finding.id if finding else None,
+                     complaint_id=complaint_id, contract_signed_by="(gjeldende sertifiseringskontrakt)",
+                     contract_signed_on=today, application_received_on=today, audit_planned_on=planned_on,
+                     accepted_on=today, pre_evaluation_returned_on=today, documents_received_on=today,
+                     document_review_done_on=today, created_by=actor.id)
+    session.add(case)
+    session.flush()
+    record(session, actor, "audit.extraordinary_opened", case, reason.strip()[:500], origin_case_id=case.origin_case_id,
+           origin_finding_id=case.origin_finding_id, complaint_id=complaint_id)
     return case
 
 
@@ -218,7 +255,7 @@ def save_matrix(session: Session, actor: User, case: AuditCase, rows: dict[int, 
     if stage == "document":
         if case.documents_received_on is None:
             raise Refused("Dokumentasjonen er ikke sendt inn ennå.")
-        if case.document_review_done_on is not None and case.kind != "surveillance":
+        if case.document_review_done_on is not None and case.kind not in AUDIT_ONLY_KINDS:
             raise Refused("Dokumentgjennomgangen er ferdig.")
         _require_document_reviewer(session, actor, case, today)
     else:
