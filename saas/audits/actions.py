@@ -2,8 +2,11 @@
 name -> (schema, service call(session, actor, case, data, today), bokmål confirmation, summary)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from saas.audits import schemas as s
 from saas.audits.services import audit, cases
+
 
 def _extraordinary(db, actor, case, data, today):
     from saas.audits.models import Finding
@@ -13,7 +16,7 @@ def _extraordinary(db, actor, case, data, today):
     if data.get("finding_id") is not None:
         finding = db.get(Finding, data["finding_id"])
         if finding is None or finding.case_id != case.id:
-            raise Refused("Avviket hører ikke til saken.")
+            raise Refused(_l("Avviket hører ikke til saken."))
     return cases.open_extraordinary(db, actor, company_id=case.company_id, scheme_id=case.scheme_id,
                                     reason=data["reason"], today=today, origin=case, finding=finding,
                                     planned_on=data.get("planned_on"))

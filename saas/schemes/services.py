@@ -4,6 +4,7 @@ Every function works on the session's bound tenant (saas.tenancy adds the tenant
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -178,7 +179,7 @@ def publish_version(session: Session, scheme: Scheme, settings_document: dict, *
         requirements = [dict(clause=r.clause, title=r.title, text=r.text, section=r.section) for r in source]
     clauses = [r["clause"] for r in requirements]
     if len(set(clauses)) != len(clauses):
-        raise FieldErrors({"requirements": "Hvert krav må ha sin egen kravreferanse."})
+        raise FieldErrors({"requirements": _l("Hvert krav må ha sin egen kravreferanse.")})
     session.add_all([Requirement(version_id=version.id, clause=r["clause"], title=r["title"], text=r.get("text", ""),
                                  section=r.get("section", ""), position=i) for i, r in enumerate(requirements)])
     session.flush()
