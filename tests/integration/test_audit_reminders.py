@@ -75,6 +75,10 @@ def test_the_daily_job_withdraws_once_the_notice_deadline_has_passed(app, db):
     with platform_access(db):
         notice = [m.body for m in db.scalars(select(OutboxMessage)) if "varsel om tilbaketrekking" in m.body]
     assert notice and all("trekkes sertifiseringen tilbake 09.01.2030" in b for b in notice)
+    from saas.certification import programme
+
+    row = next(r for r in programme.programme(db, date(2029, 12, 11))["rows"] if r["certificate_id"] == certificate.id)
+    assert row["recert_state"] == "notice" and row["withdrawal_on"] == date(2030, 1, 9)  # shown on the programme
 
     scheduler.run_daily(app, date(2030, 1, 8))  # the day before: still valid
     db.expire_all()
