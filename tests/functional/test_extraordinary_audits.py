@@ -40,7 +40,7 @@ def test_a_follow_up_audit_of_a_nonconformity_is_a_case_linked_both_ways(app, cl
     client.post("/logout")
     login(client, w["lead"])
     missing = client.post(f"/t/{slug}/audits/cases/{case_id}/extraordinary", data={"finding_id": finding_id})
-    assert missing.status_code == 422 and 'id="e-reason"' in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and 'id="x-reason-e"' in missing.get_data(as_text=True)
     made = client.post(f"/t/{slug}/audits/cases/{case_id}/extraordinary",
                        data={"finding_id": finding_id, "reason": "Besøk for å verifisere nye kursbevis",
                              "planned_on": "2026-04-10"})
