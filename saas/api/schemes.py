@@ -1,7 +1,7 @@
 """/api/v1/t/<slug>/: schemes, their versions, and the impartiality and competence register."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import Response, abort, request
 from flask_login import current_user
 
 from saas.api.core import json_body, page_body, tenant_api
@@ -56,6 +56,13 @@ def publish_version(scheme_id: int):
 
 
 # -- the editor: new schemes from the library, a draft version, publishing it --------------------------
+
+def _no_content():
+    """204 with no body and no Content-Type (an empty text/html answer would be an undocumented type)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
 
 def _existing(scheme_id: int) -> None:
     """404 for another tenant's (or no) scheme, before the body is read: a 422 would reveal the id."""
@@ -138,7 +145,7 @@ def discard_draft(scheme_id: int):
         editor.discard_draft(current_session(), current_user, scheme_id)
     except services.SchemeNotFound:
         abort(404)
-    return "", 204
+    return _no_content()
 
 
 @tenant_api.post("/schemes/<int:scheme_id>/draft/publish")
@@ -197,7 +204,7 @@ def remove_requirement(scheme_id: int, requirement_id: int):
         editor.remove_requirement(current_session(), scheme_id, requirement_id)
     except services.SchemeNotFound:
         abort(404)
-    return "", 204
+    return _no_content()
 
 
 @tenant_api.post("/schemes/<int:scheme_id>/scopes")
