@@ -1,9 +1,12 @@
 """Schemas of schemes and the impartiality/competence register: one per form and API body."""
 from __future__ import annotations
 
+from dataclasses import fields as dc_fields
+
 from marshmallow import fields, validates_schema
 
-from saas.schemas import BaseSchema, length, one_of
+from saas.schemas import BaseSchema, FieldErrors, length, one_of
+from saas.schemes.settings import StepDeadlines
 from saas.schemes.models import COMPETENCE_FUNCTIONS, TIE_KINDS
 
 
@@ -171,10 +174,6 @@ def settings_from_form(form, base: dict) -> dict:
     """The settings document a draft's web form describes, on top of ``base`` (what the form does not show,
     such as ``extra``, is kept).  Raises FieldErrors for what is not a whole number; the rest is checked by
     the settings module."""
-    from saas.schemas import FieldErrors
-    from saas.schemes.settings import StepDeadlines
-    from dataclasses import fields as dc_fields
-
     doc = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
     doc.setdefault("surveillance", {})
     doc.setdefault("deadlines", {})
