@@ -224,7 +224,7 @@ def export_case(case_id: int):
 @tenant_api.get("/audit-cases/<int:case_id>/export/<int:task_id>")
 @staff_required
 @documented("/audit-cases/{case_id}/export/{task_id}", "get", "Download the finished case file (ZIP)",
-            params=("case_id", "task_id"), tag=TAG)
+            params=("case_id", "task_id"), tag=TAG, binary=("application/zip",))
 def download_export(case_id: int, task_id: int):
     from saas import storage
     from saas.jobs import BackgroundTask

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from saas.api.core import json_body, page_body, tenant_api
 from saas.api.spec import documented
+from saas.audits.schemas import ExtraordinarySchema
 from saas.auth import staff_required
 from saas.certification import complaints
 from saas.certification.schemas import ComplaintInSchema, ComplaintOutSchema, ComplaintStepSchema
@@ -24,7 +25,9 @@ def _complaint_refused(error):
 
 def _one(complaint) -> dict:
     users = {u.id: u.name for u in current_session().scalars(select(User))}
-    return ComplaintOutSchema().dump(complaints.complaint_dict(complaint, users))
+    data = complaints.complaint_dict(complaint, users)
+    data["audit_cases"] = complaints.audits_for(current_session(), complaint.id)
+    return ComplaintOutSchema().dump(data)
 
 
 @tenant_api.get("/complaints")
@@ -70,3 +73,30 @@ def _make(action: str):
 for _action in ("acknowledge", "assess", "handle", "decide", "tell"):
     tenant_api.add_url_rule(f"/complaints/<int:complaint_id>/{_action}", endpoint=f"complaint_{_action}",
                             view_func=_make(_action), methods=["POST"])
+
+
+@tenant_api.get("/complaints/<int:complaint_id>")
+@staff_required
+@documented("/complaints/{complaint_id}", "get", "One complaint or appeal, with the extraordinary audits opened "
+            "after its decision", response=ComplaintOutSchema, params=("complaint_id",), tag=TAG)
+def get_complaint(complaint_id: int):
+    try:
+        return _one(complaints.get(current_session(), complaint_id))
+    except complaints.ComplaintNotFound:
+        abort(404)
+
+
+@tenant_api.post("/complaints/<int:complaint_id>/extraordinary-audit")
+@staff_required
+@documented("/complaints/{complaint_id}/extraordinary-audit", "post", "After the decision: open an extraordinary "
+            "audit of the certified company the complaint concerns, linked both ways (422 says why not)",
+            request=ExtraordinarySchema, response=ComplaintOutSchema, params=("complaint_id",), status=201, tag=TAG)
+def extraordinary_audit(complaint_id: int):
+    session = current_session()
+    try:
+        row = complaints.get(session, complaint_id)
+    except complaints.ComplaintNotFound:
+        abort(404)
+    data = json_body(ExtraordinarySchema())
+    complaints.open_extraordinary_audit(session, current_user, row, data["reason"], today_in_oslo(), data["planned_on"])
+    return _one(row), 201

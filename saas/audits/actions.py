@@ -2,8 +2,25 @@
 name -> (schema, service call(session, actor, case, data, today), bokmål confirmation, summary)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from saas.audits import schemas as s
 from saas.audits.services import audit, cases
+
+
+def _extraordinary(db, actor, case, data, today):
+    from saas.audits.models import Finding
+    from saas.audits.services import Refused
+
+    finding = None
+    if data.get("finding_id") is not None:
+        finding = db.get(Finding, data["finding_id"])
+        if finding is None or finding.case_id != case.id:
+            raise Refused(_l("Avviket hører ikke til saken."))
+    return cases.open_extraordinary(db, actor, company_id=case.company_id, scheme_id=case.scheme_id,
+                                    reason=data["reason"], today=today, origin=case, finding=finding,
+                                    planned_on=data.get("planned_on"))
+
 
 CASE_ACTIONS = {
     "accept": (s.EmptySchema, lambda db, a, c, d, t: cases.accept(db, a, c, t),
@@ -38,4 +55,8 @@ CASE_ACTIONS = {
     "decision": (s.DecisionSchema, lambda db, a, c, d, t: audit.decide(db, a, c, d["outcome"] == "approve",
                                                                      d["reason"], t),
                  "Beslutningen er registrert.", "Decide (someone not involved); a refusal needs the reasons"),
+    "extraordinary": (s.ExtraordinarySchema, _extraordinary,
+                      "Den ekstraordinære revisjonen er opprettet.",
+                      "Open a follow-up or extraordinary audit from this case, optionally for one of its "
+                      "nonconformities (staff); it is linked both ways (follow_ups, origin_case_id)"),
 }

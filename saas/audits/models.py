@@ -2,7 +2,9 @@
 
 Kinds: ``initial`` (application to certificate), ``surveillance`` (an audit during the validity),
 ``recertification`` (the same process again before expiry), ``change`` (the company reported a change:
-scope extended or reduced, a new certificate supersedes the old).  Nothing in a case is deleted before
+scope extended or reduced, a new certificate supersedes the old), ``extraordinary`` (a follow-up or
+extraordinary audit: opened from a nonconformity's follow-up in another case, or from a complaint's
+decision; it starts at the team, like surveillance, and keeps the certificate).  Nothing in a case is deleted before
 its scheme's retention ends (saas.audits.archive refuses it); the dates are the case's history.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from saas.tenancy import TenantOwned
 __all__ = ["AuditCase", "TeamMember", "ConformityEntry", "Finding", "CorrectiveAction", "AuditSample", "CaseFile",
            "CASE_KINDS", "GRADES", "ASSESSMENTS"]
 
-CASE_KINDS = ("initial", "surveillance", "recertification", "change")
+CASE_KINDS = ("initial", "surveillance", "recertification", "change", "extraordinary")
 GRADES = ("serious", "minor", "observation")
 ASSESSMENTS = ("conform", "nonconformity", "observation", "not_applicable")
 TEAM_ROLES = ("lead_auditor", "auditor", "expert")
@@ -29,7 +31,8 @@ TEAM_ROLES = ("lead_auditor", "auditor", "expert")
 class AuditCase(TenantOwned, Base):
     __tablename__ = "audit_cases"
     __table_args__ = (
-        CheckConstraint("kind IN ('initial', 'surveillance', 'recertification', 'change')", name="kind"),
+        CheckConstraint("kind IN ('initial', 'surveillance', 'recertification', 'change', 'extraordinary')",
+                        name="kind"),
         CheckConstraint("decision IS NULL OR decision IN ('approved', 'refused')", name="decision"),
     )
     __url_param__ = "case_id"
@@ -41,6 +44,11 @@ class AuditCase(TenantOwned, Base):
     kind: Mapped[str] = mapped_column(String(16), default="initial")
     # The certificate a surveillance, recertification or change case concerns (saas.certification).
     certificate_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # kind "extraordinary": what it follows up (a case and its nonconformity, or a complaint), and why.
+    origin_case_id: Mapped[int | None] = mapped_column(ForeignKey("audit_cases.id", ondelete="RESTRICT"), index=True)
+    origin_finding_id: Mapped[int | None] = mapped_column(ForeignKey("audit_findings.id", ondelete="RESTRICT"))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="RESTRICT"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
     # 1. Application and contract
     scope_ids: Mapped[list] = mapped_column(JSON, default=list)
     # [{"sub_unit_id": 3, "scope_ids": [1, 2]}]: sub-units with their own fagområder and faglig leder
@@ -96,7 +104,7 @@ class AuditCase(TenantOwned, Base):
     scheme: Mapped[Scheme] = relationship()
     scheme_version: Mapped[SchemeVersion] = relationship()
     team: Mapped[list["TeamMember"]] = relationship(order_by="TeamMember.id")
-    findings: Mapped[list["Finding"]] = relationship(order_by="Finding.id")
+    findings: Mapped[list["Finding"]] = relationship(order_by="Finding.id", foreign_keys="Finding.case_id")
 
 
 class TeamMember(TenantOwned, Base):

@@ -39,6 +39,13 @@ class EmptySchema(BaseSchema):
     pass
 
 
+class ExtraordinarySchema(BaseSchema):
+    """A follow-up or extraordinary audit opened from this case (optionally for one of its nonconformities)."""
+    finding_id = fields.Integer(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=length(5000))
+    planned_on = fields.Date(load_default=None, allow_none=True)
+
+
 class MemberSchema(BaseSchema):
     user_id = fields.Integer(required=True)
     role = fields.String(required=True, validate=one_of(("lead_auditor", "auditor", "expert")))
@@ -168,3 +175,8 @@ class CaseSchema(BaseSchema):
     decision = fields.String(allow_none=True)
     decided_on = fields.Date(allow_none=True)
     decision_reason = fields.String()
+    reason = fields.String()  # an extraordinary audit: why it is held
+    origin_case_id = fields.Integer(allow_none=True)
+    origin_finding_id = fields.Integer(allow_none=True)
+    complaint_id = fields.Integer(allow_none=True)
+    follow_ups = fields.List(fields.Dict())  # the follow-up or extraordinary audits opened from this case

@@ -5,11 +5,13 @@
 * the next surveillance audit of a certificate coming due or overdue, to the admins;
 * each recertification warning (seed 000: apply at the latest 3 months before expiry), to the
   company's contacts; past the deadline, the notice of withdrawal, to the contacts and the admins;
+* when the notice's own deadline has passed with no application, the withdrawal itself: the certificate
+  is withdrawn (once), the company and the admins are told;
 * scheme certificates past their last day are stored as expired.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -87,13 +89,26 @@ def send_for_tenant(session: Session, tenant: Tenant, today: date) -> int:
                           admins, f"{row['company_name']}: oppfølgingsrevisjon senest {format_date(row['next_due'])}",
                           [f"{row['scheme_name']}, sertifikat {row['number']}.",
                            f"Neste oppfølgingsrevisjon må holdes senest {format_date(row['next_due'])}."], link)
+        if row["recert_state"] == clocks.NOTICE and row["withdrawal_on"] and today >= row["withdrawal_on"]:
+            # The notice's deadline has passed without an application: the withdrawal is carried out.
+            withdrawn = scheme_certificates.withdraw_after_notice(session, row["certificate_id"], today)
+            if withdrawn is not None:
+                sent += _send(session, tenant, f"recert-withdrawn:{row['certificate_id']}", admins,
+                              f"{row['company_name']}: sertifikat {row['number']} er trukket tilbake",
+                              [f"{row['scheme_name']}, sertifikat {row['number']}.",
+                               scheme_certificates.WITHDRAWN_AFTER_NOTICE], link)
+            continue
         if row["recert_state"] in ("warn", "notice"):
             recert_key = "notice" if row["recert_state"] == "notice" else "warn"
             people = _contacts(session, row["company_id"]) + (admins if recert_key == "notice" else [])
             lines = [f"{row['scheme_name']}, sertifikat {row['number']}, gyldig til {format_date(row['valid_until'])}."]
             if recert_key == "notice":
+                scheme_certificates.give_withdrawal_notice(session, row["certificate_id"], today)
+                withdrawal_on = row["withdrawal_on"] or min(today + timedelta(days=row["withdrawal_notice_days"]),
+                                                            row["valid_until"] + timedelta(days=1))
                 lines.append(f"Søknad om resertifisering skulle vært sendt innen {format_date(row['apply_by'])}. "
                              "Dette er varsel om tilbaketrekking av sertifiseringen.")
+                lines.append(f"Kommer ikke søknaden, trekkes sertifiseringen tilbake {format_date(withdrawal_on)}.")
                 key = f"recert-notice:{row['certificate_id']}"
             else:
                 lines.append(f"Søk om resertifisering senest {format_date(row['apply_by'])}.")

@@ -82,7 +82,7 @@ def register():
     return redirect(url_for("complaint_admin.index"))
 
 
-def _page(complaint_id: int, message: str = "", errors=None, status: int = 200):
+def _page(complaint_id: int, message: str = "", errors=None, status: int = 200, values=None):
     session = current_session()
     if status >= 400:
         session.rollback()
@@ -95,7 +95,8 @@ def _page(complaint_id: int, message: str = "", errors=None, status: int = 200):
 
     users = {u.id: u.name for u in session.scalars(select(User))}
     return render_template("certification/complaint.html", c=complaints.complaint_dict(complaint, users),
-                           message=message, errors=errors or {}), status
+                           audits=complaints.audits_for(session, complaint.id), message=message,
+                           errors=errors or {}, values=values or {}), status
 
 
 @bp.get("/<int:complaint_id>")
@@ -127,3 +128,27 @@ def _make_step(action: str):
 for _action in ACTIONS:
     bp.add_url_rule(f"/<int:complaint_id>/{_action}", endpoint=f"step_{_action}", view_func=_make_step(_action),
                     methods=["POST"])
+
+
+@bp.post("/<int:complaint_id>/extraordinary-audit")
+@staff_required
+def extraordinary_audit(complaint_id: int):
+    """The complaint's decision leads to an extraordinary audit of the company, linked both ways."""
+    from saas.audits.schemas import ExtraordinarySchema
+    from saas.audits.services import Refused
+
+    session = current_session()
+    try:
+        row = complaints.get(session, complaint_id)
+    except complaints.ComplaintNotFound:
+        abort(404)
+    try:
+        data = load_form(ExtraordinarySchema(), request.form)
+        case = complaints.open_extraordinary_audit(session, current_user, row, data["reason"], today_in_oslo(),
+                                                   data["planned_on"])
+    except FieldErrors as error:
+        return _page(complaint_id, errors={"audit": error.errors}, values={"audit": request.form.to_dict()}, status=422)
+    except (complaints.ComplaintRefused, Refused) as error:
+        return _page(complaint_id, message=str(error), status=422)
+    flash(gettext("Den ekstraordinære revisjonen er opprettet."), "success")
+    return redirect(url_for("audits.case", case_id=case.id))

@@ -165,6 +165,40 @@ def act(session: Session, actor: User, complaint: Complaint, action: str, data: 
     return complaint
 
 
+def open_extraordinary_audit(session: Session, actor: User, complaint: Complaint, reason: str, today: date,
+                             planned_on: date | None = None) -> AuditCase:
+    """A complaint's decision leads to an extraordinary audit of the certified company it concerns (its newest
+    live certificate of an audit-based scheme): the case names the complaint, and the complaint lists the
+    case.  Raises ComplaintRefused, FieldErrors, saas.audits.services.Refused."""
+    from saas.audits.services import cases as audit_cases
+
+    if complaint.decided_on is None:
+        raise ComplaintRefused("Klagen må være avgjort før en ekstraordinær revisjon opprettes.")
+    query = (select(SchemeCertificate).where(SchemeCertificate.company_id == complaint.company_id,
+                                             SchemeCertificate.state.in_(("active", "suspended")))
+             .order_by(SchemeCertificate.id.desc()).limit(1))
+    if complaint.scheme_id is not None:
+        query = query.where(SchemeCertificate.scheme_id == complaint.scheme_id)
+    certificate = session.scalar(query) if complaint.company_id is not None else None
+    if certificate is None:
+        raise ComplaintRefused("Klagen gjelder ingen bedrift med gyldig sertifikat i en revisjonsbasert ordning.")
+    origin = session.get(AuditCase, certificate.case_id)
+    case = audit_cases.open_extraordinary(
+        session, actor, company_id=certificate.company_id, scheme_id=certificate.scheme_id, reason=reason,
+        today=today, certificate_id=certificate.id, complaint_id=complaint.id,
+        scope_ids=[s["id"] for s in certificate.scopes], sub_units=origin.sub_units if origin else [],
+        planned_on=planned_on)
+    record(session, actor, "complaint.extraordinary_audit", complaint, f"sak {case.id}")
+    return case
+
+
+def audits_for(session: Session, complaint_id: int) -> list[dict]:
+    """The extraordinary audits opened after this complaint's decision."""
+    rows = session.scalars(select(AuditCase).where(AuditCase.complaint_id == complaint_id).order_by(AuditCase.id))
+    return [dict(id=k.id, reason=k.reason, closed=bool(k.closed_on or k.refused_on), decision=k.decision)
+            for k in rows]
+
+
 def complaint_dict(c: Complaint, users: dict) -> dict:
     return dict(id=c.id, kind=c.kind, kind_label="Klage" if c.kind == "complaint" else "Anke",
                 certificate_ref=c.certificate_ref, from_public=c.from_public, from_name=c.from_name,

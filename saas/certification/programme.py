@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from saas.audits import clocks
 from saas.audits.models import AuditCase, Finding
 from saas.audits.services import overview
+from saas.certification.scheme_certificates import withdrawal_notices
 from saas.certification.scheme_models import SchemeCertificate
 from saas.certification.services.certificates import effective_state
 from saas.schemes.models import Scheme, SchemeVersion
@@ -40,6 +41,7 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
     list(session.scalars(select(Scheme)))
     list(session.scalars(select(SchemeVersion)))
     certificates = list(session.scalars(cert_query))
+    notices = withdrawal_notices(session) if certificates else {}
     all_cases = list(session.scalars(case_query).unique())
     by_key: dict[tuple[int, int], list[AuditCase]] = defaultdict(list)
     for case in all_cases:
@@ -60,6 +62,7 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
                         and k.application_received_on and k.application_received_on >= c.cycle_started_on), None)
         recert = clocks.recertification(c.valid_until, settings.recertification_lead_months,
                                         settings.recertification_warning_days, today, applied_on=applied,
+                                        notice_given_on=notices.get(c.id),
                                         withdrawal_notice_days=settings.deadlines.withdrawal_notice_days)
         open_case = next((k for k in sorted(related, key=lambda k: -k.id) if not k.closed_on and not k.refused_on), None)
         row = dict(company_id=c.company_id, company_name=c.company.name, scheme_name=c.scheme.name,
@@ -68,7 +71,8 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
                    next_due=nxt.due if nxt else None, next_state=nxt.state if nxt else "",
                    document_only_allowed=bool(nxt and nxt.document_only_allowed),
                    surveillance_done=sum(1 for s in slots if s.done_on), surveillance_total=len(slots),
-                   recert_state=recert.state, apply_by=recert.apply_by,
+                   recert_state=recert.state, apply_by=recert.apply_by, withdrawal_on=recert.withdrawal_on,
+                   withdrawal_notice_days=settings.deadlines.withdrawal_notice_days,
                    recert_warning=min(recert.warnings_due) if recert.warnings_due else None,
                    **_case_fields(open_case, today))
         rows.append(row)
@@ -87,6 +91,7 @@ def programme(session: Session, today: date, company_ids=None) -> dict:
                              certificate_id=None, number="", state="", valid_until=None, increased_surveillance=False,
                              next_due=case.audit_planned_on, next_state="", document_only_allowed=False,
                              surveillance_done=0, surveillance_total=0, recert_state="", apply_by=None, recert_warning=None,
+                             withdrawal_on=None, withdrawal_notice_days=0,
                              **_case_fields(case, today)))
         for clock in overview.case_clocks(case, today):
             if clock.state == clocks.OVERDUE:

@@ -202,6 +202,7 @@ class ComplaintOutSchema(BaseSchema):
     outcome = fields.String()
     outcome_told_on = fields.Date(allow_none=True)
     status = fields.String()
+    audit_cases = fields.List(fields.Dict())  # extraordinary audits opened after the decision (one complaint)
 
 
 class ComplaintInSchema(BaseSchema):

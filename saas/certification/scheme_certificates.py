@@ -67,7 +67,7 @@ def _snapshot(session: Session, case: AuditCase, scope_ids: list[int]) -> tuple[
 def issue_for_case(session: Session, case: AuditCase, actor: User, today: date) -> SchemeCertificate | None:
     """audits hook: an approved initial, recertification or change case gets a certificate (a change or
     recertification supersedes the one it concerns); an approved surveillance keeps the certificate."""
-    if case.kind == "surveillance":
+    if case.kind in ("surveillance", "extraordinary"):
         return None
     tenant = session.get(Tenant, case.tenant_id)
     settings = settings_of(case.scheme_version)
@@ -188,6 +188,49 @@ def reduce_scope(session: Session, actor: User, certificate_id: int, keep_scope_
     record(session, actor, "scheme_certificate.scope_reduced", new, f"{old.number} → {new.number}: {removed}")
     _render_later(session, new)
     return new
+
+
+WITHDRAWAL_NOTICE = "withdrawal_notice"
+WITHDRAWN_AFTER_NOTICE = ("Sertifiseringen er trukket tilbake: søknad om resertifisering kom ikke innen fristen i "
+                          "varselet om tilbaketrekking.")
+
+
+def withdrawal_notices(session: Session, certificate_ids=None) -> dict[int, date]:
+    """When notice of withdrawal was given, per certificate (one query, for the programme)."""
+    query = (select(SchemeCertificateEvent.certificate_id, SchemeCertificateEvent.on)
+             .where(SchemeCertificateEvent.action == WITHDRAWAL_NOTICE))
+    if certificate_ids is not None:
+        query = query.where(SchemeCertificateEvent.certificate_id.in_(list(certificate_ids)))
+    return {row.certificate_id: row.on for row in session.execute(query)}
+
+
+def give_withdrawal_notice(session: Session, certificate_id: int, today: date) -> bool:
+    """The daily job records that notice of withdrawal was given today (step 11: no recertification applied
+    for by the deadline); the notice's own deadline runs from it.  Once per certificate; True when given now."""
+    if certificate_id in withdrawal_notices(session, [certificate_id]):
+        return False
+    certificate = get(session, certificate_id)
+    _event(session, certificate, WITHDRAWAL_NOTICE, certificate.state,
+           "Varsel om tilbaketrekking: søknad om resertifisering er ikke mottatt innen fristen.", today, None)
+    record(session, None, "scheme_certificate.withdrawal_notice", certificate, certificate.number)
+    return True
+
+
+def withdraw_after_notice(session: Session, certificate_id: int, today: date) -> SchemeCertificate | None:
+    """The daily job carries out a notice of withdrawal whose deadline has passed: the certificate is
+    withdrawn at once (the register and /verify show it on the next request), the company is told, the
+    audit log has it.  Exactly once: a certificate no longer active or suspended is left alone (the row is
+    locked, so two runs cannot both withdraw it).  Returns the certificate when it was withdrawn now."""
+    certificate = session.scalar(select(SchemeCertificate).where(SchemeCertificate.id == certificate_id)
+                                 .with_for_update())
+    if certificate is None or effective_state(certificate.state, certificate.valid_until, today) not in LIVE:
+        return None
+    _event(session, certificate, "withdraw", WITHDRAWN, WITHDRAWN_AFTER_NOTICE, today, None)
+    certificate.state, certificate.state_changed_on = WITHDRAWN, today
+    record(session, None, "scheme_certificate.withdraw", certificate,
+           f"{certificate.number}: {WITHDRAWN_AFTER_NOTICE}"[:500], automatic=True)
+    _inform(session, certificate, SANCTIONS["withdraw"][2], WITHDRAWN_AFTER_NOTICE)
+    return certificate
 
 
 def expire_due(session: Session, today: date) -> int:

@@ -25,12 +25,20 @@ def request_render(session: Session, certificate: SchemeCertificate) -> None:
 
 
 def document_data(session: Session, certificate: SchemeCertificate) -> dict:
+    """What the PDF shows, as plain data: the certificate's snapshot and the provider's branding (the logo,
+    and the signatory's uploaded signature when the certificate names that signatory; else a signature line
+    with the name and title), as the HMS-sertifikat does."""
+    from saas.tenants.services import branding
+
     tenant = session.get(Tenant, certificate.tenant_id)
     data = certificate_dict(certificate, certificate.issued_on)
     url = verification_url(certificate.verification_code)
-    return dict(cert=data, verification_url=url, qr_uri=qr_data_uri(url),
-                tenant=dict(name=tenant.name, address=tenant.address, postcode=tenant.postcode, city=tenant.city,
-                            org_number=tenant.org_number, primary_color=tenant.primary_color or "#1f4e79"))
+    issuer = branding(tenant)
+    issuer["primary_color"] = issuer["primary_color"] or "#1f4e79"
+    own_signatory = bool(tenant.signatory_name) and certificate.signatory == tenant.signatory_name
+    signature = dict(name=certificate.signatory, title=tenant.signatory_title if own_signatory else "",
+                     image_uri=issuer["signature_uri"] if own_signatory else None)
+    return dict(cert=data, verification_url=url, qr_uri=qr_data_uri(url), tenant=issuer, signature=signature)
 
 
 @job

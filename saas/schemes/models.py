@@ -11,13 +11,13 @@ from datetime import datetime
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from saas.db import Base, utcnow
 from saas.tenancy import TenantOwned
 
-__all__ = ["Scheme", "SchemeKind", "SchemeVersion", "SchemeScope", "Requirement", "StaffTie", "Competence",
+__all__ = ["Scheme", "SchemeKind", "SchemeVersion", "VersionPublished", "SchemeScope", "Requirement", "StaffTie", "Competence",
            "TIE_KINDS", "COMPETENCE_FUNCTIONS"]
 
 
@@ -78,6 +78,34 @@ class SchemeVersion(TenantOwned, Base):
         from saas.schemes.settings import SchemeSettings
 
         return SchemeSettings.from_document(self.settings)
+
+
+class VersionPublished(Exception):
+    """A published scheme version (and its catalogue) cannot change: publish a new version instead."""
+
+
+def _was_published(version: "SchemeVersion") -> bool:
+    history = inspect(version).attrs.published_at.history
+    before = history.deleted[0] if history.deleted else version.published_at
+    return before is not None
+
+
+@event.listens_for(Session, "before_flush")
+def _published_versions_never_change(session, flush_context, instances) -> None:
+    """The second wall behind the editor's services: a certificate, case or HMS year issued under a version
+    must always read the settings and catalogue it was issued under."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, SchemeVersion):
+            state = inspect(obj)
+            changed = obj in session.deleted or any(
+                state.attrs[name].history.has_changes() for name in ("settings", "number", "scheme_id"))
+            if changed and _was_published(obj):
+                raise VersionPublished(obj.id)
+        elif isinstance(obj, Requirement) and (obj in session.deleted or session.is_modified(obj)):
+            with session.no_autoflush:
+                version = session.get(SchemeVersion, obj.version_id)
+            if version is not None and _was_published(version):
+                raise VersionPublished(version.id)
 
 
 class SchemeScope(TenantOwned, Base):

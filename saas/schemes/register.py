@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ class RegisterNotFound(LookupError):
 def _staff(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_staff:
-        raise FieldErrors({"user_id": "Velg en ansatt hos tilbyderen."})
+        raise FieldErrors({"user_id": _l("Velg en ansatt hos tilbyderen.")})
     return user
 
 
@@ -33,9 +34,9 @@ def add_tie(session: Session, actor: User, data: dict) -> StaffTie:
     """Register a tie.  Raises FieldErrors (unknown person or company, end before start)."""
     _staff(session, data["user_id"])
     if session.get(ClientCompany, data["company_id"]) is None:
-        raise FieldErrors({"company_id": "Velg en kundebedrift."})
+        raise FieldErrors({"company_id": _l("Velg en kundebedrift.")})
     if data.get("to_on") and data["to_on"] < data["from_on"]:
-        raise FieldErrors({"to_on": "Sluttdatoen kan ikke være før startdatoen."})
+        raise FieldErrors({"to_on": _l("Sluttdatoen kan ikke være før startdatoen.")})
     tie = StaffTie(user_id=data["user_id"], company_id=data["company_id"], kind=data["kind"], from_on=data["from_on"],
                    to_on=data.get("to_on"), note=data.get("note") or "", registered_by=actor.id)
     session.add(tie)
@@ -65,7 +66,7 @@ def end_tie(session: Session, actor: User, tie_id: int, on: date) -> StaffTie:
     if tie.to_on is not None and tie.to_on <= on:
         return tie
     if on < tie.from_on:
-        raise FieldErrors({"to_on": "Sluttdatoen kan ikke være før startdatoen."})
+        raise FieldErrors({"to_on": _l("Sluttdatoen kan ikke være før startdatoen.")})
     tie.to_on = on
     record(session, actor, "impartiality.tie_ended", tie, f"Avsluttet {on:%d.%m.%Y}")
     return tie
@@ -75,14 +76,14 @@ def add_competence(session: Session, actor: User, data: dict) -> Competence:
     """Register a competence.  Raises FieldErrors (unknown person, scheme or scope; expiry before start)."""
     _staff(session, data["user_id"])
     if session.get(Scheme, data["scheme_id"]) is None:
-        raise FieldErrors({"scheme_id": "Velg en ordning."})
+        raise FieldErrors({"scheme_id": _l("Velg en ordning.")})
     scope_id = data.get("scope_id")
     if scope_id is not None:
         scope = session.get(SchemeScope, scope_id)
         if scope is None or scope.scheme_id != data["scheme_id"]:
-            raise FieldErrors({"scope_id": "Fagområdet hører ikke til ordningen."})
+            raise FieldErrors({"scope_id": _l("Fagområdet hører ikke til ordningen.")})
     if data.get("expires_on") and data["expires_on"] < data["valid_from"]:
-        raise FieldErrors({"expires_on": "Utløpsdatoen kan ikke være før gyldig fra."})
+        raise FieldErrors({"expires_on": _l("Utløpsdatoen kan ikke være før gyldig fra.")})
     competence = Competence(user_id=data["user_id"], scheme_id=data["scheme_id"], scope_id=scope_id,
                             function=data["function"], valid_from=data["valid_from"], expires_on=data.get("expires_on"),
                             note=data.get("note") or "", registered_by=actor.id)

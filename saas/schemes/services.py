@@ -4,6 +4,7 @@ Every function works on the session's bound tenant (saas.tenancy adds the tenant
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -162,9 +163,13 @@ def publish_version(session: Session, scheme: Scheme, settings_document: dict, *
         settings = SchemeSettings.from_document(settings_document)
     except SettingsError as error:
         raise FieldErrors({error.field: error.message}) from None
-    previous = session.scalar(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id)
+    # The catalogue comes from the newest published version; the number follows every version, a draft
+    # being edited in the scheme editor included (it is renumbered when it is published).
+    previous = session.scalar(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id,
+                                                          SchemeVersion.published_at.is_not(None))
                               .order_by(SchemeVersion.number.desc()).limit(1))
-    version = SchemeVersion(scheme_id=scheme.id, number=(previous.number + 1) if previous else 1,
+    highest = session.scalar(select(func.max(SchemeVersion.number)).where(SchemeVersion.scheme_id == scheme.id))
+    version = SchemeVersion(scheme_id=scheme.id, number=(highest or 0) + 1,
                             published_at=utcnow(), settings=settings.to_document(), note=note.strip(),
                             created_by=actor_id)
     session.add(version)
@@ -174,7 +179,7 @@ def publish_version(session: Session, scheme: Scheme, settings_document: dict, *
         requirements = [dict(clause=r.clause, title=r.title, text=r.text, section=r.section) for r in source]
     clauses = [r["clause"] for r in requirements]
     if len(set(clauses)) != len(clauses):
-        raise FieldErrors({"requirements": "Hvert krav må ha sin egen kravreferanse."})
+        raise FieldErrors({"requirements": _l("Hvert krav må ha sin egen kravreferanse.")})
     session.add_all([Requirement(version_id=version.id, clause=r["clause"], title=r["title"], text=r.get("text", ""),
                                  section=r.get("section", ""), position=i) for i, r in enumerate(requirements)])
     session.flush()
@@ -182,13 +187,19 @@ def publish_version(session: Session, scheme: Scheme, settings_document: dict, *
 
 
 def scheme_detail(session: Session, scheme_id: int) -> dict:
-    """One scheme with its current settings, catalogue, scopes and version history.  Raises SchemeNotFound."""
+    """One scheme with its current settings, catalogue, scopes and version history (a new scheme not yet
+    published shows its draft), and the number of the draft being edited, if any.  Raises SchemeNotFound."""
     scheme = get_scheme(session, scheme_id)
-    version = current_version(session, scheme)
-    overview = next(s for s in scheme_overview(session) if s["id"] == scheme.id)
     versions = session.scalars(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id)
                                .order_by(SchemeVersion.number.desc())).all()
+    draft = next((v for v in versions if v.published_at is None), None)
+    version = next((v for v in versions if v.published_at is not None), None) or draft
+    if version is None:
+        raise SchemeNotFound(scheme_id)
+    overview = next(s for s in scheme_overview(session) if s["id"] == scheme.id)
     return dict(overview, settings=version.settings, settings_typed=settings_of(version),
+                shown_version=version.number, published=version.published_at is not None,
+                draft_version=draft.number if draft else None,
                 requirements=[dict(id=r.id, clause=r.clause, title=r.title, text=r.text, section=r.section)
                               for r in requirements_of(session, version.id)],
                 versions=[dict(number=v.number, published_at=v.published_at.isoformat() if v.published_at else None,

@@ -55,6 +55,83 @@ def test_recertification_warnings_go_once_per_threshold_then_the_notice(app, db)
 
 
 
+def test_the_daily_job_withdraws_once_the_notice_deadline_has_passed(app, db):
+    from saas import scheduler
+    from saas.audit.models import AuditEvent
+    from saas.certification import scheme_certificates
+    from saas.certification.scheme_models import SchemeCertificateEvent
+
+    with app.test_request_context():
+        w = audit_world(db)
+        case = certified(w)  # valid to 09.03.2030: apply by 09.12.2029; notice 30 days (seed 000)
+        tenant_id = w["tenant"].id
+        db.commit()
+    scheduler.run_daily(app, date(2029, 12, 10))  # past the deadline: the notice, its deadline 09.01.2030
+    bind_tenant(db, tenant_id)
+    certificate = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == case.id))
+    code = certificate.verification_code
+    assert certificate.state == "active"
+    assert scheme_certificates.withdrawal_notices(db, [certificate.id]) == {certificate.id: date(2029, 12, 10)}
+    with platform_access(db):
+        notice = [m.body for m in db.scalars(select(OutboxMessage)) if "varsel om tilbaketrekking" in m.body]
+    assert notice and all("trekkes sertifiseringen tilbake 09.01.2030" in b for b in notice)
+    from saas.certification import programme
+
+    row = next(r for r in programme.programme(db, date(2029, 12, 11))["rows"] if r["certificate_id"] == certificate.id)
+    assert row["recert_state"] == "notice" and row["withdrawal_on"] == date(2030, 1, 9)  # shown on the programme
+
+    scheduler.run_daily(app, date(2030, 1, 8))  # the day before: still valid
+    db.expire_all()
+    bind_tenant(db, tenant_id)
+    assert db.get(SchemeCertificate, certificate.id).state == "active"
+
+    scheduler.run_daily(app, date(2030, 1, 9))  # the notice's deadline: withdrawn by the daily job
+    scheduler.run_daily(app, date(2030, 1, 10))  # and only once
+    db.expire_all()
+    bind_tenant(db, tenant_id)
+    certificate = db.get(SchemeCertificate, certificate.id)
+    assert certificate.state == "withdrawn" and certificate.state_changed_on == date(2030, 1, 9)
+    withdrawals = db.scalars(select(SchemeCertificateEvent).where(SchemeCertificateEvent.certificate_id == certificate.id,
+                                                                  SchemeCertificateEvent.action == "withdraw")).all()
+    assert len(withdrawals) == 1 and withdrawals[0].by_user_id is None
+    logged = db.scalars(select(AuditEvent).where(AuditEvent.action == "scheme_certificate.withdraw")).all()
+    assert len(logged) == 1 and logged[0].object_id == certificate.id and logged[0].actor_id is None
+    # The register and /verify show it at once.
+    assert certificate.id not in [r["id"] for r in scheme_certificates.register_rows(db, date(2030, 1, 9))]
+    public = scheme_certificates.verification(db, code, date(2030, 1, 9))
+    assert public["state"] == "withdrawn" and "markedsføring" in public["marketing_notice"]
+    # The company and the admins were told, each once.
+    with platform_access(db):
+        subjects = [m.subject for m in db.scalars(select(OutboxMessage))]
+    assert sum(1 for s in subjects if s == f"Sertifikat {certificate.number}: trukket tilbake") == 1
+    assert sum(1 for s in subjects if s.endswith(f"sertifikat {certificate.number} er trukket tilbake")) == 1
+
+
+def test_an_application_after_the_notice_stops_the_withdrawal(app, db):
+    from saas import scheduler
+
+    with app.test_request_context():
+        w = audit_world(db)
+        case = certified(w)
+        tenant_id = w["tenant"].id
+        db.commit()
+    scheduler.run_daily(app, date(2029, 12, 10))
+    bind_tenant(db, tenant_id)
+    certificate = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == case.id))
+    from saas.audits.services import cases
+
+    with app.test_request_context():
+        bind_tenant(db, tenant_id)
+        cases.open_follow_on(db, w["admin"], company_id=certificate.company_id, scheme_id=certificate.scheme_id,
+                             kind="recertification", certificate_id=certificate.id,
+                             scope_ids=[s["id"] for s in certificate.scopes], sub_units=[], today=date(2029, 12, 20))
+        db.commit()
+    scheduler.run_daily(app, date(2030, 1, 9))
+    db.expire_all()
+    bind_tenant(db, tenant_id)
+    assert db.get(SchemeCertificate, certificate.id).state == "active"
+
+
 @pytest.fixture
 def rq_app(tmp_path):
     url = create_database(f"saas_test_rq_audit_{os.getpid()}")

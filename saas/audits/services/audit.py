@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,9 @@ from saas.tenants.models import User
 
 def _require_audit_running(case: AuditCase) -> None:
     if case.team_settled_on is None:
-        raise Refused("Revisjonsgruppen og programmet må være akseptert av bedriften først.")
+        raise Refused(_l("Revisjonsgruppen og programmet må være akseptert av bedriften først."))
     if case.closing_held_on is not None:
-        raise Refused("Revisjonen er avsluttet.")
+        raise Refused(_l("Revisjonen er avsluttet."))
 
 
 def hold_opening(session: Session, actor: User, case: AuditCase, attendance: str, confidentiality: bool,
@@ -32,9 +33,9 @@ def hold_opening(session: Session, actor: User, case: AuditCase, attendance: str
     require_team_member(case, actor, lead=True)
     _require_audit_running(case)
     if not (attendance or "").strip():
-        raise FieldErrors({"attendance": "Skriv hvem som var til stede."})
+        raise FieldErrors({"attendance": _l("Skriv hvem som var til stede.")})
     if not confidentiality:
-        raise FieldErrors({"confidentiality": "Taushetsplikten må aksepteres av begge parter."})
+        raise FieldErrors({"confidentiality": _l("Taushetsplikten må aksepteres av begge parter.")})
     case.opening_held_on, case.opening_attendance, case.confidentiality_accepted = today, attendance.strip(), True
     record(session, actor, "audit.opening_held", case)
     return case
@@ -44,7 +45,7 @@ def add_sample(session: Session, actor: User, case: AuditCase, data: dict, today
     _require_open(case)
     require_team_member(case, actor)
     if case.opening_held_on is None or case.closing_held_on is not None:
-        raise Refused("Stikkprøver tas under revisjonen (etter formøtet, før ettermøtet).")
+        raise Refused(_l("Stikkprøver tas under revisjonen (etter formøtet, før ettermøtet)."))
     sample = AuditSample(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
                          result=(data.get("result") or "").strip(), taken_by=actor.id, taken_on=today)
     session.add(sample)
@@ -61,17 +62,17 @@ def raise_finding(session: Session, actor: User, case: AuditCase, data: dict, to
     settings = settings_for(case)
     grade = settings.grade(data["grade"])
     if grade is None:
-        raise FieldErrors({"grade": "Ukjent avviksgrad for ordningen."})
+        raise FieldErrors({"grade": _l("Ukjent avviksgrad for ordningen.")})
     stage = "audit" if case.closing_held_on is None else "follow_up"
     if case.opening_held_on is None:
-        raise Refused("Funn registreres under revisjonen, etter formøtet.")
+        raise Refused(_l("Funn registreres under revisjonen, etter formøtet."))
     if grade.code != "observation" and not (data.get("evidence") or "").strip():
-        raise FieldErrors({"evidence": "Et avvik må ha objektive bevis."})
+        raise FieldErrors({"evidence": _l("Et avvik må ha objektive bevis.")})
     if data.get("requirement_id") is not None:
         from saas.audits.services.cases import requirements
 
         if data["requirement_id"] not in {r.id for r in requirements(session, case)}:
-            raise FieldErrors({"requirement_id": "Ukjent krav."})
+            raise FieldErrors({"requirement_id": _l("Ukjent krav.")})
     finding = Finding(case_id=case.id, stage=stage, requirement_id=data.get("requirement_id"), grade=grade.code,
                       description=data["description"].strip(), evidence=(data.get("evidence") or "").strip(),
                       raised_on=today, raised_by=actor.id,
@@ -90,9 +91,9 @@ def hold_closing(session: Session, actor: User, case: AuditCase, accepted_by: st
     require_team_member(case, actor, lead=True)
     _require_audit_running(case)
     if case.opening_held_on is None:
-        raise Refused("Formøtet er ikke holdt.")
+        raise Refused(_l("Formøtet er ikke holdt."))
     if not (accepted_by or "").strip():
-        raise FieldErrors({"accepted_by": "Skriv hvem i bedriften som aksepterte funnene og fristene."})
+        raise FieldErrors({"accepted_by": _l("Skriv hvem i bedriften som aksepterte funnene og fristene.")})
     case.closing_held_on, case.closing_accepted_by, case.closing_note = today, accepted_by.strip(), (note or "").strip()
     record(session, actor, "audit.closing_held", case)
     return case
@@ -107,15 +108,15 @@ def send_report(session: Session, actor: User, case: AuditCase, data: dict, toda
     _require_open(case)
     require_team_member(case, actor, lead=True)
     if case.closing_held_on is None:
-        raise Refused("Rapporten sendes etter ettermøtet.")
+        raise Refused(_l("Rapporten sendes etter ettermøtet."))
     if case.report_sent_on is not None:
-        raise Refused("Rapporten er sendt.")
+        raise Refused(_l("Rapporten er sendt."))
     if data["recommendation"] not in RECOMMENDATIONS:
-        raise FieldErrors({"recommendation": "Ugyldig anbefaling."})
+        raise FieldErrors({"recommendation": _l("Ugyldig anbefaling.")})
     if data["recommendation"] == "follow_up" and not data.get("follow_up_on"):
-        raise FieldErrors({"follow_up_on": "Sett dato for etterrevisjonen."})
+        raise FieldErrors({"follow_up_on": _l("Sett dato for etterrevisjonen.")})
     if not (data.get("summary") or "").strip():
-        raise FieldErrors({"summary": "Skriv rapportens sammendrag."})
+        raise FieldErrors({"summary": _l("Skriv rapportens sammendrag.")})
     case.report_sent_on, case.recommendation = today, data["recommendation"]
     case.follow_up_on, case.report_summary = data.get("follow_up_on"), data["summary"].strip()
     record(session, actor, "audit.report_sent", case, RECOMMENDATIONS[case.recommendation])
@@ -134,9 +135,9 @@ def submit_corrective_action(session: Session, actor: User, case: AuditCase, fin
     """The company's root cause, correction, corrective action and evidence for one finding."""
     _require_open(case)
     if finding.closed_on is not None:
-        raise Refused("Avviket er lukket.")
+        raise Refused(_l("Avviket er lukket."))
     if any(ca.accepted is None for ca in finding.corrective_actions):
-        raise Refused("Et svar venter allerede på tilbyderens vurdering.")
+        raise Refused(_l("Et svar venter allerede på tilbyderens vurdering."))
     missing = {k: "Feltet må fylles ut." for k in ("root_cause", "correction", "corrective_action")
                if not (data.get(k) or "").strip()}
     if missing:
@@ -165,11 +166,11 @@ def answer_corrective_action(session: Session, actor: User, case: AuditCase, ca:
     if actor.id not in reviewers:  # the document review's own findings: whoever reviewed the documents
         require_team_member(case, actor)
     if ca.accepted is not None:
-        raise Refused("Svaret er allerede vurdert.")
+        raise Refused(_l("Svaret er allerede vurdert."))
     if not accepted and len((note or "").strip()) < 5:
-        raise FieldErrors({"note": "Skriv hvorfor tiltaket ikke godtas."})
+        raise FieldErrors({"note": _l("Skriv hvorfor tiltaket ikke godtas.")})
     if accepted and method not in ("visit", "document_review", "samples"):
-        raise FieldErrors({"method": "Velg hvordan tiltaket er verifisert."})
+        raise FieldErrors({"method": _l("Velg hvordan tiltaket er verifisert.")})
     ca.accepted, ca.answered_on, ca.answered_by, ca.answer_note = accepted, today, actor.id, (note or "").strip()
     if accepted:
         finding.closed_on, finding.verified_by_method = today, method
@@ -209,12 +210,12 @@ def review(session: Session, actor: User, case: AuditCase, note: str, today: dat
     require_staff(actor)
     _require_open(case)
     if case.report_sent_on is None:
-        raise Refused("Rapporten er ikke sendt.")
+        raise Refused(_l("Rapporten er ikke sendt."))
     problem = uninvolved_problem(session, case, actor, today)
     if problem:
         raise Refused(problem)
     if len((note or "").strip()) < 5:
-        raise FieldErrors({"note": "Skriv vurderingen."})
+        raise FieldErrors({"note": _l("Skriv vurderingen.")})
     case.reviewed_by, case.reviewed_on, case.review_note = actor.id, today, note.strip()
     record(session, actor, "audit.reviewed", case)
     return case
@@ -227,14 +228,14 @@ def decide(session: Session, actor: User, case: AuditCase, approve: bool, reason
     require_staff(actor)
     _require_open(case)
     if case.reviewed_on is None:
-        raise Refused("Saken må gjennomgås før beslutningen.")
+        raise Refused(_l("Saken må gjennomgås før beslutningen."))
     problem = uninvolved_problem(session, case, actor, today)
     if problem:
         raise Refused(problem)
     if approve and blocking_open(case):
-        raise Refused("Alle avvik av en grad som må lukkes før utstedelse, må være lukket.")
+        raise Refused(_l("Alle avvik av en grad som må lukkes før utstedelse, må være lukket."))
     if not approve and len((reason or "").strip()) < 10:
-        raise FieldErrors({"reason": "Et avslag skrives med begrunnelse (minst 10 tegn)."})
+        raise FieldErrors({"reason": _l("Et avslag skrives med begrunnelse (minst 10 tegn).")})
     case.decision = "approved" if approve else "refused"
     case.decided_by, case.decided_on, case.decision_reason = actor.id, today, (reason or "").strip()
     record(session, actor, f"audit.{case.decision}", case, case.decision_reason[:400])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,9 @@ from saas.schemes.impartiality import competence_problem, impartiality_problem, 
 from saas.schemes.models import Requirement, SchemeKind, SchemeScope
 from saas.tenants.models import User
 
-STAFF_ONLY = "Bare tilbyderens ansatte kan gjøre dette."
+STAFF_ONLY = _l("Bare tilbyderens ansatte kan gjøre dette.")
+# Kinds that start at the team: no application, pre-evaluation or document step of their own.
+AUDIT_ONLY_KINDS = ("surveillance", "extraordinary")
 
 
 def get_case(session: Session, user: User, case_id: int, *, for_update: bool = False) -> AuditCase:
@@ -45,7 +48,7 @@ def require_staff(actor: User) -> None:
 
 def _require_open(case: AuditCase) -> None:
     if case.refused_on is not None or case.decision is not None or case.closed_on is not None:
-        raise Refused("Saken er avsluttet.")
+        raise Refused(_l("Saken er avsluttet."))
 
 
 def active_team(case: AuditCase) -> list[TeamMember]:
@@ -72,22 +75,22 @@ def apply(session: Session, actor: User, data: dict, today: date) -> AuditCase:
     """
     company = session.scalar(visible_companies(actor).where(ClientCompany.id == data["company_id"]))
     if company is None:
-        raise FieldErrors({"company_id": "Velg en bedrift."})
+        raise FieldErrors({"company_id": _l("Velg en bedrift.")})
     try:
         scheme = schemes.get_scheme(session, data["scheme_id"])
     except schemes.SchemeNotFound:
-        raise FieldErrors({"scheme_id": "Velg en ordning."}) from None
+        raise FieldErrors({"scheme_id": _l("Velg en ordning.")}) from None
     if scheme.kind != SchemeKind.AUDIT.value or not scheme.active:
-        raise FieldErrors({"scheme_id": "Ordningen tar ikke imot søknader om revisjonsbasert sertifisering."})
+        raise FieldErrors({"scheme_id": _l("Ordningen tar ikke imot søknader om revisjonsbasert sertifisering.")})
     valid_scopes = {s.id for s in schemes.scopes_of(session, scheme.id)}
     scope_ids = sorted(set(data.get("scope_ids") or []))
     if valid_scopes and not scope_ids:
-        raise FieldErrors({"scope_ids": "Velg minst ett fagområde."})
+        raise FieldErrors({"scope_ids": _l("Velg minst ett fagområde.")})
     if any(s not in valid_scopes for s in scope_ids):
-        raise FieldErrors({"scope_ids": "Ukjent fagområde for ordningen."})
+        raise FieldErrors({"scope_ids": _l("Ukjent fagområde for ordningen.")})
     units = _sub_units(session, company, data.get("sub_units") or [], set(scope_ids))
     if not data.get("contract_accepted") or not (data.get("contract_signed_by") or "").strip():
-        raise FieldErrors({"contract_signed_by": "Søknadskontrakten må signeres med navn."})
+        raise FieldErrors({"contract_signed_by": _l("Søknadskontrakten må signeres med navn.")})
     case = AuditCase(company_id=company.id, scheme_id=scheme.id,
                      scheme_version_id=schemes.current_version(session, scheme).id, kind=data.get("kind") or "initial",
                      scope_ids=scope_ids, sub_units=units, contact_name=data.get("contact_name") or "",
@@ -106,10 +109,10 @@ def _sub_units(session: Session, company: ClientCompany, wanted: list[dict], sco
     out = []
     for entry in wanted:
         if entry.get("sub_unit_id") not in units:
-            raise FieldErrors({"sub_units": "Ukjent underavdeling."})
+            raise FieldErrors({"sub_units": _l("Ukjent underavdeling.")})
         unit_scopes = sorted(set(entry.get("scope_ids") or []))
         if any(s not in scope_ids for s in unit_scopes):
-            raise FieldErrors({"sub_units": "En underavdeling kan bare ha fagområder som søknaden gjelder."})
+            raise FieldErrors({"sub_units": _l("En underavdeling kan bare ha fagområder som søknaden gjelder.")})
         out.append({"sub_unit_id": entry["sub_unit_id"], "scope_ids": unit_scopes})
     return out
 
@@ -130,7 +133,7 @@ def open_follow_on(session: Session, actor: User, *, company_id: int, scheme_id:
                      change_note=change_note, contract_signed_by="(gjeldende sertifiseringskontrakt)",
                      contract_signed_on=today, application_received_on=today, audit_planned_on=planned_on,
                      created_by=actor.id)
-    if kind == "surveillance":
+    if kind in AUDIT_ONLY_KINDS:
         case.accepted_on = case.pre_evaluation_returned_on = case.documents_received_on = today
         case.document_review_done_on = today
     session.add(case)
@@ -139,11 +142,45 @@ def open_follow_on(session: Session, actor: User, *, company_id: int, scheme_id:
     return case
 
 
+def open_extraordinary(session: Session, actor: User, *, company_id: int, scheme_id: int, reason: str, today: date,
+                       certificate_id: int | None = None, origin: AuditCase | None = None,
+                       finding: Finding | None = None, complaint_id: int | None = None,
+                       scope_ids: list[int] | None = None, sub_units: list[dict] | None = None,
+                       planned_on: date | None = None) -> AuditCase:
+    """A follow-up or extraordinary audit (staff): opened from a nonconformity of ``origin`` (its follow-up
+    by a visit) or from a complaint's decision (``complaint_id``; certification checks the complaint).  It
+    starts at the team, like a surveillance audit, ends in a decision, and keeps the certificate.  Raises
+    FieldErrors (no reason), Refused."""
+    require_staff(actor)
+    if len((reason or "").strip()) < 5:
+        raise FieldErrors({"reason": _l("Skriv hvorfor revisjonen holdes.")})
+    if finding is not None and (origin is None or finding.case_id != origin.id):
+        raise Refused(_l("Avviket hører ikke til saken."))
+    if origin is not None:
+        certificate_id = certificate_id or origin.certificate_id
+        scope_ids = origin.scope_ids if scope_ids is None else scope_ids
+        sub_units = origin.sub_units if sub_units is None else sub_units
+    scheme = schemes.get_scheme(session, scheme_id)
+    case = AuditCase(company_id=company_id, scheme_id=scheme_id, kind="extraordinary",
+                     scheme_version_id=schemes.current_version(session, scheme).id, certificate_id=certificate_id,
+                     scope_ids=sorted(scope_ids or []), sub_units=sub_units or [], reason=reason.strip(),
+                     origin_case_id=origin.id if origin else None, origin_finding_id=finding.id if finding else None,
+                     complaint_id=complaint_id, contract_signed_by="(gjeldende sertifiseringskontrakt)",
+                     contract_signed_on=today, application_received_on=today, audit_planned_on=planned_on,
+                     accepted_on=today, pre_evaluation_returned_on=today, documents_received_on=today,
+                     document_review_done_on=today, created_by=actor.id)
+    session.add(case)
+    session.flush()
+    record(session, actor, "audit.extraordinary_opened", case, reason.strip()[:500], origin_case_id=case.origin_case_id,
+           origin_finding_id=case.origin_finding_id, complaint_id=complaint_id)
+    return case
+
+
 def accept(session: Session, actor: User, case: AuditCase, today: date) -> AuditCase:
     require_staff(actor)
     _require_open(case)
     if case.accepted_on is not None:
-        raise Refused("Søknaden er allerede akseptert.")
+        raise Refused(_l("Søknaden er allerede akseptert."))
     case.accepted_on = today
     if case.kind == "change":  # a change is evaluated on the documents it concerns: no pre-evaluation
         case.pre_evaluation_returned_on = today
@@ -156,9 +193,9 @@ def refuse(session: Session, actor: User, case: AuditCase, reason: str, today: d
     require_staff(actor)
     _require_open(case)
     if case.accepted_on is not None:
-        raise Refused("En akseptert søknad avsluttes med en beslutning, ikke et avslag på søknaden.")
+        raise Refused(_l("En akseptert søknad avsluttes med en beslutning, ikke et avslag på søknaden."))
     if len((reason or "").strip()) < 10:
-        raise FieldErrors({"reason": "Skriv begrunnelsen for avslaget (minst 10 tegn)."})
+        raise FieldErrors({"reason": _l("Skriv begrunnelsen for avslaget (minst 10 tegn).")})
     case.refused_on, case.refusal_reason = today, reason.strip()
     record(session, actor, "audit.application_refused", case, reason[:400])
     return case
@@ -169,9 +206,9 @@ def refuse(session: Session, actor: User, case: AuditCase, reason: str, today: d
 def return_pre_evaluation(session: Session, actor: User, case: AuditCase, answers: str, today: date) -> AuditCase:
     _require_open(case)
     if case.accepted_on is None:
-        raise Refused("Søknaden er ikke akseptert ennå.")
+        raise Refused(_l("Søknaden er ikke akseptert ennå."))
     if len((answers or "").strip()) < 3:
-        raise FieldErrors({"answers": "Fyll ut pre-evalueringen."})
+        raise FieldErrors({"answers": _l("Fyll ut pre-evalueringen.")})
     case.pre_evaluation, case.pre_evaluation_returned_on = answers.strip(), today
     record(session, actor, "audit.pre_evaluation_returned", case)
     return case
@@ -190,11 +227,11 @@ def submit_documents(session: Session, actor: User, case: AuditCase, note: str, 
     """The company's documentation for the document review: a description and any files."""
     _require_open(case)
     if case.pre_evaluation_returned_on is None:
-        raise Refused("Pre-evalueringen må returneres først.")
+        raise Refused(_l("Pre-evalueringen må returneres først."))
     if case.document_review_done_on is not None:
-        raise Refused("Dokumentgjennomgangen er ferdig.")
+        raise Refused(_l("Dokumentgjennomgangen er ferdig."))
     if not (note or "").strip() and not stored_files:
-        raise FieldErrors({"note": "Beskriv dokumentasjonen eller last opp filer."})
+        raise FieldErrors({"note": _l("Beskriv dokumentasjonen eller last opp filer.")})
     for stored in stored_files:
         add_file(session, actor, case, "document", stored)
     case.documents_note = "\n".join(filter(None, [case.documents_note, (note or "").strip()]))
@@ -217,16 +254,16 @@ def save_matrix(session: Session, actor: User, case: AuditCase, rows: dict[int, 
     _require_open(case)
     if stage == "document":
         if case.documents_received_on is None:
-            raise Refused("Dokumentasjonen er ikke sendt inn ennå.")
-        if case.document_review_done_on is not None and case.kind != "surveillance":
-            raise Refused("Dokumentgjennomgangen er ferdig.")
+            raise Refused(_l("Dokumentasjonen er ikke sendt inn ennå."))
+        if case.document_review_done_on is not None and case.kind not in AUDIT_ONLY_KINDS:
+            raise Refused(_l("Dokumentgjennomgangen er ferdig."))
         _require_document_reviewer(session, actor, case, today)
     else:
         require_team_member(case, actor)
         if case.opening_held_on is None:
-            raise Refused("Formøtet må holdes før revisjonen.")
+            raise Refused(_l("Formøtet må holdes før revisjonen."))
         if case.closing_held_on is not None:
-            raise Refused("Revisjonen er avsluttet.")
+            raise Refused(_l("Revisjonen er avsluttet."))
     catalogue = {r.id: r for r in requirements(session, case)}
     existing = {e.requirement_id: e for e in session.scalars(select(ConformityEntry).where(
         ConformityEntry.case_id == case.id, ConformityEntry.stage == stage))}
@@ -273,8 +310,8 @@ def _require_document_reviewer(session: Session, actor: User, case: AuditCase, t
     problem = competence_problem(session, actor.id, case.scheme_id, "lead_auditor", today, case.scope_ids) or \
         impartiality_problem(session, actor.id, case.company_id, today, settings_for(case).impartiality_months)
     if problem:
-        raise Refused("Samsvarsmatrisen fylles ut av revisjonslederen eller en annen kompetent og upartisk "
-                      "person. " + problem)
+        raise Refused(_l("Samsvarsmatrisen fylles ut av revisjonslederen eller en annen kompetent og upartisk "
+                         "person. %(problem)s", problem=problem))
 
 
 def complete_document_review(session: Session, actor: User, case: AuditCase, today: date) -> AuditCase:
@@ -286,8 +323,8 @@ def complete_document_review(session: Session, actor: User, case: AuditCase, tod
         ConformityEntry.case_id == case.id, ConformityEntry.stage == "document")))
     missing = [r.clause for r in requirements(session, case) if r.id not in assessed]
     if missing:
-        raise Refused(f"Alle krav må vurderes i samsvarsmatrisen. Mangler: {', '.join(missing[:5])}"
-                      + (" …" if len(missing) > 5 else ""))
+        raise Refused(_l("Alle krav må vurderes i samsvarsmatrisen. Mangler: %(clauses)s",
+                         clauses=", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")))
     case.document_review_done_on = today
     record(session, actor, "audit.document_review_done", case)
     return case
@@ -312,25 +349,25 @@ def name_team(session: Session, actor: User, case: AuditCase, members: list[dict
     _require_open(case)
     settings = settings_for(case)
     if case.document_review_done_on is None:
-        raise Refused("Dokumentgjennomgangen må være ferdig før revisjonsgruppen oppnevnes.")
+        raise Refused(_l("Dokumentgjennomgangen må være ferdig før revisjonsgruppen oppnevnes."))
     if settings.close_document_findings_before_audit and open_document_findings(case, settings):
-        raise Refused("Avvik fra dokumentgjennomgangen må lukkes før revisjonen avtales.")
+        raise Refused(_l("Avvik fra dokumentgjennomgangen må lukkes før revisjonen avtales."))
     if case.opening_held_on is not None:
-        raise Refused("Revisjonen har startet; gruppen kan ikke endres.")
+        raise Refused(_l("Revisjonen har startet; gruppen kan ikke endres."))
     if not (programme or "").strip():
-        raise FieldErrors({"programme": "Skriv revisjonsprogrammet."})
+        raise FieldErrors({"programme": _l("Skriv revisjonsprogrammet.")})
     leads = [m for m in members if m.get("role") == "lead_auditor"]
     if len(leads) != 1:
-        raise FieldErrors({"members": "Gruppen må ha nøyaktig én revisjonsleder."})
+        raise FieldErrors({"members": _l("Gruppen må ha nøyaktig én revisjonsleder.")})
     user_ids = [m["user_id"] for m in members]
     if len(set(user_ids)) != len(user_ids):
-        raise FieldErrors({"members": "En person kan bare være med én gang."})
+        raise FieldErrors({"members": _l("En person kan bare være med én gang.")})
     on = audit_planned_on or today
     problems = []
     for m in members:
         user = session.get(User, m["user_id"])
         if user is None or not user.is_staff or not user.active:
-            raise FieldErrors({"members": "Velg ansatte hos tilbyderen."})
+            raise FieldErrors({"members": _l("Velg ansatte hos tilbyderen.")})
         problem = impartiality_problem(session, user.id, case.company_id, on, settings.impartiality_months) or \
             competence_problem(session, user.id, case.scheme_id, m["role"], on,
                                case.scope_ids if m["role"] != "expert" else ())
@@ -363,7 +400,7 @@ def _require_document_only_allowed(session: Session, case: AuditCase, settings) 
     clean = previous is not None and not any(f.grade != "observation" for f in previous.findings)
     if not clocks.document_only_allowed(settings.surveillance,
                                         clocks.AuditDone(previous.closing_held_on, clean) if previous else None):
-        raise Refused("Dokumentrevisjon er bare tillatt når forrige revisjon var uten avvik.")
+        raise Refused(_l("Dokumentrevisjon er bare tillatt når forrige revisjon var uten avvik."))
 
 
 def object_to_member(session: Session, actor: User, case: AuditCase, member: TeamMember, reason: str,
@@ -373,12 +410,12 @@ def object_to_member(session: Session, actor: User, case: AuditCase, member: Tea
     if member.case_id != case.id or member.removed_on is not None:
         raise NotFound(member.id)
     if case.team_settled_on is not None:
-        raise Refused("Revisjonsgruppen er allerede akseptert.")
+        raise Refused(_l("Revisjonsgruppen er allerede akseptert."))
     deadline = case.team_named_on + timedelta(days=settings_for(case).deadlines.team_objection_days)
     if today > deadline:
-        raise Refused(f"Fristen for innsigelse gikk ut {deadline:%d.%m.%Y}.")
+        raise Refused(_l("Fristen for innsigelse gikk ut %(date)s.", date=f"{deadline:%d.%m.%Y}"))
     if len((reason or "").strip()) < 10:
-        raise FieldErrors({"reason": "Skriv grunnen til innsigelsen (minst 10 tegn)."})
+        raise FieldErrors({"reason": _l("Skriv grunnen til innsigelsen (minst 10 tegn).")})
     member.objection, member.objected_on, member.objection_upheld = reason.strip(), today, None
     record(session, actor, "audit.team_objection", case, reason[:400], member_id=member.id)
     return member
@@ -388,7 +425,7 @@ def decide_objection(session: Session, actor: User, case: AuditCase, member: Tea
                      today: date) -> TeamMember:
     require_staff(actor)
     if member.case_id != case.id or not member.objection or member.objection_upheld is not None:
-        raise Refused("Det er ingen innsigelse å ta stilling til.")
+        raise Refused(_l("Det er ingen innsigelse å ta stilling til."))
     member.objection_upheld = upheld
     if upheld:
         member.removed_on = today
@@ -402,9 +439,9 @@ def accept_team(session: Session, actor: User, case: AuditCase, today: date) -> 
     """The client accepts the team and the programme (orally or in writing: recorded here)."""
     _require_open(case)
     if case.team_named_on is None:
-        raise Refused("Revisjonsgruppen er ikke oppnevnt.")
+        raise Refused(_l("Revisjonsgruppen er ikke oppnevnt."))
     if any(m.objection and m.objection_upheld is None for m in active_team(case)):
-        raise Refused("En innsigelse venter på avgjørelse.")
+        raise Refused(_l("En innsigelse venter på avgjørelse."))
     case.team_settled_on = today
     record(session, actor, "audit.team_accepted", case)
     return case

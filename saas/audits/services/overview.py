@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 from saas.audits import clocks
 from saas.audits.models import AuditCase, AuditSample, CaseFile, ConformityEntry, CorrectiveAction, Finding
 from saas.audits.services.audit import RECOMMENDATIONS, blocking_open
-from saas.audits.services.cases import (active_team, open_document_findings, requirements, scopes_by_id,
-                                        settings_for)
+from saas.audits.services.cases import (AUDIT_ONLY_KINDS, active_team, open_document_findings, requirements,
+                                        scopes_by_id, settings_for)
 from saas.clients.models import ClientCompany, SubUnit
 from saas.schemes.impartiality import FUNCTION_LABELS
 from saas.schemes.services import settings_of
@@ -20,11 +20,13 @@ from saas.tenants.models import User
 
 CLIENT, PROVIDER, NOBODY = "client", "provider", ""
 KIND_LABELS = {"initial": "Førstegangssertifisering", "surveillance": "Oppfølgingsrevisjon",
-               "recertification": "Resertifisering", "change": "Endring av omfang"}
+               "recertification": "Resertifisering", "change": "Endring av omfang",
+               "extraordinary": "Ekstraordinær revisjon"}
 GRADE_LABELS = {"serious": "Alvorlig avvik", "minor": "Mindre alvorlig avvik", "observation": "Observasjon"}
 ASSESSMENT_LABELS = {"conform": "Samsvar", "nonconformity": "Avvik", "observation": "Observasjon",
                      "not_applicable": "Ikke relevant"}
 SKIPPED = {"surveillance": {"application", "pre_evaluation", "documents", "certificate", "recertification"},
+           "extraordinary": {"application", "pre_evaluation", "documents", "certificate", "recertification"},
            "change": {"pre_evaluation", "recertification"}, "initial": {"surveillance", "recertification"},
            "recertification": {"surveillance"}}
 
@@ -39,6 +41,8 @@ def where_it_stands(case: AuditCase) -> tuple[str, str, str]:
     if case.decision == "approved":
         if case.kind == "surveillance":
             return "surveillance", NOBODY, "Oppfølgingsrevisjonen er avsluttet; sertifikatet opprettholdes."
+        if case.kind == "extraordinary":
+            return "surveillance", NOBODY, "Den ekstraordinære revisjonen er avsluttet med beslutning."
         return "certificate", NOBODY, "Sertifikatet er utstedt og står i det offentlige registeret."
     if case.accepted_on is None:
         return "application", PROVIDER, "Tilbyderen vurderer søknaden og kontrakten."
@@ -83,11 +87,11 @@ def case_dates(case: AuditCase) -> clocks.CaseDates:
         closed = [f.closed_on for f in case.findings if f.closed_on]
         ready = max([case.report_sent_on, *closed])
     return clocks.CaseDates(
-        application_received_on=case.application_received_on if case.kind != "surveillance" else None,
+        application_received_on=case.application_received_on if case.kind not in AUDIT_ONLY_KINDS else None,
         application_decided_on=case.accepted_on or case.refused_on,
-        accepted_on=case.accepted_on if case.kind not in ("surveillance", "change") else None,
+        accepted_on=case.accepted_on if case.kind not in (*AUDIT_ONLY_KINDS, "change") else None,
         pre_evaluation_returned_on=case.pre_evaluation_returned_on,
-        documents_received_on=case.documents_received_on if case.kind != "surveillance" else None,
+        documents_received_on=case.documents_received_on if case.kind not in AUDIT_ONLY_KINDS else None,
         document_review_done_on=case.document_review_done_on, team_named_on=case.team_named_on,
         team_settled_on=case.team_settled_on, audit_last_day=case.closing_held_on, report_sent_on=case.report_sent_on,
         findings=tuple(clocks.FindingDates(f.id, f.grade, f.raised_on, f.due_on, f.closed_on) for f in case.findings),
@@ -137,6 +141,8 @@ def case_page(session: Session, case: AuditCase, viewer: User, today: date) -> d
                                               file_id=ca.file_id)
                                          for ca in f.corrective_actions])
                 for f in case.findings]
+    follow_ups = session.scalars(select(AuditCase).where(AuditCase.origin_case_id == case.id)
+                                 .order_by(AuditCase.id)).all()
     is_team = any(m.user_id == viewer.id and not m.removed_on for m in case.team)
     is_lead = any(m.user_id == viewer.id and m.role == "lead_auditor" and not m.removed_on for m in case.team)
     return dict(
@@ -175,6 +181,10 @@ def case_page(session: Session, case: AuditCase, viewer: User, today: date) -> d
         files=[dict(id=f.id, kind=f.kind, filename=f.filename, size=f.size) for f in files],
         requirements=[dict(id=r.id, clause=r.clause, title=r.title, text=r.text, section=r.section) for r in reqs],
         grades=[dict(code=g.code, label=g.label) for g in settings.grades],
+        reason=case.reason, origin_case_id=case.origin_case_id, origin_finding_id=case.origin_finding_id,
+        complaint_id=case.complaint_id,
+        follow_ups=[dict(id=k.id, kind_label=KIND_LABELS[k.kind], finding_id=k.origin_finding_id, reason=k.reason,
+                         closed=bool(k.closed_on or k.refused_on)) for k in follow_ups],
         is_team=is_team, is_lead=is_lead, viewer_is_staff=viewer.is_staff,
         open=not (case.refused_on or case.closed_on),
     )
