@@ -14,12 +14,12 @@ from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.models import PersonCompetence
 from saas.persons.schemas import (
-    CompetenceMatrixSchema, EnrolmentProgressSchema, PersonCardIssueSchema, PersonCardSchema,
+    CompetenceMatrixSchema, EnrolmentProgressSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
     PersonCompetenceSchema, PersonDocumentedHoldingSchema, PersonEnrolSchema, PersonHoldingSchema,
     PersonPracticeSchema, PersonSchema, PersonTestSchema, RevocationAppealDecisionSchema, RevocationAppealSchema,
     RevocationCaseSchema, RevocationDecisionSchema, RevocationHearingSchema, RevocationOpenSchema,
 )
-from saas.persons.services import NotFound, catalogue, employer, people, register, revocation, training
+from saas.persons.services import NotFound, card_changes, catalogue, employer, people, register, revocation, training
 from saas.schemas import FieldErrors
 
 TAG = "persons"
@@ -179,6 +179,24 @@ def api_issue_card(person_id: int):
 def api_card(card_id: int):
     card = _load(register.get_card, card_id)
     _person(card.person_id)
+    return PersonCardSchema().dump(presenters.card_data(card))
+
+
+@tenant_api.post("/cards/<int:card_id>/withdraw")
+@staff_required
+@documented("/cards/{card_id}/withdraw", "post", "Withdraw a card with a reason (reviewer or admin); with "
+            "replace=true a new card supersedes it and is returned (201), else the withdrawn card (200)",
+            request=PersonCardWithdrawSchema, response=PersonCardSchema, params=("card_id",), tag=TAG,
+            responses={201: ("The replacement card", PersonCardSchema)})
+def api_withdraw_card(card_id: int):
+    card = _load(register.get_card, card_id)
+    _person(card.person_id)
+    data = json_body(PersonCardWithdrawSchema())
+    if data["replace"]:
+        new = card_changes.replace_card(current_session(), current_user, card, data["reason"], data["note"],
+                                        today_in_oslo())
+        return PersonCardSchema().dump(presenters.card_data(new)), 201
+    card_changes.withdraw_card(current_session(), current_user, card, data["reason"], data["note"])
     return PersonCardSchema().dump(presenters.card_data(card))
 
 

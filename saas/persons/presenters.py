@@ -48,7 +48,9 @@ def card_data(card: Card) -> dict:
     return dict(id=card.id, number=card.number, state=card.state, issued_on=card.issued_on,
                 verify_url=verification_url(card.verify_code), token=card.token,
                 snapshot={k: v for k, v in card.snapshot.items() if k != "photo_key"},
-                received_at=card.received_at, pdf_ready=bool(card.card_pdf_key), person_id=card.person_id)
+                received_at=card.received_at, pdf_ready=bool(card.card_pdf_key), person_id=card.person_id,
+                withdrawn_at=card.withdrawn_at, withdrawal_reason=card.withdrawal_reason or None,
+                withdrawal_note=card.withdrawal_note, replaced_by_id=card.replaced_by_id)
 
 
 def case_data(session: Session, case: RevocationCase, today: date) -> dict:
@@ -85,4 +87,9 @@ def public_verification(session: Session, card: Card, person: Person, tenant, to
         birth_date=person.birth_date if consent else None,
         show_photo=bool(consent and person.photo_key and person.photo_consent_at), verify_code=card.verify_code,
         valid=card.state == "active" and any(r["usable"] for r in rows),
+        # A withdrawn card says why (not the free-text note: it may name people) and whether a new card
+        # replaced it; the replacement's number is not shown to whoever holds the old card.
+        withdrawal_reason=card.withdrawal_reason or None if card.state == "withdrawn" else None,
+        withdrawn_on=card.withdrawn_at.date() if card.withdrawn_at and card.state == "withdrawn" else None,
+        replaced=card.replaced_by_id is not None,
     )

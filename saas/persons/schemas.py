@@ -127,6 +127,12 @@ class PersonCardIssueSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
 
 
+class PersonCardWithdrawSchema(BaseSchema):
+    reason = fields.String(required=True, validate=one_of(("lost", "damaged", "error", "changed", "other")))
+    note = fields.String(load_default="", validate=length(2000))
+    replace = fields.Boolean(load_default=False)  # issue a replacement that supersedes the withdrawn card
+
+
 class RevocationOpenSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
     trigger = fields.String(required=True, validate=one_of(tuple(t.value for t in Trigger)))
@@ -230,6 +236,10 @@ class PersonCardSchema(BaseSchema):
     snapshot = fields.Dict()
     received_at = fields.DateTime(allow_none=True)
     pdf_ready = fields.Boolean()
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawal_reason = fields.String(allow_none=True)
+    withdrawal_note = fields.String()
+    replaced_by_id = fields.Integer(allow_none=True)
 
 
 class RevocationClockSchema(BaseSchema):

@@ -108,7 +108,10 @@ def refuse(session: Session, approver: User, enrolment: Enrolment, today: date, 
 
 
 def record_periodic_test(session: Session, user: User, holding: Holding, passed_on: date) -> Holding:
-    """A passed periodic (or repeat) test renews the holding from that day."""
+    """A passed periodic (or repeat) test renews the holding from that day, under the scheme's current
+    version (the renewal is a new issue; until then the holding keeps the version it was issued under)."""
+    competence = holding.competence or session.get(PersonCompetence, holding.competence_id)
+    holding.scheme_version_id = catalogue.current(session, competence.scheme_id)[0].id
     holding.tested_on = passed_on
     holding.last_used_on = max(passed_on, holding.last_used_on or passed_on)
     holding.absent_since = None
@@ -218,7 +221,7 @@ def confirm_receipt(session: Session, user: User, card: Card) -> Card:
 # -- exports -----------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("card_number", "holder_name", "birth_date", "employer", "scheme", "competence_code",
-                  "competence_name", "first_issued_on", "tested_on", "expires_on", "state", "issuer")
+                  "competence_name", "first_issued_on", "tested_on", "expires_on", "state", "issuer", "card_state")
 
 
 def register_rows(session: Session, today: date, scheme_id: int | None = None) -> list[dict]:
@@ -231,9 +234,14 @@ def register_rows(session: Session, today: date, scheme_id: int | None = None) -
     rows = session.execute(query).all()
     competences = {c.id: c for _h, _p, c in rows}
     states = assessments(session, [h for h, _p, _c in rows], competences, today)
+    # The active card of each holder and scheme; where none is active, the last withdrawn one, so a
+    # withdrawal shows in the register at once (its number with the state "withdrawn").
     cards = {}
-    for card in session.scalars(select(Card).where(Card.state == CardState.ACTIVE.value)):
-        cards[(card.person_id, card.scheme_id)] = card
+    for card in session.scalars(select(Card).where(Card.state.in_([CardState.ACTIVE.value, CardState.WITHDRAWN.value]))
+                                .order_by(Card.id)):
+        key = (card.person_id, card.scheme_id)
+        if card.state == CardState.ACTIVE.value or key not in cards or cards[key].state != CardState.ACTIVE.value:
+            cards[key] = card
     from saas.clients.models import ClientCompany
     from saas.schemes.models import Scheme
 
@@ -250,7 +258,8 @@ def register_rows(session: Session, today: date, scheme_id: int | None = None) -
                         competence_name=competence.name, first_issued_on=holding.first_issued_on.isoformat(),
                         tested_on=holding.tested_on.isoformat(),
                         expires_on=state.expires_on.isoformat() if state.expires_on else "",
-                        state=state.state.value, issuer=card.snapshot.get("issuer_name", "") if card else tenant_name))
+                        state=state.state.value, issuer=card.snapshot.get("issuer_name", "") if card else tenant_name,
+                        card_state=card.state if card else ""))
     return out
 
 

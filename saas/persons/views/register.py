@@ -16,10 +16,10 @@ from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.models import PersonCompetence, Holding
 from saas.persons.schemas import (
-    PersonCardIssueSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
+    PersonCardIssueSchema, PersonCardWithdrawSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
     PersonUseSchema,
 )
-from saas.persons.services import catalogue, employer, register
+from saas.persons.services import card_changes, catalogue, employer, register
 from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
 
 MATRIX_PAGE = 100
@@ -126,6 +126,26 @@ def card_received(card_id: int):
     row = _card(card_id)
     register.confirm_receipt(current_session(), current_user, row)
     flash(gettext("Mottak er bekreftet."), "success")
+    return redirect(url_for("persons.card", card_id=row.id))
+
+
+@bp.post("/cards/<int:card_id>/withdraw")
+@staff_required
+def card_withdraw(card_id: int):
+    """Withdraw the card with a reason; with ``replace`` a new card supersedes it."""
+    row = _card(card_id)
+    try:
+        data = load_form(PersonCardWithdrawSchema(), request.form)
+        if data["replace"]:
+            new = card_changes.replace_card(current_session(), current_user, row, data["reason"], data["note"],
+                                            today_in_oslo())
+            flash(gettext("Kortet er trukket tilbake, og nytt kort %(number)s er utstedt.", number=new.number),
+                  "success")
+            return redirect(url_for("persons.card", card_id=new.id))
+        card_changes.withdraw_card(current_session(), current_user, row, data["reason"], data["note"])
+        flash(gettext("Kortet er trukket tilbake."), "success")
+    except FieldErrors as error:
+        flash_errors(error)
     return redirect(url_for("persons.card", card_id=row.id))
 
 
