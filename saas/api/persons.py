@@ -7,19 +7,19 @@ from flask_login import current_user
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented
-from saas.auth import staff_required
+from saas.auth import admin_required, staff_required
 from saas.clients.services import NotFound as CompanyNotFound, get_company
 from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.models import PersonCompetence
 from saas.persons.schemas import (
-    CompetenceMatrixSchema, EnrolmentProgressSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
+    CompetenceMatrixSchema, EnrolmentProgressSchema, MatrixDraftSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
     PersonCompetenceSchema, PersonDocumentedHoldingSchema, PersonEnrolSchema, PersonHoldingSchema,
     PersonPracticeSchema, PersonSchema, PersonTestSchema, RevocationAppealDecisionSchema, RevocationAppealSchema,
     RevocationCaseSchema, RevocationDecisionSchema, RevocationHearingSchema, RevocationOpenSchema,
 )
-from saas.persons.services import NotFound, card_changes, catalogue, employer, people, register, revocation, training
+from saas.persons.services import NotFound, card_changes, catalogue, matrix_editor, employer, people, register, revocation, training
 from saas.schemas import FieldErrors
 
 TAG = "persons"
@@ -277,3 +277,50 @@ def api_matrix(company_id: int):
 def api_register():
     rows = register.register_rows(current_session(), today_in_oslo())
     return {"entries": rows, "total": len(rows)}
+
+
+# -- the requirement matrix on a draft version ---------------------------------------------------------
+
+def _scheme(scheme_id: int):
+    return _load(catalogue.get_person_scheme, scheme_id)
+
+
+@tenant_api.get("/person-schemes/<int:scheme_id>/matrix-draft")
+@staff_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "get", "The draft requirement matrix and practice "
+            "minimums, or the published ones when no draft is open (published=true)", response=MatrixDraftSchema,
+            params=("scheme_id",), tag=TAG)
+def api_matrix_draft(scheme_id: int):
+    scheme = _scheme(scheme_id)
+    version = matrix_editor.draft_of(current_session(), scheme) or catalogue.current(current_session(), scheme)[0]
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(version))
+
+
+@tenant_api.put("/person-schemes/<int:scheme_id>/matrix-draft")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "put", "Save the requirement matrix and practice minimums "
+            "in the scheme's draft version (started when none is open); errors name matrix.<row>.<field>",
+            request=MatrixDraftSchema, response=MatrixDraftSchema, params=("scheme_id",), tag=TAG)
+def api_matrix_draft_save(scheme_id: int):
+    scheme = _scheme(scheme_id)
+    data = json_body(MatrixDraftSchema())
+    draft = matrix_editor.update_draft(current_session(), current_user, scheme, data["matrix"], data["practice"])
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(draft))
+
+
+@tenant_api.post("/person-schemes/<int:scheme_id>/matrix-draft/publish")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft/publish", "post", "Publish the draft as the scheme's new "
+            "version (what was issued keeps its version)", response=MatrixDraftSchema, params=("scheme_id",), tag=TAG)
+def api_matrix_draft_publish(scheme_id: int):
+    version = matrix_editor.publish_draft(current_session(), current_user, _scheme(scheme_id))
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(version))
+
+
+@tenant_api.delete("/person-schemes/<int:scheme_id>/matrix-draft")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "delete", "Discard the draft", params=("scheme_id",),
+            status=204, tag=TAG)
+def api_matrix_draft_discard(scheme_id: int):
+    matrix_editor.discard_draft(current_session(), current_user, _scheme(scheme_id))
+    return "", 204

@@ -327,3 +327,18 @@ class PersonSchemeSettingsSchema(BaseSchema):
     appeal_days = _setting()
     committee_days = _setting()
     history_years = _setting()
+
+
+class MatrixRowSchema(BaseSchema):
+    category = fields.String(required=True, validate=length(60))
+    needs = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    extra_km = fields.Integer(load_default=0)
+
+
+class MatrixDraftSchema(BaseSchema):
+    """A person scheme's requirement matrix and practice minimums (a draft, or the published version)."""
+
+    version = fields.Integer(dump_only=True)
+    published = fields.Boolean(dump_only=True)
+    matrix = fields.List(fields.Nested(MatrixRowSchema), required=True)
+    practice = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)

@@ -109,3 +109,96 @@ def test_the_api_withdraws_and_replaces_a_card(app, client, db, a, scheme):
     assert old["state"] == "withdrawn" and old["replaced_by_id"] == new["id"] and old["withdrawal_reason"] == "changed"
     withdrawn = _api(client, token, "POST", f"/cards/{new['id']}/withdraw", {"reason": "error", "note": "Feil person"})
     assert withdrawn.status_code == 200 and withdrawn.get_json()["state"] == "withdrawn"
+
+
+# -- the requirement-matrix editor ----------------------------------------------------------------------
+
+def _matrix_form(rows, **practice):
+    data = {"rows": str(len(rows) + 1)}
+    for i, row in enumerate(rows):
+        data[f"matrix.{i}.category"] = row["category"]
+        data[f"matrix.{i}.extra_km"] = str(row.get("extra_km", ""))
+        for activity, need in row.get("needs", {}).items():
+            data[f"matrix.{i}.needs.{activity}"] = need
+        if row.get("remove"):
+            data[f"matrix.{i}.remove"] = "1"
+    data.update({f"practice.{k}": str(v) for k, v in practice.items()})
+    return data
+
+
+def test_an_admin_edits_the_matrix_on_a_draft_and_publishes_it(client, db, a, scheme):
+    from saas.persons.services import catalogue
+
+    db.commit()
+    login(client, a["admin"])
+    url = f"{BASE}/schemes/{scheme.id}/matrix"
+    page = client.get(url).get_data(as_text=True)
+    assert "Ny kandidat" in page and 'name="matrix.0.category" value="new_candidate"' in page
+    published_before = catalogue.current(db, scheme)[0].number
+    rows = [dict(category="new_candidate", needs={"internal_training": "required", "type_training": "required",
+                                                  "practical_test": "required"}, extra_km=500),
+            dict(category="previously_certified_driver", remove=True),
+            dict(category="Erfaren truckfører", needs={"type_training": "unless_documented",
+                                                       "practical_test": "required"})]
+    response = client.post(url, data=_matrix_form(rows, practice_1_hours=20, daily_cap_hours=5))
+    assert response.status_code == 302
+    db.expire_all()
+    # A draft: the published version (what enrolments use) has not changed yet.
+    assert catalogue.current(db, scheme)[0].number == published_before
+    assert catalogue.current(db, scheme)[1].row("Erfaren truckfører") is None
+    page = client.get(url).get_data(as_text=True)
+    assert "Utkast til versjon" in page and "Erfaren truckfører" in page
+    assert client.post(f"{url}/publish").status_code == 302
+    db.expire_all()
+    version, settings = catalogue.current(db, scheme)
+    assert version.number == published_before + 1
+    assert settings.categories == ("new_candidate", "Erfaren truckfører")
+    assert settings.row("new_candidate").extra_km == 500
+    assert settings.row("Erfaren truckfører").needs["type_training"].value == "unless_documented"
+    assert settings.practice.practice_1_hours == 20 and settings.practice.daily_cap_hours == 5
+    assert settings.validity.periodic_test_months == 36  # untouched settings stay
+
+
+def test_the_matrix_editor_answers_field_errors_in_norwegian_and_saves_nothing(client, db, a, scheme):
+    from saas.persons.services import matrix_editor
+
+    db.commit()
+    login(client, a["admin"])
+    rows = [dict(category="new_candidate", extra_km="mange"), dict(category="new_candidate"),
+            dict(category="", needs={"type_training": "required"})]
+    response = client.post(f"{BASE}/schemes/{scheme.id}/matrix", data=_matrix_form(rows, practice_1_shifts="x"))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Må være et heltall ≥ 0." in body and "Kategorien står allerede i rad 1." in body
+    assert "Skriv kategorien." in body
+    assert matrix_editor.draft_of(db, scheme) is None
+
+
+def test_a_consultant_sees_the_matrix_but_may_not_edit_it(client, db, a, scheme):
+    db.commit()
+    login(client, a["consultant"])
+    url = f"{BASE}/schemes/{scheme.id}/matrix"
+    assert client.get(url).status_code == 200
+    assert client.post(url, data=_matrix_form([dict(category="x")])).status_code == 403
+
+
+def test_the_api_edits_publishes_and_discards_a_matrix_draft(client, db, a, scheme):
+    db.commit()
+    token = a["api_token"]  # the admin's
+    path = f"/person-schemes/{scheme.id}/matrix-draft"
+    shown = _api(client, token, "GET", path).get_json()
+    assert shown["published"] is True and shown["matrix"][0]["category"] == "new_candidate"
+    bad = _api(client, token, "PUT", path, {"matrix": [{"category": "a", "needs": {"flying": "required"}}],
+                                              "practice": {"practice_1_hours": -1}})
+    assert bad.status_code == 422
+    assert {"matrix.0.needs.flying", "practice.practice_1_hours"} <= set(bad.get_json()["fields"])
+    saved = _api(client, token, "PUT", path, {"matrix": [{"category": "ny", "needs": {"practical_test": "required"},
+                                                          "extra_km": 0}], "practice": {"extra_km": 800}})
+    assert saved.status_code == 200 and saved.get_json()["published"] is False
+    assert _api(client, token, "DELETE", path).status_code == 204
+    assert _api(client, token, "GET", path).get_json()["published"] is True
+    _api(client, token, "PUT", path, {"matrix": [{"category": "ny", "needs": {"practical_test": "required"}}]})
+    published = _api(client, token, "POST", f"{path}/publish")
+    assert published.status_code == 200 and published.get_json()["matrix"] == [
+        {"category": "ny", "needs": {"practical_test": "required"}, "extra_km": 0}]
+    assert _api(client, token, "POST", f"{path}/publish").status_code == 422  # no draft left
