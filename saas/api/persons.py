@@ -12,14 +12,15 @@ from saas.clients.services import NotFound as CompanyNotFound, get_company
 from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
-from saas.persons.models import PersonCompetence
+from saas.persons.models import Holding, PersonCompetence
 from saas.persons.schemas import (
-    CompetenceMatrixSchema, EnrolmentProgressSchema, MatrixDraftSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
+    CompetenceMatrixSchema, EnrolmentProgressSchema, MatrixDraftSchema, TrainingPlanCompleteSchema,
+    TrainingPlanItemSchema, TrainingPlanSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
     PersonCompetenceSchema, PersonDocumentedHoldingSchema, PersonEnrolSchema, PersonHoldingSchema,
     PersonPracticeSchema, PersonSchema, PersonTestSchema, RevocationAppealDecisionSchema, RevocationAppealSchema,
     RevocationCaseSchema, RevocationDecisionSchema, RevocationHearingSchema, RevocationOpenSchema,
 )
-from saas.persons.services import NotFound, card_changes, catalogue, matrix_editor, employer, people, register, revocation, training
+from saas.persons.services import NotFound, card_changes, catalogue, matrix_editor, training_plan, employer, people, register, revocation, training
 from saas.schemas import FieldErrors
 
 TAG = "persons"
@@ -324,3 +325,49 @@ def api_matrix_draft_publish(scheme_id: int):
 def api_matrix_draft_discard(scheme_id: int):
     matrix_editor.discard_draft(current_session(), current_user, _scheme(scheme_id))
     return "", 204
+
+
+# -- individual training plans (absent over 4 months) ----------------------------------------------------
+
+def _holding(holding_id: int) -> Holding:
+    holding = current_session().get(Holding, holding_id)
+    if holding is None:
+        abort(404)
+    _person(holding.person_id)  # client contacts: their own employees only
+    return holding
+
+
+def _plan(holding: Holding) -> dict:
+    items = training_plan.items_of(current_session(), [holding.id])[holding.id]
+    return TrainingPlanSchema().dump(training_plan.plan_data(items, today_in_oslo()))
+
+
+@tenant_api.get("/holdings/<int:holding_id>/plan")
+@documented("/holdings/{holding_id}/plan", "get", "The individual training plan of a register entry",
+            response=TrainingPlanSchema, params=("holding_id",), tag=TAG)
+def api_plan(holding_id: int):
+    return _plan(_holding(holding_id))
+
+
+@tenant_api.post("/holdings/<int:holding_id>/plan")
+@staff_required
+@documented("/holdings/{holding_id}/plan", "post", "Add an item (what, by when) to the individual training plan "
+            "of a holder whose absence is recorded", request=TrainingPlanItemSchema, response=TrainingPlanSchema,
+            status=201, params=("holding_id",), tag=TAG)
+def api_plan_add(holding_id: int):
+    holding = _holding(holding_id)
+    data = json_body(TrainingPlanItemSchema())
+    training_plan.add_item(current_session(), current_user, holding, data["title"], data["due_on"], today_in_oslo())
+    return _plan(holding), 201
+
+
+@tenant_api.post("/plan-items/<int:plan_item_id>/complete")
+@staff_required
+@documented("/plan-items/{plan_item_id}/complete", "post", "Complete a plan item; the last one clears the absence",
+            request=TrainingPlanCompleteSchema, response=TrainingPlanSchema, params=("plan_item_id",), tag=TAG)
+def api_plan_complete(plan_item_id: int):
+    item = _load(training_plan.get_item, plan_item_id)
+    holding = _holding(item.holding_id)
+    data = json_body(TrainingPlanCompleteSchema())
+    training_plan.complete_item(current_session(), current_user, item, data["completed_on"], today_in_oslo(), data["note"])
+    return _plan(holding)

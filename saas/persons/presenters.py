@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.persons.models import Card, PersonCompetence, Enrolment, Person, RevocationCase
-from saas.persons.services import revocation, training
+from saas.persons.services import revocation, training, training_plan
 from saas.persons.services.register import verification_url
 from saas.persons.services.register_state import assessments, holdings_of
 
@@ -17,6 +17,7 @@ def holding_rows(session: Session, person_id: int, today: date, scheme_id: int |
     competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
         PersonCompetence.id.in_([h.competence_id for h in holdings])))}
     states = assessments(session, holdings, competences, today)
+    plans = training_plan.items_of(session, [h.id for h in holdings if h.absent_since is not None])
     rows = []
     for h in holdings:
         c, s = competences[h.competence_id], states[h.id]
@@ -24,7 +25,8 @@ def holding_rows(session: Session, person_id: int, today: date, scheme_id: int |
                          first_issued_on=h.first_issued_on, tested_on=h.tested_on, last_used_on=h.last_used_on,
                          absent_since=h.absent_since, state=s.state.value, usable=s.usable, expires_on=s.expires_on,
                          next_step=s.next_step, next_deadline=s.next_deadline, revoked_until=h.revoked_until,
-                         revoked_condition=h.revoked_condition))
+                         revoked_condition=h.revoked_condition,
+                         plan=training_plan.plan_data(plans[h.id], today) if plans.get(h.id) else None))
     return rows
 
 

@@ -183,6 +183,30 @@ class PersonRegisterSettingsSchema(BaseSchema):
 
 # -- output only ---------------------------------------------------------------------------------------
 
+class TrainingPlanItemSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=length(200, 1))
+    due_on = fields.Date(required=True)
+    completed_on = fields.Date(dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True)
+    overdue = fields.Boolean(dump_only=True)
+
+
+class TrainingPlanSchema(BaseSchema):
+    """An individual training plan (absent from the function over 4 months) and how far it has come."""
+
+    items = fields.List(fields.Nested(TrainingPlanItemSchema))
+    done = fields.Integer()
+    total = fields.Integer()
+    next_due = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class TrainingPlanCompleteSchema(BaseSchema):
+    completed_on = fields.Date(required=True)
+    note = fields.String(load_default="", validate=length(2000))
+
+
 class PersonHoldingSchema(BaseSchema):
     id = fields.Integer()
     competence_id = fields.Integer()
@@ -199,6 +223,7 @@ class PersonHoldingSchema(BaseSchema):
     next_deadline = fields.Date(allow_none=True)
     revoked_until = fields.Date(allow_none=True)
     revoked_condition = fields.String()
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class PersonPracticeResultSchema(BaseSchema):
@@ -281,12 +306,14 @@ class CompetenceMatrixCellSchema(BaseSchema):
     expires_on = fields.Date(allow_none=True)
     next_step = fields.String()
     next_deadline = fields.Date(allow_none=True)
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class PersonNextStepSchema(BaseSchema):
     step = fields.String()
     state = fields.String()
     deadline = fields.Date(allow_none=True)
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class CompetenceMatrixRowSchema(BaseSchema):

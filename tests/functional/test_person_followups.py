@@ -202,3 +202,67 @@ def test_the_api_edits_publishes_and_discards_a_matrix_draft(client, db, a, sche
     assert published.status_code == 200 and published.get_json()["matrix"] == [
         {"category": "ny", "needs": {"practical_test": "required"}, "extra_km": 0}]
     assert _api(client, token, "POST", f"{path}/publish").status_code == 422  # no draft left
+
+
+# -- the individual training plan ---------------------------------------------------------------------
+
+def _absent_holder(db, app, a, scheme):
+    from saas.persons.models import Holding
+
+    person, _card = _issue(db, app, a, scheme, name="Anne Fravær")
+    holding = db.scalar(select(Holding).where(Holding.person_id == person.id))
+    holding.absent_since = today_in_oslo() - timedelta(days=160)  # over 4 months
+    db.commit()
+    return person, holding
+
+
+def test_a_structured_plan_is_shown_to_the_employer_and_clears_the_absence_when_completed(app, client, db, a, scheme):
+    person, holding = _absent_holder(db, app, a, scheme)
+    today = today_in_oslo()
+    login(client, a["consultant"])
+    detail = client.get(f"{BASE}/{person.id}").get_data(as_text=True)
+    assert "Fravær over 4 mnd." in detail and "Ingen plan ennå." in detail, detail[detail.find("kompetanser"):][:3000]
+    for title, days in (("Gjennomgang av endrede instrukser", 10), ("Kjøring med instruktør", 20)):
+        response = client.post(f"{BASE}/holdings/{holding.id}/plan",
+                               data={"title": title, "due_on": (today + timedelta(days=days)).isoformat()})
+        assert response.status_code == 302
+    bad = client.post(f"{BASE}/holdings/{holding.id}/plan", data={"title": "", "due_on": "2020-01-01"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Må være mellom 1 og 200 tegn." in bad
+    # The employer's contact sees the plan on the person page and its progress in the matrix.
+    login(client, a["client"])
+    detail = client.get(f"{BASE}/{person.id}").get_data(as_text=True)
+    assert "Kjøring med instruktør" in detail and "0 av 2 fullført" in detail
+    matrix = client.get(f"{BASE}/employer/{a['company'].id}").get_data(as_text=True)
+    assert "plan: 0 av 2 fullført" in matrix
+    # Completing the last item clears the absence: the competence is valid again.
+    login(client, a["consultant"])
+    from saas.persons.models import TrainingPlanItem
+
+    items = db.scalars(select(TrainingPlanItem).where(TrainingPlanItem.holding_id == holding.id)
+                       .order_by(TrainingPlanItem.due_on)).all()
+    client.post(f"{BASE}/plan-items/{items[0].id}/complete", data={"completed_on": today.isoformat()})
+    db.expire_all()
+    assert db.get(type(holding), holding.id).absent_since is not None
+    client.post(f"{BASE}/plan-items/{items[1].id}/complete", data={"completed_on": today.isoformat(), "note": "OK"})
+    db.expire_all()
+    refreshed = db.get(type(holding), holding.id)
+    assert refreshed.absent_since is None and refreshed.last_used_on == today
+    detail = client.get(f"{BASE}/{person.id}").get_data(as_text=True)
+    assert "Fravær over 4 mnd." not in detail
+
+
+def test_the_api_makes_and_completes_a_plan(app, client, db, a, scheme):
+    _person, holding = _absent_holder(db, app, a, scheme)
+    token = a["api_token"]
+    today = today_in_oslo()
+    bad = _api(client, token, "POST", f"/holdings/{holding.id}/plan", {"title": "Kurs", "due_on": "2001-01-01"})
+    assert bad.status_code == 422 and "due_on" in bad.get_json()["fields"]
+    plan = _api(client, token, "POST", f"/holdings/{holding.id}/plan",
+                {"title": "Kurs", "due_on": (today + timedelta(days=5)).isoformat()})
+    assert plan.status_code == 201 and plan.get_json()["total"] == 1
+    item_id = plan.get_json()["items"][0]["id"]
+    done = _api(client, token, "POST", f"/plan-items/{item_id}/complete", {"completed_on": today.isoformat()})
+    assert done.status_code == 200 and done.get_json()["done"] == 1
+    rows = _api(client, token, "GET", f"/persons/{holding.person_id}/competences").get_json()["items"]
+    assert rows[0]["state"] == "valid" and rows[0]["absent_since"] is None

@@ -17,13 +17,13 @@ from saas.persons import presenters
 from saas.persons.models import PersonCompetence, Holding
 from saas.persons.schemas import (
     PersonCardIssueSchema, PersonCardWithdrawSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
-    PersonUseSchema,
+    PersonUseSchema, TrainingPlanCompleteSchema, TrainingPlanItemSchema,
 )
-from saas.persons.services import card_changes, catalogue, employer, register
+from saas.persons.services import card_changes, catalogue, employer, register, training_plan
 from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
 
 MATRIX_PAGE = 100
-from saas.persons.views.common import flash_errors
+from saas.persons.views.common import flash_errors, form_action
 from saas.schemas import FieldErrors, load_form
 
 
@@ -77,6 +77,44 @@ def holding_use(holding_id: int):
     except FieldErrors as error:
         flash_errors(error)
     return redirect(url_for("persons.detail", person_id=row.person_id))
+
+
+@bp.post("/holdings/<int:holding_id>/plan")
+@staff_required
+def plan_add(holding_id: int):
+    row = _holding(holding_id)
+    return form_action(row, TrainingPlanItemSchema(),
+                       lambda s, h, d: training_plan.add_item(s, current_user, h, d["title"], d["due_on"], today_in_oslo()),
+                       gettext("Punktet er lagt til i opplæringsplanen."), "persons.detail", person_id=row.person_id,
+                       _anchor=f"plan-{row.id}")
+
+
+def _plan_item(item_id: int):
+    item = or_404(training_plan.get_item, item_id)
+    return item, _holding(item.holding_id)
+
+
+@bp.post("/plan-items/<int:plan_item_id>/complete")
+@staff_required
+def plan_complete(plan_item_id: int):
+    item, holding = _plan_item(plan_item_id)
+    return form_action(item, TrainingPlanCompleteSchema(),
+                       lambda s, i, d: training_plan.complete_item(s, current_user, i, d["completed_on"], today_in_oslo(),
+                                                                   d["note"]),
+                       gettext("Punktet er fullført."), "persons.detail", person_id=holding.person_id,
+                       _anchor=f"plan-{holding.id}")
+
+
+@bp.post("/plan-items/<int:plan_item_id>/delete")
+@staff_required
+def plan_remove(plan_item_id: int):
+    item, holding = _plan_item(plan_item_id)
+    try:
+        training_plan.remove_item(current_session(), current_user, item)
+        flash(gettext("Punktet er fjernet."), "success")
+    except FieldErrors as error:
+        flash_errors(error)
+    return redirect(url_for("persons.detail", person_id=holding.person_id, _anchor=f"plan-{holding.id}"))
 
 
 @bp.post("/<int:person_id>/cards")
