@@ -369,3 +369,32 @@ class MatrixDraftSchema(BaseSchema):
     published = fields.Boolean(dump_only=True)
     matrix = fields.List(fields.Nested(MatrixRowSchema), required=True)
     practice = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
+
+
+class SubmissionCreateSchema(BaseSchema):
+    holding_ids = fields.List(fields.Integer(), required=True)
+
+
+class SubmissionOutcomeSchema(BaseSchema):
+    state = fields.String(required=True, validate=one_of(("accepted", "rejected")))
+    reason = fields.String(load_default="", validate=length(4000))
+
+
+class SubmissionDecisionSchema(BaseSchema):
+    index = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000, error=N_("Ugyldig verdi.")))
+    accept = fields.Boolean(required=True)
+    reason = fields.String(load_default="", validate=length(2000))
+    issue = fields.Boolean(load_default=False)  # accepted: issue the kompetansebevis at once
+
+
+class SubmissionSchema(BaseSchema):
+    id = fields.Integer()
+    direction = fields.String()
+    reference = fields.String()
+    state = fields.String()
+    training_company = fields.String()
+    register_keeper = fields.String()
+    reason = fields.String()
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    items = fields.List(fields.Dict())

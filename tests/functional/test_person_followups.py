@@ -266,3 +266,126 @@ def test_the_api_makes_and_completes_a_plan(app, client, db, a, scheme):
     assert done.status_code == 200 and done.get_json()["done"] == 1
     rows = _api(client, token, "GET", f"/persons/{holding.person_id}/competences").get_json()["items"]
     assert rows[0]["state"] == "valid" and rows[0]["absent_since"] is None
+
+
+# -- submissions from a training company to an independent register keeper ------------------------------
+
+def _make_keeper(db, world):
+    from saas.persons.services import catalogue
+    from saas.tenancy import bind_tenant
+
+    b = world["b"]
+    bind_tenant(db, b["tenant"].id)
+    catalogue.register_settings(db).mode = "register_keeper"
+    db.commit()
+    bind_tenant(db, world["a"]["tenant"].id)
+    return b
+
+
+def test_a_batch_travels_from_the_training_company_to_the_keeper_and_back(app, client, db, a, two_tenants, scheme):
+    import io
+    import json
+
+    from saas.persons.models import Holding, Person
+
+    from saas.persons.services import catalogue
+
+    catalogue.register_settings(db).outside_register = "Tilbyder B AS"
+    person = make_person(db, "Sara Sendt", birth_date=__import__("datetime").date(1988, 3, 4))
+    today = today_in_oslo()
+    register.register_documented(db, a["reviewer"], person, competence(db, scheme, "TYPE-73"),
+                                 today - timedelta(days=20), today, "Kursbevis kontrollert")
+    other = make_person(db, "Rune Ruset")
+    register.register_documented(db, a["reviewer"], other, competence(db, scheme, "TYPE-73"),
+                                 today - timedelta(days=20), today, "Kursbevis kontrollert")
+    db.commit()
+    holdings = db.scalars(select(Holding).where(Holding.person_id.in_([person.id, other.id])).order_by(Holding.person_id)).all()
+    b = _make_keeper(db, two_tenants)
+
+    # The training company: a draft, submitted, exported.
+    login(client, a["reviewer"])
+    response = client.post(f"{BASE}/submissions", data={"holding_ids": [str(h.id) for h in holdings]})
+    assert response.status_code == 302
+    batch_url = response.headers["Location"]
+    assert "Sara Sendt" in client.get(batch_url).get_data(as_text=True)
+    assert client.get(batch_url + "/export.json").status_code == 302  # a draft is not exported
+    client.post(batch_url + "/submit")
+    assert "Sendt" in client.get(batch_url).get_data(as_text=True)
+    exported = client.get(batch_url + "/export.json")
+    document = json.loads(exported.get_data(as_text=True))
+    assert document["format"] == "kompetansebevis-grunnlag/1" and len(document["items"]) == 2
+    assert document["items"][0]["competence_code"] == "TYPE-73" and document["items"][0]["documents"] == []
+    assert "Sara Sendt" in client.get(batch_url + "/export.csv").get_data(as_text=True)
+    # A training company has no queue to import into.
+    refused = client.post(f"{BASE}/submissions/import", data={"file": (io.BytesIO(exported.data), "x.json")},
+                          follow_redirects=True)
+    assert "Bare en uavhengig registerfører" in refused.get_data(as_text=True)
+
+    # The register keeper (another tenant) imports the file, accepts one entry (and issues), rejects one.
+    login(client, b["reviewer"])
+    keeper = "/t/tenant-b/persons"
+    response = client.post(f"{keeper}/submissions/import", data={"file": (io.BytesIO(exported.data), "innsending.json")})
+    assert response.status_code == 302
+    queue_url = response.headers["Location"]
+    page = client.get(queue_url).get_data(as_text=True)
+    assert "Sara Sendt" in page and "Mottatt" in page
+    again = client.post(f"{keeper}/submissions/import", data={"file": (io.BytesIO(exported.data), "x.json")},
+                        follow_redirects=True)
+    assert "allerede mottatt" in again.get_data(as_text=True)
+    assert client.post(queue_url + "/decide", data={"index": "1", "accept": "0"}, follow_redirects=True) \
+        .get_data(as_text=True).count("Skriv hvorfor registreringen avvises.") == 1
+    client.post(queue_url + "/decide", data={"index": "1", "accept": "0", "reason": "Mangler prøveskjema"})
+    client.post(queue_url + "/decide", data={"index": "0", "accept": "1", "issue": "1"})
+    page = client.get(queue_url).get_data(as_text=True)
+    assert "Godkjent" in page and "KB-" in page
+    from saas.tenancy import bind_tenant
+
+    bind_tenant(db, b["tenant"].id)
+    registered = db.scalar(select(Person).where(Person.name == "Sara Sendt"))
+    holding = db.scalar(select(Holding).where(Holding.person_id == registered.id))
+    assert holding.training_company == a["tenant"].name
+    bind_tenant(db, a["tenant"].id)
+    answer = client.get(queue_url + "/export.json")
+    verdicts = json.loads(answer.get_data(as_text=True))
+    assert [i["state"] for i in verdicts["items"]] == ["accepted", "rejected"]
+
+    # Back at the training company: the answer is read into the batch.
+    login(client, a["reviewer"])
+    client.post(batch_url + "/response", data={"file": (io.BytesIO(answer.data), "svar.json")})
+    page = client.get(batch_url).get_data(as_text=True)
+    assert "Mangler prøveskjema" in page and "Godkjent" in page
+
+
+def test_the_api_submits_and_the_keeper_imports_and_decides(app, client, db, a, two_tenants, scheme):
+    from saas.auth import create_api_token
+    from saas.persons.models import Holding
+
+    person = make_person(db, "Api Innsendt")
+    today = today_in_oslo()
+    register.register_documented(db, a["reviewer"], person, competence(db, scheme, "TYPE-73"),
+                                 today - timedelta(days=5), today, "Kontrollert")
+    holding = db.scalar(select(Holding).where(Holding.person_id == person.id))
+    _row, token = create_api_token(db, a["reviewer"], "test")
+    db.commit()
+    b = _make_keeper(db, two_tenants)
+    assert _api(client, token, "POST", "/person-submissions", {"holding_ids": []}).status_code == 422
+    created = _api(client, token, "POST", "/person-submissions", {"holding_ids": [holding.id]})
+    assert created.status_code == 201 and created.get_json()["state"] == "draft"
+    sid = created.get_json()["id"]
+    assert _api(client, token, "POST", f"/person-submissions/{sid}/submit").get_json()["state"] == "submitted"
+    document = _api(client, token, "GET", f"/person-submissions/{sid}/file").get_json()
+    headers = {"Authorization": f"Bearer {b['api_token']}"}
+    bad = client.post("/api/v1/t/tenant-b/person-submissions/import", json={"format": "x"}, headers=headers)
+    assert bad.status_code == 422 and "file" in bad.get_json()["fields"]
+    received = client.post("/api/v1/t/tenant-b/person-submissions/import", json=document, headers=headers)
+    assert received.status_code == 201 and received.get_json()["state"] == "received"
+    rid = received.get_json()["id"]
+    decided = client.post(f"/api/v1/t/tenant-b/person-submissions/{rid}/decide", headers=headers,
+                          json={"index": 0, "accept": True, "issue": True})
+    assert decided.status_code == 200 and decided.get_json()["state"] == "accepted"
+    assert decided.get_json()["items"][0]["card_number"].startswith("KB-")
+    answer = client.get(f"/api/v1/t/tenant-b/person-submissions/{rid}/file", headers=headers).get_json()
+    back = _api(client, token, "POST", f"/person-submissions/{sid}/response", answer)
+    assert back.status_code == 200 and back.get_json()["state"] == "accepted"
+    outcome = _api(client, token, "POST", f"/person-submissions/{sid}/outcome", {"state": "rejected"})
+    assert outcome.status_code == 422  # already decided
