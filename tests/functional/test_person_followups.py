@@ -389,3 +389,39 @@ def test_the_api_submits_and_the_keeper_imports_and_decides(app, client, db, a, 
     assert back.status_code == 200 and back.get_json()["state"] == "accepted"
     outcome = _api(client, token, "POST", f"/person-submissions/{sid}/outcome", {"state": "rejected"})
     assert outcome.status_code == 422  # already decided
+
+
+# -- service messages in English --------------------------------------------------------------------------
+
+def test_service_messages_of_the_person_package_follow_the_chosen_language(app, client, db, a, scheme):
+    from babel.messages.pofile import read_po
+
+    person, card = _issue(db, app, a, scheme)
+    login(client, a["admin"])
+    # Bokmål first ...
+    page = client.post(f"{BASE}/cards/{card.id}/withdraw", data={"reason": "error"}, follow_redirects=True)
+    assert "Beskriv hvorfor kortet trekkes tilbake." in page.get_data(as_text=True)
+    # ... English after choosing it: on a page, and in the API's field errors.
+    client.post("/lang/en", data={"next": "/"})
+    page = client.post(f"{BASE}/cards/{card.id}/withdraw", data={"reason": "error"}, follow_redirects=True)
+    assert "Describe why the card is withdrawn." in page.get_data(as_text=True)
+    page = client.post(f"{BASE}/{person.id}/enrolments", data={"competence_id": competence(db, scheme, "TYPE-73").id,
+                                                              "category": "ingen slik"}, follow_redirects=True)
+    assert "Unknown candidate category for the scheme." in page.get_data(as_text=True)
+    api = client.post(f"/api/v1/t/tenant-a/cards/{card.id}/withdraw", json={"reason": "other"},
+                      headers={"Authorization": f"Bearer {a['api_token']}", "Accept-Language": "en"})
+    assert api.status_code == 422 and api.get_json()["fields"]["note"] == ["Describe why the card is withdrawn."]
+    # Every message the person services raise has an English entry in the catalogue.
+    catalogue = read_po(open(app.root_path + "/translations/en/LC_MESSAGES/messages.po", "rb"))
+    import ast
+    import pathlib
+
+    missing = []
+    for path in pathlib.Path(app.root_path, "persons", "services").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                entry = catalogue.get(node.args[0].value)
+                if entry is None or not entry.string:
+                    missing.append((path.name, node.args[0].value))
+    assert not missing, missing

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
@@ -24,13 +25,13 @@ REASONS = tuple(r.value for r in WithdrawalReason)
 
 def _check(user: User, card: Card, reason: str, note: str) -> None:
     if not user.has_role(*APPROVER_ROLES):
-        raise FieldErrors({"approver": "Tilbaketrekking krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"approver": _("Tilbaketrekking krever rollen sertifiseringsansvarlig eller administrator.")})
     if card.state == CardState.WITHDRAWN.value:
-        raise FieldErrors({"card": "Kortet er allerede trukket tilbake."})
+        raise FieldErrors({"card": _("Kortet er allerede trukket tilbake.")})
     if reason not in REASONS:
-        raise FieldErrors({"reason": "Velg en gyldig grunn."})
+        raise FieldErrors({"reason": _("Velg en gyldig grunn.")})
     if reason in (WithdrawalReason.ERROR.value, WithdrawalReason.OTHER.value) and not note.strip():
-        raise FieldErrors({"note": "Beskriv hvorfor kortet trekkes tilbake."})
+        raise FieldErrors({"note": _("Beskriv hvorfor kortet trekkes tilbake.")})
 
 
 def withdraw_card(session: Session, user: User, card: Card, reason: str, note: str = "") -> Card:
@@ -53,10 +54,10 @@ def replace_card(session: Session, user: User, card: Card, reason: str, note: st
     points at its replacement.  A superseded card may not be replaced (its successor already exists).
     Returns the new card; raises FieldErrors."""
     if card.state == CardState.SUPERSEDED.value:
-        raise FieldErrors({"card": "Kortet er allerede erstattet av et nyere kort."})
+        raise FieldErrors({"card": _("Kortet er allerede erstattet av et nyere kort.")})
     _check(user, card, reason, note)
     if not _anything_to_issue(session, card, today):  # checked first: never a withdrawal without its replacement
-        raise FieldErrors({"holdings": "Ingen gyldige kompetanser å utstede et nytt kort med; trekk kortet tilbake i stedet."})
+        raise FieldErrors({"holdings": _("Ingen gyldige kompetanser å utstede et nytt kort med; trekk kortet tilbake i stedet.")})
     withdraw_card(session, user, card, reason, note)
     new = register.issue_card(session, user, card.person, card.scheme_id, today)
     card.replaced_by_id = new.id
