@@ -444,7 +444,7 @@ def api_submission_submit(submission_id: int):
 @staff_required
 @documented("/person-submissions/{submission_id}/file", "get", "The file to send: a submitted batch (training "
             "company) or the keeper's response with every verdict (register keeper)", params=("submission_id",),
-            tag=TAG)
+            tag=TAG, responses={422: "Not yet: a draft is submitted first, a received batch is assessed first"})
 def api_submission_file(submission_id: int):
     batch = _submission(submission_id)
     if batch.direction == submissions.INCOMING:

@@ -49,7 +49,7 @@ def populate(session, base):
     holding.absent_since = today - timedelta(days=150)
     plan_item = TrainingPlanItem(holding_id=holding.id, title=f"Plan {key} Hemmelig", due_on=today + timedelta(days=30))
     submission = Submission(direction="outgoing", reference=f"world-{key.lower()}", training_company=f"Firma {key} Hemmelig",
-                            items=[dict(holder_name=holder.name, competence_code="TYPE-73")])
+                            items=[dict(holding_id=holding.id, holder_name=holder.name, competence_code="TYPE-73")])
     session.add_all([plan_item, submission])
     session.flush()
     return dict(plan_item=plan_item, submission=submission,person_scheme=scheme, competence=comp, person=holder, candidate=candidate, enrolment=enrolment,

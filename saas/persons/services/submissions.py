@@ -103,7 +103,10 @@ def submit(session: Session, user: User, batch: Submission) -> Submission:
     _approver(user)
     if batch.direction != OUTGOING or batch.state != SubmissionState.DRAFT.value:
         raise FieldErrors({"state": _("Bare et utkast kan sendes.")})
-    holdings = _holdings(session, [i["holding_id"] for i in batch.items])
+    ids = [i.get("holding_id") for i in batch.items if isinstance(i, dict)]
+    if not ids or not all(isinstance(i, int) for i in ids):
+        raise FieldErrors({"holding_ids": _("Ukjent registrering.")})
+    holdings = _holdings(session, ids)
     batch.items = [basis(session, h) for h in holdings]
     batch.state = SubmissionState.SUBMITTED.value
     batch.submitted_at = utcnow()
