@@ -356,7 +356,7 @@ class PersonSchemeSettingsSchema(BaseSchema):
     history_years = _setting()
 
 
-class MatrixRowSchema(BaseSchema):
+class RequirementMatrixRowSchema(BaseSchema):
     category = fields.String(required=True, validate=length(60))
     needs = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     extra_km = fields.Integer(load_default=0)
@@ -367,7 +367,7 @@ class MatrixDraftSchema(BaseSchema):
 
     version = fields.Integer(dump_only=True)
     published = fields.Boolean(dump_only=True)
-    matrix = fields.List(fields.Nested(MatrixRowSchema), required=True)
+    matrix = fields.List(fields.Nested(RequirementMatrixRowSchema), required=True)
     practice = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
 
 
