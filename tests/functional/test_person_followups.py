@@ -411,6 +411,12 @@ def test_service_messages_of_the_person_package_follow_the_chosen_language(app, 
     api = client.post(f"/api/v1/t/tenant-a/cards/{card.id}/withdraw", json={"reason": "other"},
                       headers={"Authorization": f"Bearer {a['api_token']}", "Accept-Language": "en"})
     assert api.status_code == 422 and api.get_json()["fields"]["note"] == ["Describe why the card is withdrawn."]
+    matrix_page = client.get(f"{BASE}/schemes/{scheme.id}/matrix").get_data(as_text=True)
+    assert "Save draft" in matrix_page and "Required unless documented" in matrix_page and "Lagre" not in matrix_page
+    submissions_page = client.get(f"{BASE}/submissions").get_data(as_text=True)
+    assert "Submissions to the register keeper" in submissions_page and "Innsendinger" not in submissions_page
+    card_page = client.get(f"{BASE}/cards/{card.id}").get_data(as_text=True)
+    assert "Withdraw and issue a new card" in card_page and "Lost or stolen" in card_page
     # Every message the person services raise has an English entry in the catalogue.
     catalogue = read_po(open(app.root_path + "/translations/en/LC_MESSAGES/messages.po", "rb"))
     import ast
