@@ -372,3 +372,12 @@ def api_plan_complete(plan_item_id: int):
     training_plan.complete_item(current_session(), current_user, item, data["completed_on"], today_in_oslo(), data["note"])
     return _plan(holding)
 
+
+
+@tenant_api.post("/holdings/<int:holding_id>/plan/send")
+@staff_required
+@documented("/holdings/{holding_id}/plan/send", "post", "E-mail the individual training plan to the holder and the "
+            "employer's contacts; answers how many messages were queued", params=("holding_id",), tag=TAG)
+def api_plan_send(holding_id: int):
+    sent = training_plan.send_plan(current_session(), current_user, _holding(holding_id), today_in_oslo())
+    return {"sent": sent}

@@ -229,6 +229,17 @@ def test_a_structured_plan_is_shown_to_the_employer_and_clears_the_absence_when_
     bad = client.post(f"{BASE}/holdings/{holding.id}/plan", data={"title": "", "due_on": "2020-01-01"},
                       follow_redirects=True).get_data(as_text=True)
     assert "Må være mellom 1 og 200 tegn." in bad
+    # The holder and the employer's contacts get the plan by e-mail.
+    from saas.tenants.models import OutboxMessage
+    from saas.tenancy import platform_access
+
+    db.get(type(person), person.id).email = "anne@example.no"
+    db.commit()
+    client.post(f"{BASE}/holdings/{holding.id}/plan/send")
+    with platform_access(db):
+        mails = db.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("Anne Fravær: individuell%"))).all()
+    assert "anne@example.no" in {m.to for m in mails} and len(mails) >= 2
+    assert "Kjøring med instruktør" in mails[0].body and "0 av 2 punkter fullført" in mails[0].body
     # The employer's contact sees the plan on the person page and its progress in the matrix.
     login(client, a["client"])
     detail = client.get(f"{BASE}/{person.id}").get_data(as_text=True)
@@ -264,6 +275,8 @@ def test_the_api_makes_and_completes_a_plan(app, client, db, a, scheme):
     item_id = plan.get_json()["items"][0]["id"]
     done = _api(client, token, "POST", f"/plan-items/{item_id}/complete", {"completed_on": today.isoformat()})
     assert done.status_code == 200 and done.get_json()["done"] == 1
+    sent = _api(client, token, "POST", f"/holdings/{holding.id}/plan/send")
+    assert sent.status_code == 200 and sent.get_json()["sent"] >= 1  # the employer's contacts
     rows = _api(client, token, "GET", f"/persons/{holding.person_id}/competences").get_json()["items"]
     assert rows[0]["state"] == "valid" and rows[0]["absent_since"] is None
 

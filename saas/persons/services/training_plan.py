@@ -93,3 +93,33 @@ def plan_data(items: list[TrainingPlanItem], today: date) -> dict:
     open_ = [r for r in rows if r["completed_on"] is None]
     return dict(items=rows, done=len(rows) - len(open_), total=len(rows),
                 next_due=min((r["due_on"] for r in open_), default=None), overdue=any(r["overdue"] for r in rows))
+
+
+def send_plan(session: Session, user: User, holding: Holding, today: date) -> int:
+    """E-mail the plan to the holder and the employer's contacts (queued after the commit).  Returns how
+    many messages were queued; raises FieldErrors when there is no plan or nobody to send it to."""
+    from saas.mail import send_mail
+    from saas.persons.jobs import _employer_addresses
+    from saas.persons.models import Person, PersonCompetence
+    from saas.tenants.models import Tenant
+
+    items = items_of(session, [holding.id])[holding.id]
+    if not items:
+        raise FieldErrors({"holding": _("Planen har ingen punkter ennå.")})
+    person = session.get(Person, holding.person_id)
+    competence = session.get(PersonCompetence, holding.competence_id)
+    recipients = ([person.email] if person.email else []) + (
+        _employer_addresses(session, {person.employer_id}).get(person.employer_id, []) if person.employer_id else [])
+    if not recipients:
+        raise FieldErrors({"holding": _("Verken innehaveren eller arbeidsgiveren har en e-postadresse.")})
+    tenant = session.get(Tenant, person.tenant_id)
+    data = plan_data(items, today)
+    lines = [dict(title=i["title"], due_on=i["due_on"].strftime("%d.%m.%Y"),
+                  done=i["completed_on"].strftime("%d.%m.%Y") if i["completed_on"] else "") for i in data["items"]]
+    for address in dict.fromkeys(recipients):
+        send_mail(session, address, f"{person.name}: individuell opplæringsplan for {competence.code}",
+                  "person_training_plan", tenant_id=tenant.id, tenant_name=tenant.name, holder_name=person.name,
+                  competence=f"{competence.code} {competence.name}", items=lines, done=data["done"],
+                  total=data["total"])
+    record(session, user, "plan.sent", holding, ", ".join(dict.fromkeys(recipients))[:200])
+    return len(dict.fromkeys(recipients))

@@ -89,6 +89,18 @@ def plan_add(holding_id: int):
                        _anchor=f"plan-{row.id}")
 
 
+@bp.post("/holdings/<int:holding_id>/plan/send")
+@staff_required
+def plan_send(holding_id: int):
+    row = _holding(holding_id)
+    try:
+        sent = training_plan.send_plan(current_session(), current_user, row, today_in_oslo())
+        flash(gettext("Planen er sendt til %(n)s mottakere.", n=sent), "success")
+    except FieldErrors as error:
+        flash_errors(error)
+    return redirect(url_for("persons.detail", person_id=row.person_id, _anchor=f"plan-{row.id}"))
+
+
 def _plan_item(item_id: int):
     item = or_404(training_plan.get_item, item_id)
     return item, _holding(item.holding_id)
