@@ -7,19 +7,20 @@ from flask_login import current_user
 
 from saas.api.core import json_body, page_body, pagination, tenant_api
 from saas.api.spec import documented
-from saas.auth import staff_required
+from saas.auth import admin_required, staff_required
 from saas.clients.services import NotFound as CompanyNotFound, get_company
 from saas.db import current_session
 from saas.i18n import today_in_oslo
 from saas.persons import presenters
-from saas.persons.models import PersonCompetence
+from saas.persons.models import Holding, PersonCompetence
 from saas.persons.schemas import (
-    CompetenceMatrixSchema, EnrolmentProgressSchema, PersonCardIssueSchema, PersonCardSchema,
+    CompetenceMatrixSchema, EnrolmentProgressSchema, MatrixDraftSchema, TrainingPlanCompleteSchema,
+    TrainingPlanItemSchema, TrainingPlanSchema, PersonCardIssueSchema, PersonCardSchema, PersonCardWithdrawSchema,
     PersonCompetenceSchema, PersonDocumentedHoldingSchema, PersonEnrolSchema, PersonHoldingSchema,
     PersonPracticeSchema, PersonSchema, PersonTestSchema, RevocationAppealDecisionSchema, RevocationAppealSchema,
     RevocationCaseSchema, RevocationDecisionSchema, RevocationHearingSchema, RevocationOpenSchema,
 )
-from saas.persons.services import NotFound, catalogue, employer, people, register, revocation, training
+from saas.persons.services import NotFound, card_changes, catalogue, matrix_editor, training_plan, employer, people, register, revocation, training
 from saas.schemas import FieldErrors
 
 TAG = "persons"
@@ -182,6 +183,24 @@ def api_card(card_id: int):
     return PersonCardSchema().dump(presenters.card_data(card))
 
 
+@tenant_api.post("/cards/<int:card_id>/withdraw")
+@staff_required
+@documented("/cards/{card_id}/withdraw", "post", "Withdraw a card with a reason (reviewer or admin); with "
+            "replace=true a new card supersedes it and is returned (201), else the withdrawn card (200)",
+            request=PersonCardWithdrawSchema, response=PersonCardSchema, params=("card_id",), tag=TAG,
+            responses={201: ("The replacement card", PersonCardSchema)})
+def api_withdraw_card(card_id: int):
+    card = _load(register.get_card, card_id)
+    _person(card.person_id)
+    data = json_body(PersonCardWithdrawSchema())
+    if data["replace"]:
+        new = card_changes.replace_card(current_session(), current_user, card, data["reason"], data["note"],
+                                        today_in_oslo())
+        return PersonCardSchema().dump(presenters.card_data(new)), 201
+    card_changes.withdraw_card(current_session(), current_user, card, data["reason"], data["note"])
+    return PersonCardSchema().dump(presenters.card_data(card))
+
+
 @tenant_api.post("/persons/<int:person_id>/revocations")
 @staff_required
 @documented("/persons/{person_id}/revocations", "post", "Open a revocation case", request=RevocationOpenSchema,
@@ -259,3 +278,106 @@ def api_matrix(company_id: int):
 def api_register():
     rows = register.register_rows(current_session(), today_in_oslo())
     return {"entries": rows, "total": len(rows)}
+
+
+# -- the requirement matrix on a draft version ---------------------------------------------------------
+
+def _scheme(scheme_id: int):
+    return _load(catalogue.get_person_scheme, scheme_id)
+
+
+@tenant_api.get("/person-schemes/<int:scheme_id>/matrix-draft")
+@staff_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "get", "The draft requirement matrix and practice "
+            "minimums, or the published ones when no draft is open (published=true)", response=MatrixDraftSchema,
+            params=("scheme_id",), tag=TAG)
+def api_matrix_draft(scheme_id: int):
+    scheme = _scheme(scheme_id)
+    version = matrix_editor.draft_of(current_session(), scheme) or catalogue.current(current_session(), scheme)[0]
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(version))
+
+
+@tenant_api.put("/person-schemes/<int:scheme_id>/matrix-draft")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "put", "Save the requirement matrix and practice minimums "
+            "in the scheme's draft version (started when none is open); errors name matrix.<row>.<field>",
+            request=MatrixDraftSchema, response=MatrixDraftSchema, params=("scheme_id",), tag=TAG)
+def api_matrix_draft_save(scheme_id: int):
+    scheme = _scheme(scheme_id)
+    data = json_body(MatrixDraftSchema())
+    draft = matrix_editor.update_draft(current_session(), current_user, scheme, data["matrix"], data["practice"])
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(draft))
+
+
+@tenant_api.post("/person-schemes/<int:scheme_id>/matrix-draft/publish")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft/publish", "post", "Publish the draft as the scheme's new "
+            "version (what was issued keeps its version)", response=MatrixDraftSchema, params=("scheme_id",), tag=TAG)
+def api_matrix_draft_publish(scheme_id: int):
+    version = matrix_editor.publish_draft(current_session(), current_user, _scheme(scheme_id))
+    return MatrixDraftSchema().dump(matrix_editor.draft_data(version))
+
+
+@tenant_api.delete("/person-schemes/<int:scheme_id>/matrix-draft")
+@admin_required
+@documented("/person-schemes/{scheme_id}/matrix-draft", "delete", "Discard the draft", params=("scheme_id",),
+            status=204, tag=TAG)
+def api_matrix_draft_discard(scheme_id: int):
+    matrix_editor.discard_draft(current_session(), current_user, _scheme(scheme_id))
+    return "", 204
+
+
+# -- individual training plans (absent over 4 months) ----------------------------------------------------
+
+def _holding(holding_id: int) -> Holding:
+    holding = current_session().get(Holding, holding_id)
+    if holding is None:
+        abort(404)
+    _person(holding.person_id)  # client contacts: their own employees only
+    return holding
+
+
+def _plan(holding: Holding) -> dict:
+    items = training_plan.items_of(current_session(), [holding.id])[holding.id]
+    return TrainingPlanSchema().dump(training_plan.plan_data(items, today_in_oslo()))
+
+
+@tenant_api.get("/holdings/<int:holding_id>/plan")
+@documented("/holdings/{holding_id}/plan", "get", "The individual training plan of a register entry",
+            response=TrainingPlanSchema, params=("holding_id",), tag=TAG)
+def api_plan(holding_id: int):
+    return _plan(_holding(holding_id))
+
+
+@tenant_api.post("/holdings/<int:holding_id>/plan")
+@staff_required
+@documented("/holdings/{holding_id}/plan", "post", "Add an item (what, by when) to the individual training plan "
+            "of a holder whose absence is recorded", request=TrainingPlanItemSchema, response=TrainingPlanSchema,
+            status=201, params=("holding_id",), tag=TAG)
+def api_plan_add(holding_id: int):
+    holding = _holding(holding_id)
+    data = json_body(TrainingPlanItemSchema())
+    training_plan.add_item(current_session(), current_user, holding, data["title"], data["due_on"], today_in_oslo())
+    return _plan(holding), 201
+
+
+@tenant_api.post("/plan-items/<int:plan_item_id>/complete")
+@staff_required
+@documented("/plan-items/{plan_item_id}/complete", "post", "Complete a plan item; the last one clears the absence",
+            request=TrainingPlanCompleteSchema, response=TrainingPlanSchema, params=("plan_item_id",), tag=TAG)
+def api_plan_complete(plan_item_id: int):
+    item = _load(training_plan.get_item, plan_item_id)
+    holding = _holding(item.holding_id)
+    data = json_body(TrainingPlanCompleteSchema())
+    training_plan.complete_item(current_session(), current_user, item, data["completed_on"], today_in_oslo(), data["note"])
+    return _plan(holding)
+
+
+
+@tenant_api.post("/holdings/<int:holding_id>/plan/send")
+@staff_required
+@documented("/holdings/{holding_id}/plan/send", "post", "E-mail the individual training plan to the holder and the "
+            "employer's contacts; answers how many messages were queued", params=("holding_id",), tag=TAG)
+def api_plan_send(holding_id: int):
+    sent = training_plan.send_plan(current_session(), current_user, _holding(holding_id), today_in_oslo())
+    return {"sent": sent}

@@ -12,7 +12,7 @@ from saas.jobs import enqueue, job
 from saas.mail import send_mail
 from saas.persons import revocation as revocation_rules
 from saas.persons.models import CaseState, PersonCompetence, Holding, Person, PersonReminder, RevocationCase
-from saas.persons.services.register_state import dates_of, rules_for_schemes
+from saas.persons.services.register_state import dates_of, rules_for_versions
 from saas.persons.validity import ValidityRules, assess
 from saas.scheduler import daily_job
 from saas.tenants.models import Role, Tenant, User
@@ -77,11 +77,11 @@ def validity_reminders_for_tenant(session: Session, tenant: Tenant, today: date)
                                   Holding.suspended.is_(False))).all()
     if not rows:
         return 0
-    rules = rules_for_schemes(session, {c.scheme_id for _h, _p, c in rows})
+    rules = rules_for_versions(session, {h.scheme_version_id for h, _p, _c in rows})
     employers = _employer_addresses(session, {p.employer_id for _h, p, _c in rows if p.employer_id})
     sent = 0
     for holding, person, competence in rows:
-        result = assess(dates_of(holding, competence.seasonal), rules.get(competence.scheme_id, ValidityRules()), today)
+        result = assess(dates_of(holding, competence.seasonal), rules.get(holding.scheme_version_id, ValidityRules()), today)
         if result.next_deadline is None:
             continue
         lead = (result.next_deadline - today).days

@@ -42,6 +42,12 @@ ENROLMENT_STATES = {"training": _l("Under opplæring"), "approved": _l("Godkjent
                     "withdrawn": _l("Trukket")}
 CLOCKS = {"appeal": _l("Klagefrist"), "committee": _l("Klageutvalgets frist")}
 CARD_STATES = {"active": _l("Gyldig kort"), "superseded": _l("Erstattet"), "withdrawn": _l("Trukket tilbake")}
+WITHDRAWAL_REASONS = {"lost": _l("Mistet eller stjålet"), "damaged": _l("Skadet"), "error": _l("Utstedt ved en feil"),
+                      "changed": _l("Endrede opplysninger"), "other": _l("Annet")}
+SUBMISSION_STATES = {"draft": _l("Utkast"), "submitted": _l("Sendt"), "received": _l("Mottatt"),
+                     "accepted": _l("Godkjent"), "rejected": _l("Avvist"), "pending": _l("Til kontroll")}
+NEEDS = {"required": _l("Kreves"), "unless_documented": _l("Kreves hvis ikke dokumentert"),
+         "not_required": _l("Kreves ikke")}
 MODES = {"training_company": _l("Opplæringsvirksomhet som melder til et eksternt register"),
          "register_keeper": _l("Uavhengig registerfører som kontrollerer grunnlaget og utsteder")}
 
@@ -49,4 +55,5 @@ MODES = {"training_company": _l("Opplæringsvirksomhet som melder til et ekstern
 def all_labels() -> dict:
     return dict(states=STATES, steps=STEPS, activities=ACTIVITIES, categories=CATEGORIES, triggers=TRIGGERS,
                 outcomes=OUTCOMES, results=RESULTS, case_states=CASE_STATES, tests=TESTS,
-                enrolment_states=ENROLMENT_STATES, clocks=CLOCKS, card_states=CARD_STATES, modes=MODES)
+                enrolment_states=ENROLMENT_STATES, clocks=CLOCKS, card_states=CARD_STATES, modes=MODES,
+                withdrawal_reasons=WITHDRAWAL_REASONS, submission_states=SUBMISSION_STATES, needs=NEEDS)

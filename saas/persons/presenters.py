@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.persons.models import Card, PersonCompetence, Enrolment, Person, RevocationCase
-from saas.persons.services import revocation, training
+from saas.persons.services import revocation, training, training_plan
 from saas.persons.services.register import verification_url
 from saas.persons.services.register_state import assessments, holdings_of
 
@@ -17,6 +17,7 @@ def holding_rows(session: Session, person_id: int, today: date, scheme_id: int |
     competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
         PersonCompetence.id.in_([h.competence_id for h in holdings])))}
     states = assessments(session, holdings, competences, today)
+    plans = training_plan.items_of(session, [h.id for h in holdings if h.absent_since is not None])
     rows = []
     for h in holdings:
         c, s = competences[h.competence_id], states[h.id]
@@ -24,7 +25,8 @@ def holding_rows(session: Session, person_id: int, today: date, scheme_id: int |
                          first_issued_on=h.first_issued_on, tested_on=h.tested_on, last_used_on=h.last_used_on,
                          absent_since=h.absent_since, state=s.state.value, usable=s.usable, expires_on=s.expires_on,
                          next_step=s.next_step, next_deadline=s.next_deadline, revoked_until=h.revoked_until,
-                         revoked_condition=h.revoked_condition))
+                         revoked_condition=h.revoked_condition,
+                         plan=training_plan.plan_data(plans[h.id], today) if plans.get(h.id) else None))
     return rows
 
 
@@ -48,7 +50,9 @@ def card_data(card: Card) -> dict:
     return dict(id=card.id, number=card.number, state=card.state, issued_on=card.issued_on,
                 verify_url=verification_url(card.verify_code), token=card.token,
                 snapshot={k: v for k, v in card.snapshot.items() if k != "photo_key"},
-                received_at=card.received_at, pdf_ready=bool(card.card_pdf_key), person_id=card.person_id)
+                received_at=card.received_at, pdf_ready=bool(card.card_pdf_key), person_id=card.person_id,
+                withdrawn_at=card.withdrawn_at, withdrawal_reason=card.withdrawal_reason or None,
+                withdrawal_note=card.withdrawal_note, replaced_by_id=card.replaced_by_id)
 
 
 def case_data(session: Session, case: RevocationCase, today: date) -> dict:
@@ -85,4 +89,9 @@ def public_verification(session: Session, card: Card, person: Person, tenant, to
         birth_date=person.birth_date if consent else None,
         show_photo=bool(consent and person.photo_key and person.photo_consent_at), verify_code=card.verify_code,
         valid=card.state == "active" and any(r["usable"] for r in rows),
+        # A withdrawn card says why (not the free-text note: it may name people) and whether a new card
+        # replaced it; the replacement's number is not shown to whoever holds the old card.
+        withdrawal_reason=card.withdrawal_reason or None if card.state == "withdrawn" else None,
+        withdrawn_on=card.withdrawn_at.date() if card.withdrawn_at and card.state == "withdrawn" else None,
+        replaced=card.replaced_by_id is not None,
     )

@@ -127,6 +127,12 @@ class PersonCardIssueSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
 
 
+class PersonCardWithdrawSchema(BaseSchema):
+    reason = fields.String(required=True, validate=one_of(("lost", "damaged", "error", "changed", "other")))
+    note = fields.String(load_default="", validate=length(2000))
+    replace = fields.Boolean(load_default=False)  # issue a replacement that supersedes the withdrawn card
+
+
 class RevocationOpenSchema(BaseSchema):
     scheme_id = fields.Integer(required=True)
     trigger = fields.String(required=True, validate=one_of(tuple(t.value for t in Trigger)))
@@ -177,6 +183,30 @@ class PersonRegisterSettingsSchema(BaseSchema):
 
 # -- output only ---------------------------------------------------------------------------------------
 
+class TrainingPlanItemSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=length(200, 1))
+    due_on = fields.Date(required=True)
+    completed_on = fields.Date(dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True)
+    overdue = fields.Boolean(dump_only=True)
+
+
+class TrainingPlanSchema(BaseSchema):
+    """An individual training plan (absent from the function over 4 months) and how far it has come."""
+
+    items = fields.List(fields.Nested(TrainingPlanItemSchema))
+    done = fields.Integer()
+    total = fields.Integer()
+    next_due = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class TrainingPlanCompleteSchema(BaseSchema):
+    completed_on = fields.Date(required=True)
+    note = fields.String(load_default="", validate=length(2000))
+
+
 class PersonHoldingSchema(BaseSchema):
     id = fields.Integer()
     competence_id = fields.Integer()
@@ -193,6 +223,7 @@ class PersonHoldingSchema(BaseSchema):
     next_deadline = fields.Date(allow_none=True)
     revoked_until = fields.Date(allow_none=True)
     revoked_condition = fields.String()
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class PersonPracticeResultSchema(BaseSchema):
@@ -230,6 +261,10 @@ class PersonCardSchema(BaseSchema):
     snapshot = fields.Dict()
     received_at = fields.DateTime(allow_none=True)
     pdf_ready = fields.Boolean()
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawal_reason = fields.String(allow_none=True)
+    withdrawal_note = fields.String()
+    replaced_by_id = fields.Integer(allow_none=True)
 
 
 class RevocationClockSchema(BaseSchema):
@@ -271,12 +306,14 @@ class CompetenceMatrixCellSchema(BaseSchema):
     expires_on = fields.Date(allow_none=True)
     next_step = fields.String()
     next_deadline = fields.Date(allow_none=True)
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class PersonNextStepSchema(BaseSchema):
     step = fields.String()
     state = fields.String()
     deadline = fields.Date(allow_none=True)
+    plan = fields.Nested(TrainingPlanSchema, allow_none=True)
 
 
 class CompetenceMatrixRowSchema(BaseSchema):
@@ -317,3 +354,47 @@ class PersonSchemeSettingsSchema(BaseSchema):
     appeal_days = _setting()
     committee_days = _setting()
     history_years = _setting()
+
+
+class RequirementMatrixRowSchema(BaseSchema):
+    category = fields.String(required=True, validate=length(60))
+    needs = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    extra_km = fields.Integer(load_default=0)
+
+
+class MatrixDraftSchema(BaseSchema):
+    """A person scheme's requirement matrix and practice minimums (a draft, or the published version)."""
+
+    version = fields.Integer(dump_only=True)
+    published = fields.Boolean(dump_only=True)
+    matrix = fields.List(fields.Nested(RequirementMatrixRowSchema), required=True)
+    practice = fields.Dict(keys=fields.String(), values=fields.Float(), load_default=dict)
+
+
+class SubmissionCreateSchema(BaseSchema):
+    holding_ids = fields.List(fields.Integer(), required=True)
+
+
+class SubmissionOutcomeSchema(BaseSchema):
+    state = fields.String(required=True, validate=one_of(("accepted", "rejected")))
+    reason = fields.String(load_default="", validate=length(4000))
+
+
+class SubmissionDecisionSchema(BaseSchema):
+    index = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000, error=N_("Ugyldig verdi.")))
+    accept = fields.Boolean(required=True)
+    reason = fields.String(load_default="", validate=length(2000))
+    issue = fields.Boolean(load_default=False)  # accepted: issue the kompetansebevis at once
+
+
+class SubmissionSchema(BaseSchema):
+    id = fields.Integer()
+    direction = fields.String()
+    reference = fields.String()
+    state = fields.String()
+    training_company = fields.String()
+    register_keeper = fields.String()
+    reason = fields.String()
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    items = fields.List(fields.Dict())

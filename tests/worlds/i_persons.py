@@ -3,7 +3,7 @@ register entry, a card, a revocation case, a document, a reminder, register sett
 from datetime import date, timedelta
 
 from saas.persons.card_signing import b64url, generate_key_pair, sign
-from saas.persons.models import Card, PersonDocument, PersonReminder, PersonSigningKey
+from saas.persons.models import Card, PersonDocument, PersonReminder, PersonSigningKey, Submission, TrainingPlanItem
 from saas.persons.services import catalogue, register, revocation, training
 from tests.person_factories import competence, make_instructor, make_person, make_scheme
 
@@ -45,6 +45,13 @@ def populate(session, base):
     session.flush()
     from saas.persons.services.register_state import holdings_of
 
-    return dict(person_scheme=scheme, competence=comp, person=holder, candidate=candidate, enrolment=enrolment,
+    holding = holdings_of(session, holder.id)[0]
+    holding.absent_since = today - timedelta(days=150)
+    plan_item = TrainingPlanItem(holding_id=holding.id, title=f"Plan {key} Hemmelig", due_on=today + timedelta(days=30))
+    submission = Submission(direction="outgoing", reference=f"world-{key.lower()}", training_company=f"Firma {key} Hemmelig",
+                            items=[dict(holding_id=holding.id, holder_name=holder.name, competence_code="TYPE-73")])
+    session.add_all([plan_item, submission])
+    session.flush()
+    return dict(plan_item=plan_item, submission=submission,person_scheme=scheme, competence=comp, person=holder, candidate=candidate, enrolment=enrolment,
                 course=course, practice=practice, person_test=test, card=card, revocation_case=case,
-                person_document=document, holding=holdings_of(session, holder.id)[0], instructor=instructor)
+                person_document=document, holding=holding, instructor=instructor)

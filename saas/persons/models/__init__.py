@@ -7,5 +7,6 @@ from saas.persons.models.training import (  # noqa: F401
     TestKind,
 )
 from saas.persons.models.register import (  # noqa: F401
-    Card, CardState, CaseState, Holding, PersonReminder, RevocationCase,
+    Card, CardState, CaseState, Holding, PersonReminder, RevocationCase, Submission, SubmissionState,
+    TrainingPlanItem, WithdrawalReason,
 )

@@ -47,7 +47,15 @@ class Holding(TenantOwned, Base):
 class CardState(str, enum.Enum):
     ACTIVE = "active"
     SUPERSEDED = "superseded"  # a new card with more (or fewer) competences replaced it
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"    # cancelled (lost, issued in error ...); a replacement may have been issued
+
+
+class WithdrawalReason(str, enum.Enum):
+    LOST = "lost"              # lost or stolen: the old card must never verify as valid again
+    DAMAGED = "damaged"
+    ERROR = "error"            # issued in error (wrong person, competence or details)
+    CHANGED = "changed"        # the holder's details changed (name, photo)
+    OTHER = "other"
 
 
 class Card(TenantOwned, Base):
@@ -72,6 +80,11 @@ class Card(TenantOwned, Base):
     card_pdf_key: Mapped[str] = mapped_column(String(60), default="")
     certificate_pdf_key: Mapped[str] = mapped_column(String(60), default="")
     received_at: Mapped[datetime | None]  # the holder confirmed receipt
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    withdrawal_reason: Mapped[str] = mapped_column(String(12), default="")
+    withdrawal_note: Mapped[str] = mapped_column(Text, default="")
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("person_cards.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
@@ -133,3 +146,55 @@ class PersonReminder(TenantOwned, Base):
     key: Mapped[str] = mapped_column(String(120))
     recipients: Mapped[list] = mapped_column(JSON, default=list)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrainingPlanItem(TenantOwned, Base):
+    """One item of an individual training plan for a holder absent from the function over 4 months
+    (seed 002 § 1.7).  When every item of the holding's plan is completed the absence is cleared."""
+
+    __tablename__ = "person_training_plan_items"
+    __url_param__ = "plan_item_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holding_id: Mapped[int] = mapped_column(ForeignKey("person_holdings.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date]
+    completed_on: Mapped[date | None]
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubmissionState(str, enum.Enum):
+    DRAFT = "draft"            # the training company is putting the batch together
+    SUBMITTED = "submitted"    # sent (exported) to the register keeper
+    RECEIVED = "received"      # a register keeper imported it and checks it
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Submission(TenantOwned, Base):
+    """A batch of the basis for kompetansebevis (holder, competences, training and test documentation)
+    that a training company submits to an independent register keeper (§ 8-2).  ``direction`` is
+    ``outgoing`` at the training company and ``incoming`` at the register keeper, who imports the batch's
+    export file.  ``items`` is the batch as plain data: one entry per holder and competence, with the
+    keeper's verdict on each."""
+
+    __tablename__ = "person_submissions"
+    __table_args__ = (UniqueConstraint("tenant_id", "reference", "direction"),)
+    __url_param__ = "submission_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    reference: Mapped[str] = mapped_column(String(40))     # stable across both tenants
+    state: Mapped[str] = mapped_column(String(10), default=SubmissionState.DRAFT.value)
+    training_company: Mapped[str] = mapped_column(String(200), default="")
+    register_keeper: Mapped[str] = mapped_column(String(200), default="")
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why rejected
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,7 @@
 """Person schemes and their competence catalogues; the register settings of the tenant."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,7 @@ def create_from_template(session: Session, user, code: str, name: str = "") -> S
     try:
         tpl: PersonTemplate = template(code)
     except StopIteration:
-        raise FieldErrors({"template": "Ukjent mal."}) from None
+        raise FieldErrors({"template": _("Ukjent mal.")}) from None
     scheme_code = tpl.code
     taken = set(session.scalars(select(Scheme.code)))
     suffix = 2
@@ -85,11 +86,11 @@ def add_competence(session: Session, user, scheme: Scheme, data: dict) -> Person
     """Add a catalogue entry; codes are unique within the scheme.  Raises FieldErrors."""
     code = data["code"].strip().upper()
     if session.scalar(select(PersonCompetence.id).where(PersonCompetence.scheme_id == scheme.id, PersonCompetence.code == code)):
-        raise FieldErrors({"code": "Koden finnes allerede i ordningen."})
+        raise FieldErrors({"code": _("Koden finnes allerede i ordningen.")})
     if data.get("kind", "equipment") not in {k.value for k in CompetenceKind}:
-        raise FieldErrors({"kind": "Ugyldig valg."})
+        raise FieldErrors({"kind": _("Ugyldig valg.")})
     if data.get("line_category", "") and data.get("kind") != CompetenceKind.LINE.value:
-        raise FieldErrors({"line_category": "Bare strekninger har kategori A, B eller C."})
+        raise FieldErrors({"line_category": _("Bare strekninger har kategori A, B eller C.")})
     position = len(competences(session, scheme.id, active_only=False))
     competence = PersonCompetence(scheme_id=scheme.id, code=code, name=data["name"].strip(),
                             kind=data.get("kind", "equipment"), line_category=data.get("line_category", "") or "",
@@ -113,7 +114,7 @@ def register_settings(session: Session) -> PersonRegisterSettings:
 def update_register_settings(session: Session, user, data: dict) -> PersonRegisterSettings:
     row = register_settings(session)
     if data.get("mode") not in {m.value for m in RegisterMode}:
-        raise FieldErrors({"mode": "Ugyldig valg."})
+        raise FieldErrors({"mode": _("Ugyldig valg.")})
     for key in ("mode", "outside_register", "card_prefix", "issuer_name"):
         if key in data and data[key] is not None:
             setattr(row, key, data[key].strip() if isinstance(data[key], str) else data[key])
@@ -168,4 +169,4 @@ def close_register(session: Session, user) -> PersonRegisterSettings:
 
 def refuse_when_closed(session: Session) -> None:
     if register_settings(session).closed_at is not None:
-        raise FieldErrors({"register": "Registeret er avsluttet. Eksporter det for overføring."})
+        raise FieldErrors({"register": _("Registeret er avsluttet. Eksporter det for overføring.")})

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saas.persons.models import PersonCompetence, Enrolment, EnrolmentState, Holding, Person
-from saas.persons.services.register_state import rules_for_schemes
+from saas.persons.services.register_state import rules_for_versions
 from saas.persons.validity import SEVERITY, CompetenceDates, State, ValidityRules, assess
 
 
@@ -23,7 +23,8 @@ def matrix(session: Session, company_id: int, today: date) -> dict:
                                                                    Person.archived_at.is_(None))
                              .order_by(Person.name, Person.id)).all()
     people_ids = select(Person.id).where(Person.employer_id == company_id, Person.archived_at.is_(None))
-    holdings = session.execute(select(Holding.person_id, Holding.competence_id, Holding.tested_on, Holding.last_used_on,
+    holdings = session.execute(select(Holding.id, Holding.person_id, Holding.competence_id, Holding.scheme_version_id,
+                                      Holding.tested_on, Holding.last_used_on,
                                       Holding.absent_since, Holding.suspended, Holding.revoked, Holding.revoked_until)
                                .where(Holding.person_id.in_(people_ids))).all()
     enrolments = session.execute(select(Enrolment.person_id, Enrolment.competence_id)
@@ -32,7 +33,9 @@ def matrix(session: Session, company_id: int, today: date) -> dict:
     competence_ids = {h.competence_id for h in holdings} | {c for _p, c in enrolments}
     default = ValidityRules()
     competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(PersonCompetence.id.in_(competence_ids)))}
-    rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
+    rules = rules_for_versions(session, {h.scheme_version_id for h in holdings})  # as issued, not as now
+
+    plans = _plans(session, [h.id for h in holdings if h.absent_since is not None], today)
 
     cells: dict[int, dict[int, dict]] = {p.id: {} for p in people}
     for person_id, competence_id in enrolments:
@@ -44,10 +47,10 @@ def matrix(session: Session, company_id: int, today: date) -> dict:
                                 last_used_on=holding.last_used_on, absent_since=holding.absent_since,
                                 suspended=holding.suspended, revoked=holding.revoked,
                                 revoked_until=holding.revoked_until)
-        result = assess(dates, rules.get(competence.scheme_id, default), today)
+        result = assess(dates, rules.get(holding.scheme_version_id, default), today)
         cells[holding.person_id][holding.competence_id] = dict(
             state=result.state.value, usable=result.usable, expires_on=result.expires_on,
-            next_step=result.next_step, next_deadline=result.next_deadline)
+            next_step=result.next_step, next_deadline=result.next_deadline, plan=plans.get(holding.id))
     columns = sorted(competences.values(), key=lambda c: (c.scheme_id, c.position, c.code))
     rows = []
     for person in people:
@@ -71,7 +74,16 @@ def _most_urgent(cells: dict[int, dict]) -> dict | None:
         return (-severity, cell["next_deadline"] or date.max)
 
     best = min(candidates, key=key)
-    return dict(step=best["next_step"], state=best["state"], deadline=best["next_deadline"])
+    return dict(step=best["next_step"], state=best["state"], deadline=best["next_deadline"], plan=best.get("plan"))
+
+
+def _plans(session: Session, holding_ids: list[int], today: date) -> dict[int, dict]:
+    """The individual training plans of absent holders: one statement, and none when nobody is absent."""
+    from saas.persons.services.training_plan import items_of, plan_data
+
+    if not holding_ids:
+        return {}
+    return {hid: plan_data(items, today) for hid, items in items_of(session, holding_ids).items() if items}
 
 
 def _counts(cells: dict[int, dict[int, dict]]) -> dict[str, int]:

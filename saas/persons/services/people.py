@@ -1,6 +1,7 @@
 """People: who may see whom, creating and editing, the photo with its recorded consent, documents."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -52,13 +53,13 @@ def _check_employer(session: Session, user: User, data: dict) -> None:
     employer_id = data.get("employer_id")
     if employer_id is None:
         if not user.is_staff:
-            raise FieldErrors({"employer_id": "Velg arbeidsgiver."})
+            raise FieldErrors({"employer_id": _("Velg arbeidsgiver.")})
         return
     query = select(ClientCompany.id).where(ClientCompany.id == employer_id)
     if not user.is_staff:
         query = query.where(ClientCompany.id.in_(client_company_ids(user)))
     if session.scalar(query) is None:
-        raise FieldErrors({"employer_id": "Ukjent arbeidsgiver."})
+        raise FieldErrors({"employer_id": _("Ukjent arbeidsgiver.")})
 
 
 def create_person(session: Session, user: User, data: dict) -> Person:
@@ -89,7 +90,7 @@ def set_photo(session: Session, user: User, person: Person, data: bytes, filenam
     """Store the holder's photo; refused without a recorded consent (who consented, how).  The image is
     re-encoded without its metadata.  Raises FieldErrors."""
     if not consent_note.strip():
-        raise FieldErrors({"consent": "Registrer samtykket til bildet (hvem, når og hvordan)."})
+        raise FieldErrors({"consent": _("Registrer samtykket til bildet (hvem, når og hvordan).")})
     try:
         stored = storage.save_upload(session, data, filename, kinds=("png", "jpeg"))
     except storage.UploadRejected as error:

@@ -7,6 +7,7 @@ the commit; the holder confirms receipt.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 import csv
 import io
 import secrets
@@ -36,20 +37,21 @@ def approve(session: Session, approver: User, enrolment: Enrolment, today: date)
     examined the candidate, lacks the role, or the matrix, practice minimums or practical test are not
     met.  Returns the register entry."""
     if enrolment.state != EnrolmentState.TRAINING.value:
-        raise FieldErrors({"enrolment": "Påmeldingen er allerede avgjort."})
+        raise FieldErrors({"enrolment": _("Påmeldingen er allerede avgjort.")})
     catalogue.refuse_when_closed(session)
     if not approver.has_role(*APPROVER_ROLES):
-        raise FieldErrors({"approver": "Godkjenning krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"approver": _("Godkjenning krever rollen sertifiseringsansvarlig eller administrator.")})
     state = training.progress(session, enrolment)
     if approver.id in state.examiner_ids:
-        raise FieldErrors({"approver": "Den som godkjenner kan ikke ha vært sensor for kandidaten."})
+        raise FieldErrors({"approver": _("Den som godkjenner kan ikke ha vært sensor for kandidaten.")})
     missing = list(state.outstanding.activities)
     if state.outstanding.km_missing:
-        missing.append(f"{state.outstanding.km_missing} km kjøretrening")
+        missing.append(_("%(km)s km kjøretrening", km=state.outstanding.km_missing))
     if not state.practical_passed:
         missing.append("practical_test")
     if missing:
-        raise FieldErrors({"enrolment": "Mangler før godkjenning: " + ", ".join(dict.fromkeys(missing))})
+        raise FieldErrors({"enrolment": _("Mangler før godkjenning: %(missing)s",
+                                              missing=", ".join(dict.fromkeys(missing)))})
     tested_on = max(t.taken_on for t in training.tests_of(session, enrolment)
                     if t.passed and t.kind == TestKind.PRACTICAL.value)
     version, _settings = catalogue.current(session, enrolment.scheme_id)
@@ -76,14 +78,14 @@ def register_documented(session: Session, approver: User, person: Person, compet
     """Register a competence documented from elsewhere (certified by another operator, an instructor's
     own certificate): the approver checks the documentation and registers it.  Raises FieldErrors."""
     if not approver.has_role(*APPROVER_ROLES):
-        raise FieldErrors({"approver": "Registrering krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"approver": _("Registrering krever rollen sertifiseringsansvarlig eller administrator.")})
     if not note.strip():
-        raise FieldErrors({"note": "Beskriv dokumentasjonen som ble kontrollert."})
+        raise FieldErrors({"note": _("Beskriv dokumentasjonen som ble kontrollert.")})
     catalogue.refuse_when_closed(session)
     if tested_on > today:
-        raise FieldErrors({"tested_on": "Datoen kan ikke være fram i tid."})
+        raise FieldErrors({"tested_on": _("Datoen kan ikke være fram i tid.")})
     if session.scalar(select(Holding.id).where(Holding.person_id == person.id, Holding.competence_id == competence.id)):
-        raise FieldErrors({"competence_id": "Kompetansen er allerede registrert."})
+        raise FieldErrors({"competence_id": _("Kompetansen er allerede registrert.")})
     version, _settings = catalogue.current(session, competence.scheme_id)
     holding = Holding(person_id=person.id, competence_id=competence.id, scheme_version_id=version.id,
                       first_issued_on=today, tested_on=tested_on, last_used_on=tested_on, approved_by=approver.id,
@@ -97,9 +99,9 @@ def register_documented(session: Session, approver: User, person: Person, compet
 def refuse(session: Session, approver: User, enrolment: Enrolment, today: date, note: str) -> Enrolment:
     """The candidate is not found fit: the enrolment closes with a note (the leader is told)."""
     if not approver.has_role(*APPROVER_ROLES):
-        raise FieldErrors({"approver": "Avgjørelsen krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"approver": _("Avgjørelsen krever rollen sertifiseringsansvarlig eller administrator.")})
     if not note.strip():
-        raise FieldErrors({"note": "Skriv begrunnelsen."})
+        raise FieldErrors({"note": _("Skriv begrunnelsen.")})
     enrolment.state = EnrolmentState.REFUSED.value
     enrolment.decided_by, enrolment.decided_on, enrolment.decision_note = approver.id, today, note.strip()
     session.flush()
@@ -108,7 +110,10 @@ def refuse(session: Session, approver: User, enrolment: Enrolment, today: date, 
 
 
 def record_periodic_test(session: Session, user: User, holding: Holding, passed_on: date) -> Holding:
-    """A passed periodic (or repeat) test renews the holding from that day."""
+    """A passed periodic (or repeat) test renews the holding from that day, under the scheme's current
+    version (the renewal is a new issue; until then the holding keeps the version it was issued under)."""
+    competence = holding.competence or session.get(PersonCompetence, holding.competence_id)
+    holding.scheme_version_id = catalogue.current(session, competence.scheme_id)[0].id
     holding.tested_on = passed_on
     holding.last_used_on = max(passed_on, holding.last_used_on or passed_on)
     holding.absent_since = None
@@ -149,7 +154,7 @@ def issue_card(session: Session, approver: User, person: Person, scheme_id: int,
     """Issue a kompetansebevis (or certificate) listing the person's usable competences in the scheme;
     an earlier active card of the scheme is superseded.  Raises FieldErrors when nothing is registered."""
     if not approver.has_role(*APPROVER_ROLES):
-        raise FieldErrors({"approver": "Utstedelse krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"approver": _("Utstedelse krever rollen sertifiseringsansvarlig eller administrator.")})
     catalogue.refuse_when_closed(session)
     holdings = holdings_of(session, person.id, scheme_id)
     competences = {c.id: c for c in session.scalars(select(PersonCompetence).where(
@@ -157,7 +162,7 @@ def issue_card(session: Session, approver: User, person: Person, scheme_id: int,
     states = assessments(session, holdings, competences, today)
     usable = [h for h in holdings if states[h.id].usable]
     if not usable:
-        raise FieldErrors({"holdings": "Ingen gyldige kompetanser er registrert; registrer før utstedelse."})
+        raise FieldErrors({"holdings": _("Ingen gyldige kompetanser er registrert; registrer før utstedelse.")})
     version, settings = catalogue.current(session, scheme_id)
     register = catalogue.register_settings(session)
     tenant = session.get(Tenant, person.tenant_id)
@@ -218,7 +223,7 @@ def confirm_receipt(session: Session, user: User, card: Card) -> Card:
 # -- exports -----------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("card_number", "holder_name", "birth_date", "employer", "scheme", "competence_code",
-                  "competence_name", "first_issued_on", "tested_on", "expires_on", "state", "issuer")
+                  "competence_name", "first_issued_on", "tested_on", "expires_on", "state", "issuer", "card_state")
 
 
 def register_rows(session: Session, today: date, scheme_id: int | None = None) -> list[dict]:
@@ -231,9 +236,14 @@ def register_rows(session: Session, today: date, scheme_id: int | None = None) -
     rows = session.execute(query).all()
     competences = {c.id: c for _h, _p, c in rows}
     states = assessments(session, [h for h, _p, _c in rows], competences, today)
+    # The active card of each holder and scheme; where none is active, the last withdrawn one, so a
+    # withdrawal shows in the register at once (its number with the state "withdrawn").
     cards = {}
-    for card in session.scalars(select(Card).where(Card.state == CardState.ACTIVE.value)):
-        cards[(card.person_id, card.scheme_id)] = card
+    for card in session.scalars(select(Card).where(Card.state.in_([CardState.ACTIVE.value, CardState.WITHDRAWN.value]))
+                                .order_by(Card.id)):
+        key = (card.person_id, card.scheme_id)
+        if card.state == CardState.ACTIVE.value or key not in cards or cards[key].state != CardState.ACTIVE.value:
+            cards[key] = card
     from saas.clients.models import ClientCompany
     from saas.schemes.models import Scheme
 
@@ -250,7 +260,8 @@ def register_rows(session: Session, today: date, scheme_id: int | None = None) -
                         competence_name=competence.name, first_issued_on=holding.first_issued_on.isoformat(),
                         tested_on=holding.tested_on.isoformat(),
                         expires_on=state.expires_on.isoformat() if state.expires_on else "",
-                        state=state.state.value, issuer=card.snapshot.get("issuer_name", "") if card else tenant_name))
+                        state=state.state.value, issuer=card.snapshot.get("issuer_name", "") if card else tenant_name,
+                        card_state=card.state if card else ""))
     return out
 
 

@@ -1,8 +1,12 @@
-"""The state of register entries: a holding's dates fed to the pure validity rules with its scheme's
-periods.  Bulk readers load each scheme's current version once, so a matrix costs a fixed number of
-statements whatever its size."""
+"""The state of register entries: a holding's dates fed to the pure validity rules with the periods of
+the scheme version the competence was issued (or last renewed) under, never the scheme's current
+version: publishing a version with other periods changes what is issued from then on, not what was
+already issued.  Bulk readers load each version once, so a matrix costs a fixed number of statements
+whatever its size."""
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -12,7 +16,7 @@ from sqlalchemy.orm import Session
 from saas.persons.models import PersonCompetence, Holding
 from saas.persons.settings import PersonSchemeSettings
 from saas.persons.validity import Assessment, CompetenceDates, ValidityRules, assess
-from saas.schemes import services as schemes
+from saas.schemes.models import SchemeVersion
 
 
 def dates_of(holding: Holding, seasonal: bool) -> CompetenceDates:
@@ -21,28 +25,42 @@ def dates_of(holding: Holding, seasonal: bool) -> CompetenceDates:
                            revoked_until=holding.revoked_until)
 
 
-def rules_for_schemes(session: Session, scheme_ids: Iterable[int]) -> dict[int, ValidityRules]:
-    """Each scheme's validity rules from its current version (one query for all)."""
-    versions = schemes.current_versions(session, set(scheme_ids))
-    return {scheme_id: PersonSchemeSettings.from_document(version.parsed.extra.get("person")).validity
-            for scheme_id, version in versions.items()}
+def rules_for_versions(session: Session, version_ids: Iterable[int]) -> dict[int, ValidityRules]:
+    """``scheme version id → ValidityRules`` of those versions (one query for all)."""
+    ids = {i for i in version_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(SchemeVersion.id, SchemeVersion.settings).where(SchemeVersion.id.in_(ids))).all()
+    return {version_id: _validity(settings) for version_id, settings in rows}
+
+
+@functools.lru_cache(maxsize=256)
+def _validity_of(document: str) -> ValidityRules:
+    return PersonSchemeSettings.from_document(json.loads(document) or None).validity
+
+
+def _validity(settings: dict | None) -> ValidityRules:
+    person = ((settings or {}).get("extra") or {}).get("person")
+    return _validity_of(json.dumps(person, sort_keys=True))
 
 
 def holding_assessment(session: Session, holding: Holding, today: date) -> Assessment:
     competence = holding.competence or session.get(PersonCompetence, holding.competence_id)
-    rules = rules_for_schemes(session, [competence.scheme_id]).get(competence.scheme_id, ValidityRules())
+    rules = rules_for_versions(session, [holding.scheme_version_id]).get(holding.scheme_version_id, ValidityRules())
     return assess(dates_of(holding, competence.seasonal), rules, today)
 
 
 def assessments(session: Session, holdings: list[Holding], competences: dict[int, PersonCompetence],
                 today: date) -> dict[int, Assessment]:
-    """``holding id → Assessment`` for holdings whose competences are given (no lazy loads)."""
-    rules = rules_for_schemes(session, {c.scheme_id for c in competences.values()})
+    """``holding id → Assessment`` for holdings whose competences are given (no lazy loads), each under
+    the rules of the version it was issued under."""
+    rules = rules_for_versions(session, {h.scheme_version_id for h in holdings})
     default = ValidityRules()
     out = {}
     for holding in holdings:
         competence = competences[holding.competence_id]
-        out[holding.id] = assess(dates_of(holding, competence.seasonal), rules.get(competence.scheme_id, default), today)
+        out[holding.id] = assess(dates_of(holding, competence.seasonal), rules.get(holding.scheme_version_id, default),
+                                 today)
     return out
 
 

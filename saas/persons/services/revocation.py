@@ -7,6 +7,7 @@ revocation (a warning); the committee's decision does the same.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from datetime import date
 
 from sqlalchemy import select
@@ -52,18 +53,18 @@ def open_case(session: Session, user: User, person: Person, data: dict, today: d
     """Open a case from a trigger with its facts; with ``suspend_meanwhile`` the holder's competences in
     the scheme are suspended at once (the register shows it)."""
     if data["trigger"] not in {t.value for t in rules.Trigger}:
-        raise FieldErrors({"trigger": "Ugyldig valg."})
+        raise FieldErrors({"trigger": _("Ugyldig valg.")})
     try:
         catalogue.get_person_scheme(session, data["scheme_id"])
     except NotFound:
-        raise FieldErrors({"scheme_id": "Ukjent personsertifiseringsordning."}) from None
+        raise FieldErrors({"scheme_id": _("Ukjent personsertifiseringsordning.")}) from None
     case = RevocationCase(person_id=person.id, scheme_id=data["scheme_id"], trigger=data["trigger"],
                           facts=data.get("facts") or "", opened_on=today,
                           suspend_meanwhile=bool(data.get("suspend_meanwhile")))
     session.add(case)
     session.flush()
     if not _holdings(session, case):
-        raise FieldErrors({"scheme_id": "Personen har ingen registrerte kompetanser i ordningen."})
+        raise FieldErrors({"scheme_id": _("Personen har ingen registrerte kompetanser i ordningen.")})
     if case.suspend_meanwhile:
         for holding in _holdings(session, case):
             holding.suspended = True
@@ -76,11 +77,11 @@ def record_hearing(session: Session, user: User, case: RevocationCase, data: dic
     """The meeting where the holder explains himself with his manager present (required before any
     decision)."""
     if case.state not in (CaseState.OPEN.value, CaseState.HEARD.value):
-        raise FieldErrors({"hearing_on": "Saken er allerede avgjort."})
+        raise FieldErrors({"hearing_on": _("Saken er allerede avgjort.")})
     if not data.get("manager_present"):
-        raise FieldErrors({"manager_present": "Personalansvarlig leder skal være til stede i møtet."})
+        raise FieldErrors({"manager_present": _("Personalansvarlig leder skal være til stede i møtet.")})
     if not (data.get("manager_name") or "").strip():
-        raise FieldErrors({"manager_name": "Feltet må fylles ut."})
+        raise FieldErrors({"manager_name": _("Feltet må fylles ut.")})
     case.hearing_on = data["hearing_on"]
     case.manager_name = data["manager_name"].strip()
     case.manager_present = True
@@ -115,20 +116,20 @@ def decide(session: Session, user: User, case: RevocationCase, data: dict, today
     """The decision: warning, temporary or permanent revocation, with its written text.  Refused before
     the hearing, or without the deciding role.  The register changes in this transaction."""
     if not user.has_role(*DECIDER_ROLES):
-        raise FieldErrors({"outcome": "Vedtak krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"outcome": _("Vedtak krever rollen sertifiseringsansvarlig eller administrator.")})
     if case.state != CaseState.HEARD.value:
-        raise FieldErrors({"outcome": "Føreren skal ha forklart seg i møte med leder til stede før vedtak."})
+        raise FieldErrors({"outcome": _("Føreren skal ha forklart seg i møte med leder til stede før vedtak.")})
     try:
         outcome = rules.Outcome(data["outcome"])
         effect = rules.effect(outcome, data.get("revoked_until"), data.get("condition") or "")
     except ValueError as error:
         field = "outcome" if "outcome" in str(error) or not data.get("outcome") else "revoked_until"
-        raise FieldErrors({field: "Midlertidig tilbakekall krever en sluttdato eller et vilkår."
-                           if field == "revoked_until" else "Ugyldig valg."}) from None
+        raise FieldErrors({field: _("Midlertidig tilbakekall krever en sluttdato eller et vilkår.")
+                           if field == "revoked_until" else _("Ugyldig valg.")}) from None
     if effect.revoked_until is not None and effect.revoked_until <= today:
-        raise FieldErrors({"revoked_until": "Sluttdatoen må være etter vedtaksdatoen."})
+        raise FieldErrors({"revoked_until": _("Sluttdatoen må være etter vedtaksdatoen.")})
     if not (data.get("decision_text") or "").strip():
-        raise FieldErrors({"decision_text": "Skriv vedtaket."})
+        raise FieldErrors({"decision_text": _("Skriv vedtaket.")})
     case.outcome = outcome.value
     case.revoked_until, case.condition = effect.revoked_until, effect.condition
     case.damage_potential = data.get("damage_potential") or case.damage_potential
@@ -156,11 +157,11 @@ def appeal_notice(session: Session, case: RevocationCase) -> str:
 def receive_appeal(session: Session, user: User, case: RevocationCase, data: dict) -> RevocationCase:
     """Register an appeal; refused when out of time or when the decision cannot be appealed."""
     if case.state != CaseState.DECIDED.value:
-        raise FieldErrors({"received_on": "Saken har ikke et vedtak som kan påklages."})
+        raise FieldErrors({"received_on": _("Saken har ikke et vedtak som kan påklages.")})
     periods = _periods(session, case.scheme_id)
     if not rules.appeal_in_time(case.decided_on, data["received_on"], periods):
-        raise FieldErrors({"received_on": f"Klagefristen gikk ut "
-                                          f"{rules.appeal_deadline(case.decided_on, periods).strftime('%d.%m.%Y')}."})
+        raise FieldErrors({"received_on": _("Klagefristen gikk ut %(date)s.", date=rules.appeal_deadline(
+            case.decided_on, periods).strftime('%d.%m.%Y'))})
     case.appeal_received_on = data["received_on"]
     case.appeal_text = data.get("appeal_text") or ""
     case.committee = data.get("committee") or ""
@@ -174,15 +175,15 @@ def decide_appeal(session: Session, user: User, case: RevocationCase, data: dict
     """The committee's decision: the revocation stands, is changed to another outcome, or is lifted.
     The register follows at once."""
     if not user.has_role(*DECIDER_ROLES):
-        raise FieldErrors({"result": "Klagevedtak krever rollen sertifiseringsansvarlig eller administrator."})
+        raise FieldErrors({"result": _("Klagevedtak krever rollen sertifiseringsansvarlig eller administrator.")})
     if case.state != CaseState.APPEALED.value:
-        raise FieldErrors({"result": "Det er ingen klage til behandling."})
+        raise FieldErrors({"result": _("Det er ingen klage til behandling.")})
     if user.id == case.decided_by:
-        raise FieldErrors({"result": "Klagen skal behandles av andre enn den som fattet vedtaket."})
+        raise FieldErrors({"result": _("Klagen skal behandles av andre enn den som fattet vedtaket.")})
     try:
         result = rules.AppealResult(data["result"])
     except ValueError:
-        raise FieldErrors({"result": "Ugyldig valg."}) from None
+        raise FieldErrors({"result": _("Ugyldig valg.")}) from None
     if result is rules.AppealResult.UPHELD:
         outcome = rules.Outcome(case.outcome)
         effect = rules.effect(outcome, case.revoked_until, case.condition)
@@ -193,9 +194,9 @@ def decide_appeal(session: Session, user: User, case: RevocationCase, data: dict
             outcome = rules.Outcome(data.get("outcome") or "")
             effect = rules.effect(outcome, data.get("revoked_until"), data.get("condition") or "")
         except ValueError:
-            raise FieldErrors({"outcome": "Velg nytt utfall (midlertidig krever sluttdato eller vilkår)."}) from None
+            raise FieldErrors({"outcome": _("Velg nytt utfall (midlertidig krever sluttdato eller vilkår).")}) from None
     if not (data.get("committee_text") or "").strip():
-        raise FieldErrors({"committee_text": "Skriv utvalgets beslutning."})
+        raise FieldErrors({"committee_text": _("Skriv utvalgets beslutning.")})
     case.committee_result = result.value
     case.committee_outcome = outcome.value
     case.committee_decided_on = today
@@ -212,7 +213,7 @@ def decide_appeal(session: Session, user: User, case: RevocationCase, data: dict
 def lift_condition(session: Session, user: User, case: RevocationCase, today: date) -> RevocationCase:
     """A temporary revocation's condition is met: the revocation ends now."""
     if not case.condition or case.outcome != rules.Outcome.TEMPORARY.value:
-        raise FieldErrors({"condition": "Saken har ikke et vilkår som kan oppfylles."})
+        raise FieldErrors({"condition": _("Saken har ikke et vilkår som kan oppfylles.")})
     for holding in _holdings(session, case):
         holding.revoked, holding.revoked_until, holding.revoked_condition = False, None, ""
     case.condition = f"{case.condition} (oppfylt {today.strftime('%d.%m.%Y')})"[:300]

@@ -4,6 +4,7 @@ The rules themselves are in ``saas.persons.requirements`` (pure); this module fe
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,16 +45,16 @@ def enrol(session: Session, user: User, person: Person, competence: PersonCompet
     _version, settings = catalogue.current(session, competence.scheme_id)
     row = settings.row(category)
     if row is None:
-        raise FieldErrors({"category": "Ukjent kandidatkategori for ordningen."})
+        raise FieldErrors({"category": _("Ukjent kandidatkategori for ordningen.")})
     documented = [a for a in (documented or []) if a in rules.ACTIVITIES]
     not_documentable = [a for a in documented if row.needs.get(a) is not rules.Need.UNLESS_DOCUMENTED]
     if not_documentable:
-        raise FieldErrors({"documented": "Bare krav merket «(x)» kan dekkes av dokumentert kompetanse."})
+        raise FieldErrors({"documented": _("Bare krav merket «(x)» kan dekkes av dokumentert kompetanse.")})
     open_one = session.scalar(select(Enrolment.id).where(Enrolment.person_id == person.id,
                                                          Enrolment.competence_id == competence.id,
                                                          Enrolment.state == EnrolmentState.TRAINING.value))
     if open_one:
-        raise FieldErrors({"competence_id": "Personen er allerede påmeldt denne kompetansen."})
+        raise FieldErrors({"competence_id": _("Personen er allerede påmeldt denne kompetansen.")})
     enrolment = Enrolment(person_id=person.id, scheme_id=competence.scheme_id, competence_id=competence.id,
                           category=category, documented=documented, done=[])
     session.add(enrolment)
@@ -68,14 +69,14 @@ def instructor_problem(session: Session, instructor: Person, competence: PersonC
     """Why ``instructor`` may not teach ``competence`` (None when he may): he must be approved as an
     instructor and hold the competence, valid on the course's first day."""
     if not instructor.approved_instructor:
-        return "Instruktøren er ikke godkjent."
+        return _("Instruktøren er ikke godkjent.")
     holding = session.scalar(select(Holding).where(Holding.person_id == instructor.id,
                                                    Holding.competence_id == competence.id))
     if holding is None or not holding_assessment(session, holding, on).usable:
-        return "Instruktøren må selv være sertifisert på kompetansen."
+        return _("Instruktøren må selv være sertifisert på kompetansen.")
     # Seed 002 § 1.8.7: a guide on a line has been certified for at least 3 years, and on that line.
     if competence.kind == "line" and add_months(holding.first_issued_on, GUIDE_YEARS * 12) > on:
-        return f"Veileder på en strekning må ha vært sertifisert i minst {GUIDE_YEARS} år på strekningen."
+        return _("Veileder på en strekning må ha vært sertifisert i minst %(years)s år på strekningen.", years=GUIDE_YEARS)
     return None
 
 
@@ -84,11 +85,11 @@ def create_course(session: Session, user: User, competence: PersonCompetence, da
     type training under the scheme's minimum hours, dates in the wrong order)."""
     instructor = session.get(Person, data["instructor_id"])
     if instructor is None:
-        raise FieldErrors({"instructor_id": "Ukjent instruktør."})
+        raise FieldErrors({"instructor_id": _("Ukjent instruktør.")})
     if data["activity"] not in COURSE_ACTIVITIES:
-        raise FieldErrors({"activity": "Ugyldig valg."})
+        raise FieldErrors({"activity": _("Ugyldig valg.")})
     if data["ends_on"] < data["starts_on"]:
-        raise FieldErrors({"ends_on": "Sluttdato kan ikke være før startdato."})
+        raise FieldErrors({"ends_on": _("Sluttdato kan ikke være før startdato.")})
     problem = instructor_problem(session, instructor, competence, data["starts_on"])
     if problem:
         raise FieldErrors({"instructor_id": problem})
@@ -97,7 +98,8 @@ def create_course(session: Session, user: User, competence: PersonCompetence, da
         check = rules.check_type_course(data["hours"], 0, min_hours=settings.practice.type_course_min_hours,
                                         max_participants=settings.practice.type_course_max_participants)
         if not check.ok:
-            raise FieldErrors({"hours": f"Typeopplæring skal ha minst {settings.practice.type_course_min_hours:g} timer."})
+            raise FieldErrors({"hours": _("Typeopplæring skal ha minst %(hours)s timer.",
+                                            hours=f"{settings.practice.type_course_min_hours:g}")})
     course = Course(scheme_id=competence.scheme_id, competence_id=competence.id, activity=data["activity"],
                     title=data["title"], starts_on=data["starts_on"], ends_on=data["ends_on"], hours=data["hours"],
                     instructor_id=instructor.id, location=data.get("location") or "")
@@ -117,18 +119,18 @@ def get_course(session: Session, course_id: int) -> Course:
 def add_participant(session: Session, user: User, course: Course, enrolment: Enrolment) -> CourseParticipant:
     """Put an enrolled candidate on a course; type training takes at most the scheme's maximum."""
     if enrolment.competence_id != course.competence_id:
-        raise FieldErrors({"enrolment_id": "Påmeldingen gjelder en annen kompetanse enn kurset."})
+        raise FieldErrors({"enrolment_id": _("Påmeldingen gjelder en annen kompetanse enn kurset.")})
     if session.scalar(select(CourseParticipant.id).where(CourseParticipant.course_id == course.id,
                                                          CourseParticipant.enrolment_id == enrolment.id)):
-        raise FieldErrors({"enrolment_id": "Deltakeren er allerede med."})
+        raise FieldErrors({"enrolment_id": _("Deltakeren er allerede med.")})
     _version, settings = catalogue.current(session, course.scheme_id)
     count = session.scalar(select(func.count()).select_from(CourseParticipant)
                            .where(CourseParticipant.course_id == course.id))
     if course.activity == "type_training" and count + 1 > settings.practice.type_course_max_participants:
-        raise FieldErrors({"enrolment_id": f"Typeopplæring kan ha høyst "
-                                           f"{settings.practice.type_course_max_participants} deltakere."})
+        raise FieldErrors({"enrolment_id": _("Typeopplæring kan ha høyst %(n)s deltakere.",
+                                             n=settings.practice.type_course_max_participants)})
     if enrolment.person_id == course.instructor_id:
-        raise FieldErrors({"enrolment_id": "Instruktøren kan ikke være deltaker."})
+        raise FieldErrors({"enrolment_id": _("Instruktøren kan ikke være deltaker.")})
     participant = CourseParticipant(course_id=course.id, enrolment_id=enrolment.id)
     session.add(participant)
     session.flush()
@@ -152,9 +154,9 @@ def complete_course(session: Session, user: User, course: Course, on: date) -> C
 
 def log_practice(session: Session, user: User, enrolment: Enrolment, data: dict) -> PracticeEntry:
     if enrolment.state != EnrolmentState.TRAINING.value:
-        raise FieldErrors({"day": "Påmeldingen er avsluttet."})
+        raise FieldErrors({"day": _("Påmeldingen er avsluttet.")})
     if data.get("phase", 1) not in (1, 2):
-        raise FieldErrors({"phase": "Ugyldig valg."})
+        raise FieldErrors({"phase": _("Ugyldig valg.")})
     entry = PracticeEntry(enrolment_id=enrolment.id, phase=data.get("phase", 1), day=data["day"], hours=data["hours"],
                           km=data.get("km") or 0, supervisor=data.get("supervisor") or "", note=data.get("note") or "")
     session.add(entry)
@@ -186,12 +188,12 @@ def record_test(session: Session, user: User, enrolment: Enrolment, data: dict) 
     test of the same kind, more training must come first; under a scheme that asks new type training
     after a failed practical test, a new completed type course.  Raises FieldErrors."""
     if enrolment.state != EnrolmentState.TRAINING.value:
-        raise FieldErrors({"kind": "Påmeldingen er avsluttet."})
+        raise FieldErrors({"kind": _("Påmeldingen er avsluttet.")})
     if data["kind"] not in {k.value for k in TestKind}:
-        raise FieldErrors({"kind": "Ugyldig valg."})
+        raise FieldErrors({"kind": _("Ugyldig valg.")})
     examiner = session.get(User, data["examiner_id"])
     if examiner is None or examiner.tenant_id != user.tenant_id or not examiner.is_staff or not examiner.active:
-        raise FieldErrors({"examiner_id": "Sensor må være en av virksomhetens ansatte."})
+        raise FieldErrors({"examiner_id": _("Sensor må være en av virksomhetens ansatte.")})
     previous = [(t.taken_on, t.passed) for t in tests_of(session, enrolment) if t.kind == data["kind"]]
     _version, settings = catalogue.current(session, enrolment.scheme_id)
     if settings.after_fail == "new_type_training" and data["kind"] == TestKind.PRACTICAL.value and previous \
@@ -201,13 +203,13 @@ def record_test(session: Session, user: User, enrolment: Enrolment, data: dict) 
                                   .where(CourseParticipant.enrolment_id == enrolment.id,
                                          Course.activity == "type_training", Course.completed_on > last_fail))
         if new_type is None:
-            raise FieldErrors({"kind": "Etter ikke bestått praktisk prøve kreves ny typeopplæring før ny prøve."})
+            raise FieldErrors({"kind": _("Etter ikke bestått praktisk prøve kreves ny typeopplæring før ny prøve.")})
     elif not rules.may_take_test(previous, training_days(session, enrolment)):
-        raise FieldErrors({"kind": "Etter ikke bestått prøve må kandidaten ha mer opplæring før neste prøve."})
+        raise FieldErrors({"kind": _("Etter ikke bestått prøve må kandidaten ha mer opplæring før neste prøve.")})
     checklist = [{"item": str(item["item"])[:200], "ok": bool(item["ok"])} for item in data.get("checklist") or []]
     passed = bool(data["passed"])
     if passed and any(not item["ok"] for item in checklist):
-        raise FieldErrors({"passed": "Bestått krever at hvert punkt på sjekklisten er godkjent."})
+        raise FieldErrors({"passed": _("Bestått krever at hvert punkt på sjekklisten er godkjent.")})
     attempt = TestAttempt(enrolment_id=enrolment.id, kind=data["kind"], taken_on=data["taken_on"],
                           examiner_id=examiner.id, checklist=checklist, passed=passed, notes=data.get("notes") or "")
     session.add(attempt)
@@ -265,7 +267,7 @@ def progress(session: Session, enrolment: Enrolment) -> Progress:
 def mark_done(session: Session, user: User, enrolment: Enrolment, activity: str) -> Enrolment:
     """Record an activity done outside a course (e.g. approval on the locomotive, internal training)."""
     if activity not in rules.ACTIVITIES:
-        raise FieldErrors({"activity": "Ugyldig valg."})
+        raise FieldErrors({"activity": _("Ugyldig valg.")})
     if activity not in enrolment.done:
         enrolment.done = [*enrolment.done, activity]
     session.flush()

@@ -51,6 +51,7 @@ def _json(data: dict) -> dict:
     out = {k: v for k, v in data.items() if k not in ("show_photo",)}
     out["birth_date"] = data["birth_date"].isoformat() if data["birth_date"] else None
     out["issued_on"] = data["issued_on"].isoformat()
+    out["withdrawn_on"] = data["withdrawn_on"].isoformat() if data["withdrawn_on"] else None
     out["competences"] = [dict(c, expires_on=c["expires_on"].isoformat() if c["expires_on"] else None,
                                revoked_until=c["revoked_until"].isoformat() if c["revoked_until"] else None)
                           for c in data["competences"]]

@@ -16,14 +16,14 @@ from saas.i18n import today_in_oslo
 from saas.persons import presenters
 from saas.persons.models import PersonCompetence, Holding
 from saas.persons.schemas import (
-    PersonCardIssueSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
-    PersonUseSchema,
+    PersonCardIssueSchema, PersonCardWithdrawSchema, PersonDocumentedHoldingSchema, PersonPeriodicTestSchema, PersonRegisterSettingsSchema,
+    PersonUseSchema, TrainingPlanCompleteSchema, TrainingPlanItemSchema,
 )
-from saas.persons.services import catalogue, employer, register
+from saas.persons.services import card_changes, catalogue, employer, register, training_plan
 from saas.persons.views.common import bp, int_arg, or_404, page, person_or_404
 
 MATRIX_PAGE = 100
-from saas.persons.views.common import flash_errors
+from saas.persons.views.common import flash_errors, form_action
 from saas.schemas import FieldErrors, load_form
 
 
@@ -79,6 +79,56 @@ def holding_use(holding_id: int):
     return redirect(url_for("persons.detail", person_id=row.person_id))
 
 
+@bp.post("/holdings/<int:holding_id>/plan")
+@staff_required
+def plan_add(holding_id: int):
+    row = _holding(holding_id)
+    return form_action(row, TrainingPlanItemSchema(),
+                       lambda s, h, d: training_plan.add_item(s, current_user, h, d["title"], d["due_on"], today_in_oslo()),
+                       gettext("Punktet er lagt til i opplæringsplanen."), "persons.detail", person_id=row.person_id,
+                       _anchor=f"plan-{row.id}")
+
+
+@bp.post("/holdings/<int:holding_id>/plan/send")
+@staff_required
+def plan_send(holding_id: int):
+    row = _holding(holding_id)
+    try:
+        sent = training_plan.send_plan(current_session(), current_user, row, today_in_oslo())
+        flash(gettext("Planen er sendt til %(n)s mottakere.", n=sent), "success")
+    except FieldErrors as error:
+        flash_errors(error)
+    return redirect(url_for("persons.detail", person_id=row.person_id, _anchor=f"plan-{row.id}"))
+
+
+def _plan_item(item_id: int):
+    item = or_404(training_plan.get_item, item_id)
+    return item, _holding(item.holding_id)
+
+
+@bp.post("/plan-items/<int:plan_item_id>/complete")
+@staff_required
+def plan_complete(plan_item_id: int):
+    item, holding = _plan_item(plan_item_id)
+    return form_action(item, TrainingPlanCompleteSchema(),
+                       lambda s, i, d: training_plan.complete_item(s, current_user, i, d["completed_on"], today_in_oslo(),
+                                                                   d["note"]),
+                       gettext("Punktet er fullført."), "persons.detail", person_id=holding.person_id,
+                       _anchor=f"plan-{holding.id}")
+
+
+@bp.post("/plan-items/<int:plan_item_id>/delete")
+@staff_required
+def plan_remove(plan_item_id: int):
+    item, holding = _plan_item(plan_item_id)
+    try:
+        training_plan.remove_item(current_session(), current_user, item)
+        flash(gettext("Punktet er fjernet."), "success")
+    except FieldErrors as error:
+        flash_errors(error)
+    return redirect(url_for("persons.detail", person_id=holding.person_id, _anchor=f"plan-{holding.id}"))
+
+
 @bp.post("/<int:person_id>/cards")
 @staff_required
 def card_issue(person_id: int):
@@ -126,6 +176,26 @@ def card_received(card_id: int):
     row = _card(card_id)
     register.confirm_receipt(current_session(), current_user, row)
     flash(gettext("Mottak er bekreftet."), "success")
+    return redirect(url_for("persons.card", card_id=row.id))
+
+
+@bp.post("/cards/<int:card_id>/withdraw")
+@staff_required
+def card_withdraw(card_id: int):
+    """Withdraw the card with a reason; with ``replace`` a new card supersedes it."""
+    row = _card(card_id)
+    try:
+        data = load_form(PersonCardWithdrawSchema(), request.form)
+        if data["replace"]:
+            new = card_changes.replace_card(current_session(), current_user, row, data["reason"], data["note"],
+                                            today_in_oslo())
+            flash(gettext("Kortet er trukket tilbake, og nytt kort %(number)s er utstedt.", number=new.number),
+                  "success")
+            return redirect(url_for("persons.card", card_id=new.id))
+        card_changes.withdraw_card(current_session(), current_user, row, data["reason"], data["note"])
+        flash(gettext("Kortet er trukket tilbake."), "success")
+    except FieldErrors as error:
+        flash_errors(error)
     return redirect(url_for("persons.card", card_id=row.id))
 
 
