@@ -12,7 +12,7 @@ from saas.migrate import enable_row_level_security
 
 
 revision = '0014'
-down_revision = '0003'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
