@@ -32,7 +32,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import bench_app, count_statements, free_port, wait_for_http
+from _common import analyze, bench_app, count_statements, free_port, wait_for_http
 from sqlalchemy import insert, select, text
 
 from saas.auth import create_api_token
@@ -183,8 +183,23 @@ def capture_chrome(port: int, cookie: str, path: Path) -> None:
     path.write_text(head + "<tbody>{rows}</tbody>" + tail, encoding="utf-8")
 
 
-def wrk(port: int, path: str, headers: dict, seconds: int, connections: int) -> float:
+# Each request comes from another client address (X-Forwarded-For behind TRUSTED_PROXIES=1), so the public
+# pages' per-address rate limits are paid for as in production (a lookup per request) without refusing the
+# bench's own traffic.
+CLIENTS_LUA = """
+local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["X-Forwarded-For"] = "127." .. (n % 200 + 1) .. "." .. math.random(1, 250) .. "." .. math.random(1, 250)
+  return wrk.format(nil)
+end
+"""
+
+
+def wrk(port: int, path: str, headers: dict, seconds: int, connections: int, script: Path | None = None) -> float:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run(command + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
@@ -215,8 +230,7 @@ def main() -> None:
 
     prepare_insert_table(admin_url)
     app.extensions["saas.db"].engine.dispose()
-    with app.app_context(), app.extensions["saas.db"].session_scope() as session:
-        session.execute(text("ANALYZE"))
+    analyze(app)
     chosen = pages(data, {w.strip() for w in args.only.split(",") if w.strip()} or None)
     counts = statement_counts(app, data, chosen)
     app.extensions["saas.db"].engine.dispose()
@@ -225,12 +239,14 @@ def main() -> None:
     product_port, floor_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
                STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
-               RATELIMIT_STORAGE_URI="memory://", PYTHONDONTWRITEBYTECODE="1")
+               RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="1", PYTHONDONTWRITEBYTECODE="1")
     env.pop("REDIS_URL", None)
     servers = []
     try:
         servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, ROOT, product_port))
         cookie = login_cookie(product_port)
+        clients = tmp / "clients.lua"
+        clients.write_text(CLIENTS_LUA)
         chrome = tmp / "chrome.html"
         capture_chrome(product_port, cookie, chrome)
         floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(chrome), FLOOR_TENANT_ID=str(data["tenant_id"]))
@@ -241,7 +257,7 @@ def main() -> None:
         for name, path, headers in chosen:
             product, floor = [], []
             for _ in range(args.rounds):
-                product.append(wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections))
+                product.append(wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections, clients))
                 floor.append(wrk(floor_port, "/floor/list", {}, args.seconds, args.connections))
             p, f = statistics.median(product), statistics.median(floor)
             total, set_config = counts[name]
