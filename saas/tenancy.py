@@ -144,6 +144,8 @@ def _settings_on_begin(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         session.info[_SEALED] = _NOT_POSTGRES
         return
+    if transaction.nested and session.info.get(_SEALED) == _scope(session):
+        return  # a SAVEPOINT starts with the settings of its transaction, sealed for this very scope
     set_pg_tenant_settings(connection, *_scope(session))
     session.info[_SEALED] = _scope(session)
 

@@ -154,3 +154,30 @@ def test_a_pooled_connection_is_pinged_only_after_lying_idle_and_replaced_when_d
         assert len(pings) == 2
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
+def test_a_savepoint_keeps_the_transactions_seal_and_the_scope_stays_right_around_it(app, statements):
+    from sqlalchemy import text
+
+    session = app.extensions["saas.db"].sessionmaker()
+    tenant = text("SELECT saas_private.rls_tenant()")
+    sees_all = text("SELECT saas_private.rls_sees_all()")
+
+    def seals() -> int:
+        return len([s for s in statements if "saas_private.enter_scope" in s])
+
+    try:
+        bind_tenant(session, 424242)
+        assert session.execute(tenant).scalar() == 424242 and seals() == 1
+        with session.begin_nested():  # a survey submit's INSERT runs in one
+            assert session.execute(tenant).scalar() == 424242
+        assert seals() == 1
+        savepoint = session.begin_nested()
+        with platform_access(session):
+            assert session.execute(sees_all).scalar() is True
+        savepoint.rollback()  # the platform seal made inside it is undone with it
+        assert session.execute(tenant).scalar() == 424242 and session.execute(sees_all).scalar() is False
+    finally:
+        session.rollback()
+        session.close()
