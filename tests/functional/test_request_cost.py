@@ -181,3 +181,17 @@ def test_a_savepoint_keeps_the_transactions_seal_and_the_scope_stays_right_aroun
     finally:
         session.rollback()
         session.close()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
+def test_a_signed_in_visitor_of_the_public_register_is_read_with_its_tenant_under_one_platform_seal(client, a, statements):
+    login(client, a["consultant"])
+    statements.clear()
+    assert client.get("/t/tenant-a/register").status_code == 200
+    own = _own(statements)
+    assert len([s for s in own if "saas_private.enter_scope" in s]) == 2  # the user (with its tenant), then the tenant
+    assert not [s for s in own if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
+    # Another provider's register still finds its own tenant.
+    statements.clear()
+    assert client.get("/t/tenant-b/register").status_code == 200
+    assert [s for s in _own(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
