@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from _common import bench_app, count_statements, report, timed
-from sqlalchemy import insert, text
+from _common import analyze, bench_app, count_statements, report, timed
+from sqlalchemy import insert
 
 from saas.clients.models import ClientCompany
 from saas.norway import generate_valid_org_numbers
@@ -31,8 +31,7 @@ def main() -> None:
                 for i, org in enumerate(generate_valid_org_numbers(700, companies))]
         with platform_access(session):
             session.execute(insert(ClientCompany), rows)
-        if session.bind.dialect.name == "postgresql":
-            session.execute(text("ANALYZE"))
+    analyze(app)
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.no", "password": factories.PASSWORD})
     for url in ("/t/bench/companies/", "/t/bench/companies/?page=40", "/t/bench/companies/?q=bedrift%2001&sort=-employees"):

@@ -4,7 +4,8 @@ The product runs under gunicorn exactly as the Procfile's `web` starts it (sync 
 the floor app (bench/floor.py: one SELECT of 25 rows over psycopg 3, rendered into the product's own client
 list HTML) runs beside it on the same settings.  For each page the bench alternates product and floor for
 ``--rounds`` rounds of ``--seconds`` seconds each under wrk (closed loop, ``--connections`` connections),
-then prints the median requests per second of both and their ratio.  Statements per request are counted
+then prints the median requests per second of both and their ratio, and the CPU time the gunicorn workers
+used per request (from /proc, so a shared machine's load does not enter it).  Statements per request are counted
 in-process the same way as every other bench (bench/_common.py: every statement, set_config included).
 
 Data: 2,000 client companies (``--companies``) for one consultant, 300 of them with a certificate, and one
@@ -32,7 +33,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import bench_app, count_statements, free_port, wait_for_http
+from _common import analyze, bench_app, count_statements, free_port, wait_for_http
 from sqlalchemy import insert, select, text
 
 from saas.auth import create_api_token
@@ -183,15 +184,49 @@ def capture_chrome(port: int, cookie: str, path: Path) -> None:
     path.write_text(head + "<tbody>{rows}</tbody>" + tail, encoding="utf-8")
 
 
-def wrk(port: int, path: str, headers: dict, seconds: int, connections: int) -> float:
+# Each request comes from another client address (X-Forwarded-For behind TRUSTED_PROXIES=1), so the public
+# pages' per-address rate limits are paid for as in production (a lookup per request) without refusing the
+# bench's own traffic.
+CLIENTS_LUA = """
+local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["X-Forwarded-For"] = "127." .. (n % 200 + 1) .. "." .. math.random(1, 250) .. "." .. math.random(1, 250)
+  return wrk.format(nil)
+end
+"""
+
+
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def wrk(port: int, path: str, headers: dict, seconds: int, connections: int, script: Path | None = None,
+        master: int | None = None) -> tuple[float, float | None]:
+    """(requests per second, the app's CPU milliseconds per request when ``master`` is given)."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    cpu = worker_cpu(master) if master else 0.0
     out = subprocess.run(command + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
                          timeout=seconds + 60).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"wrk saw errors for {path}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    per_request = (worker_cpu(master) - cpu) * 1000 / requests if master and requests else None
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), per_request
 
 
 def main() -> None:
@@ -215,8 +250,7 @@ def main() -> None:
 
     prepare_insert_table(admin_url)
     app.extensions["saas.db"].engine.dispose()
-    with app.app_context(), app.extensions["saas.db"].session_scope() as session:
-        session.execute(text("ANALYZE"))
+    analyze(app)
     chosen = pages(data, {w.strip() for w in args.only.split(",") if w.strip()} or None)
     counts = statement_counts(app, data, chosen)
     app.extensions["saas.db"].engine.dispose()
@@ -225,27 +259,37 @@ def main() -> None:
     product_port, floor_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
                STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
-               RATELIMIT_STORAGE_URI="memory://", PYTHONDONTWRITEBYTECODE="1")
+               RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="1", PYTHONDONTWRITEBYTECODE="1")
     env.pop("REDIS_URL", None)
     servers = []
     try:
         servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, ROOT, product_port))
         cookie = login_cookie(product_port)
+        clients = tmp / "clients.lua"
+        clients.write_text(CLIENTS_LUA)
         chrome = tmp / "chrome.html"
         capture_chrome(product_port, cookie, chrome)
         floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(chrome), FLOOR_TENANT_ID=str(data["tenant_id"]))
         servers.append(start(gunicorn("floor:create_app()", floor_port, args.workers), floor_env, BENCH, floor_port))
         print(f"{args.companies} companies, gunicorn {args.workers} sync workers each, wrk {args.connections} connections, "
               f"{args.rounds} interleaved rounds of {args.seconds} s")
-        print(f"{'page':24} {'product/s':>10} {'floor/s':>9} {'ratio':>6} {'statements':>11}")
+        print("app CPU: milliseconds of CPU the gunicorn workers used per request (product / floor), PostgreSQL's not counted")
+        print(f"{'page':24} {'product/s':>10} {'floor/s':>9} {'ratio':>6} {'app CPU ms':>13} {'statements':>11}")
         for name, path, headers in chosen:
-            product, floor = [], []
+            product, floor, product_cpu, floor_cpu = [], [], [], []
             for _ in range(args.rounds):
-                product.append(wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections))
-                floor.append(wrk(floor_port, "/floor/list", {}, args.seconds, args.connections))
+                rate, cpu = wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections, clients,
+                                servers[0].pid)
+                product.append(rate)
+                product_cpu.append(cpu)
+                rate, cpu = wrk(floor_port, "/floor/list", {}, args.seconds, args.connections, master=servers[1].pid)
+                floor.append(rate)
+                floor_cpu.append(cpu)
             p, f = statistics.median(product), statistics.median(floor)
+            pc, fc = statistics.median(product_cpu), statistics.median(floor_cpu)
             total, set_config = counts[name]
-            print(f"{name:24} {p:10.1f} {f:9.1f} {f / p:5.1f}× {total:5d} ({set_config} set_config)", flush=True)
+            print(f"{name:24} {p:10.1f} {f:9.1f} {f / p:5.1f}× {pc:6.1f} / {fc:4.1f} {total:5d} ({set_config} set_config)",
+                  flush=True)
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)

@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/search.py  (PostgreSQL when reachable, else SQLite)
 """
 from __future__ import annotations
 
-from _common import bench_app, report, timed
+from _common import analyze, bench_app, report, timed
 from sqlalchemy import insert, select, text
 
 from saas.clients.models import ClientCompany
@@ -37,8 +37,7 @@ def main() -> None:
                 session.execute(insert(ActionItem), [dict(tenant_id=tenant.id, year_id=y, title=f"Tiltak {n} nødlys {y}",
                                                           area="physical", status="open", source_type="manual")
                                                      for y in year_ids for n in range(2)])
-            if db.is_postgres:
-                session.execute(text("ANALYZE"))
+        analyze(app)
         client = app.test_client()
         client.post("/login", data={"email": "bench@example.no", "password": factories.PASSWORD})
         assert "Bedrift 04242" in client.get("/t/bench/search/?q=04242").get_data(as_text=True)

@@ -244,8 +244,13 @@ def refuse_suspended(tenant: Tenant, *, api: bool) -> None:
 def enter_public_tenant(slug: str) -> Tenant:
     """For public pages of a tenant (register): bind the tenant without a user."""
     session = current_session()
-    with platform_access(session):
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    # A signed-in visitor's user is read first (the page's menu needs it anyway): it comes with its tenant,
+    # which is the page's when they look at their own provider, and under the same platform seal as the
+    # lookup below, instead of a platform seal, the user and a tenant seal again in the middle of the page.
+    tenant = g.get("user_tenant") if current_user.is_authenticated else None
+    if tenant is None or tenant.slug != slug or not tenant.active:
+        with platform_access(session):
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant is None:
         abort(404)
     bind_tenant(session, tenant.id)

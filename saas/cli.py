@@ -88,9 +88,13 @@ def demo():
     """Load the demo data (idempotent)."""
     from saas.demo import load_demo
 
+    from saas.migrate import analyze
+
     ensure_schema()
     with _db().session_scope() as session:
         created = load_demo(session)
+    if created:
+        analyze(current_app.config["MIGRATION_DATABASE_URL"])  # the planner's statistics for the new rows
     click.echo("Demodata lastet." if created else "Demodata finnes allerede.")
 
 
@@ -186,6 +190,17 @@ def token_create(email, name):
 @main.group()
 def db():
     """Database migrations (Alembic)."""
+
+
+@db.command("analyze")
+@with_appcontext
+def db_analyze():
+    """Gather the planner's statistics (ANALYZE) as the owner role (MIGRATION_DATABASE_URL): after a bulk
+    import, or wherever autovacuum is off."""
+    from saas.migrate import analyze
+
+    done = analyze(current_app.config["MIGRATION_DATABASE_URL"])
+    click.echo("Statistikken er oppdatert." if done else "SQLite: ingenting å gjøre.")
 
 
 @db.command("upgrade")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import DateTime, MetaData, any_, create_engine, event, literal, text
+from sqlalchemy import DateTime, MetaData, any_, create_engine, event, exc, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -89,7 +90,7 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
 
         event.listen(engine, "before_cursor_execute", _sqlite_first_write)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_after_idle = kwargs.pop("ping_after_idle", PING_AFTER_IDLE)
     if url.startswith("postgresql"):
         connect_args = dict(kwargs.pop("connect_args", {}))
         if connect_timeout:
@@ -104,7 +105,33 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         options.append("-c plan_cache_mode=force_custom_plan")
         connect_args["options"] = " ".join(o for o in options if o)
         kwargs["connect_args"] = connect_args
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+# A pooled connection is pinged (one round trip) before use only when it lay unused this long: a connection
+# handed from request to request under load is alive (SQLAlchemy's pool_pre_ping would ping before every
+# request, a round trip as dear as one of the page's queries), while one that slept through a database
+# restart or an idle timeout is found dead and replaced before the request sees it.
+PING_AFTER_IDLE = 10.0
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["saas.checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        since = record.info.get("saas.checked_in_at")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool throws this connection away and opens another
+            raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
 
 
 _SQLITE_ONLY_READ = "saas.sqlite_only_read"

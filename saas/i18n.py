@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask import g, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 from saas.norway import format_date, format_money, format_org_number
@@ -50,8 +50,28 @@ def display_date(value: date | datetime | str | None) -> str:
     return format_date(value)
 
 
+def _translations():
+    """The request's (or job's) catalogue, looked up once per app context: Flask-Babel's template
+    callables look it up again for every ``_()`` (the domain, the locale and the cache through four
+    context lookups each), a tenth of a big page's rendering time."""
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)  # a new object under force_locale()
+    cached = g.get("_saas_translations")
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._saas_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
+
+
 def init_i18n(app) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         date=display_date, datetime=local_datetime, money=format_money, orgnr=format_org_number,
     )

@@ -22,6 +22,27 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def analyze(url: str) -> bool:
+    """``ANALYZE`` every table, as the role of ``url`` (the owner's: PostgreSQL skips, with only a warning,
+    the tables a role that does not own them names, so the runtime role's ANALYZE gathers nothing).  After
+    a bulk import or the demo the planner otherwise has no statistics until autovacuum's auto-analyze comes
+    round (row estimates of 1 and nested loops over every row: the consultant home at 2,000 companies took
+    0.45 s instead of 0.04 s).  Returns False on SQLite (nothing to do)."""
+    if not url.startswith("postgresql"):
+        return False
+    from sqlalchemy import pool
+
+    from saas.db import make_engine
+
+    engine = make_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    return True
+
+
 def upgrade(url: str, revision: str = "head", *, runtime_url: str | None = None, scope_proof: str | None = None) -> None:
     """Migrate the database at ``url`` (the owner's) to ``revision``.
 

@@ -157,6 +157,8 @@ def _settings_on_begin(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         session.info[_SEALED] = _NOT_POSTGRES
         return
+    if transaction.nested and session.info.get(_SEALED) == _scope(session):
+        return  # a SAVEPOINT starts with the settings of its transaction, sealed for this very scope
     set_pg_tenant_settings(connection, *_scope(session))
     session.info[_SEALED] = _scope(session)
 
@@ -182,9 +184,23 @@ def _scope_statement(state) -> None:
     tenant_id = bound_tenant(session)
     if tenant_id is None:
         raise TenantNotBound("No tenant is bound to this session; refusing to query tenant-owned data.")
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_tenant_criteria(tenant_id))
+
+
+_CRITERIA: dict[int, object] = {}
+
+
+def _tenant_criteria(tenant_id: int):
+    """The loader criteria ``tenant_id = <tenant>`` for every tenant-owned entity, made once per tenant and
+    reused: building the option analyses its lambda and calls it (a third of a small ORM statement's
+    cost), while a reused option object yields the same cache key and bound value every time."""
+    option = _CRITERIA.get(tenant_id)
+    if option is None:
+        if len(_CRITERIA) >= 10_000:
+            _CRITERIA.clear()
+        option = _CRITERIA[tenant_id] = with_loader_criteria(
+            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    return option
 
 
 def _names_tenant_table(statement) -> bool:

@@ -18,8 +18,14 @@ from saas.tenants.models import User
 PENDING = "pending"
 
 
+def pending_count_query():
+    """The number of proposals waiting for a decision, as a scalar subquery (the menu reads it together
+    with the unread notifications)."""
+    return select(func.count(CertificationProposal.id)).where(CertificationProposal.status == PENDING).scalar_subquery()
+
+
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count(CertificationProposal.id)).where(CertificationProposal.status == PENDING)) or 0
+    return session.scalar(select(pending_count_query())) or 0
 
 
 def waiting(session: Session, today: date, limit: int = 200) -> list[dict]:

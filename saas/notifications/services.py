@@ -210,9 +210,22 @@ def notify_overdue(session: Session, today: date) -> int:
 
 # -- reading ---------------------------------------------------------------------------------------------
 
+def unread_count_query(user_id: int):
+    return select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user_id,
-                                                                    Notification.read_at.is_(None))) or 0
+    return session.scalar(unread_count_query(user_id)) or 0
+
+
+def menu_counts(session: Session, user_id: int, queue_count=None) -> dict:
+    """The menu's counts in one statement: the user's unread notifications and, when ``queue_count`` (a
+    scalar subquery) is given, that count as ``queue`` (else 0)."""
+    unread = unread_count_query(user_id).scalar_subquery()
+    if queue_count is None:
+        return dict(notifications=session.scalar(select(unread)) or 0, queue=0)
+    row = session.execute(select(unread, queue_count)).one()
+    return dict(notifications=row[0] or 0, queue=row[1] or 0)
 
 
 def _plain(n: Notification) -> dict:

@@ -25,9 +25,10 @@ def menu_counts():
         if "menu_counts" not in g:
             from saas.certification import queue
 
-            session = current_session()
-            g.menu_counts = dict(notifications=services.unread_count(session, current_user.id),
-                                 queue=queue.pending_count(session) if current_user.is_staff else 0)
+            # One statement for both counts; the queue's only for those the menu shows it to (base.html).
+            g.menu_counts = services.menu_counts(current_session(), current_user.id,
+                                                 queue.pending_count_query() if current_user.has_role(Role.REVIEWER, Role.ADMIN)
+                                                 else None)
         return g.menu_counts
 
     return dict(menu_counts=counts)

@@ -275,3 +275,16 @@ def test_every_constant_validation_message_is_in_the_catalog_and_translated():
     translated = {m.id for m in _catalog() if m.id and m.string}
     assert messages - set(MESSAGES) == set(), "add these to saas/translations/labels.py"
     assert messages - translated == set(), "extract and translate (see saas/translations/labels.py)"
+
+
+def test_templates_look_the_catalogue_up_once_per_request_and_follow_force_locale(app):
+    """The template ``_()`` keeps the request's catalogue (saas.i18n), yet a job that renders in bokmål
+    under ``force_locale`` inside an English request gets bokmål, and English again after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Kunder') }}") == "Clients"
+        with force_locale("nb"):
+            assert render_template_string("{{ _('Kunder') }}") == "Kunder"
+        assert render_template_string("{{ _('Kunder') }} {{ ngettext('%(num)d venter', '%(num)d venter', 2) }}") == "Clients 2 waiting"

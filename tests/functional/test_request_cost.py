@@ -70,3 +70,128 @@ def test_an_api_read_writes_the_tokens_last_use_at_most_every_five_minutes(clien
     clock.travel(first + TOKEN_USE_RESOLUTION + timedelta(seconds=1))
     assert client.get("/api/v1/t/tenant-a/companies", headers=headers).status_code == 200
     assert last_used() > first
+
+
+def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, statements):
+    from saas.certification import queue
+    from saas.notifications.services import notify
+
+    notify(db, [a["reviewer"].id, a["consultant"].id], "test", "Noe skjedde")
+    db.commit()
+    pending = queue.pending_count(db)
+    login(client, a["reviewer"])
+    statements.clear()
+    html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
+    counts = [s for s in _own(statements) if "FROM notifications" in s]
+    assert len(counts) == 1 and "FROM certification_proposals" in counts[0]
+    assert not [s for s in _own(statements) if "FROM certification_proposals" in s and s not in counts]
+    assert 'aria-label="1 uleste"' in html
+    assert (f'aria-label="{pending} venter"' in html) == bool(pending)
+
+    # A consultant's menu shows no decision queue: its count is not read.
+    client.post("/logout")
+    login(client, a["consultant"])
+    statements.clear()
+    html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
+    assert 'notifications-link">Varsler <span class="count" aria-label="' in html, html[html.find("notifications-link"):][:300]
+    counts = [s for s in _own(statements) if "FROM notifications" in s]
+    assert len(counts) == 1 and "certification_proposals" not in counts[0]
+
+
+def test_the_client_list_reads_its_page_and_total_in_one_statement(client, db, a, statements):
+    from saas.clients.services import PAGE_SIZE
+    from tests import factories
+
+    for n in range(PAGE_SIZE + 3):
+        factories.make_company(db, a["tenant"], name=f"Listebedrift {n:03d} AS", consultant_id=a["consultant"].id)
+    db.commit()
+    login(client, a["consultant"])
+    statements.clear()
+    html = client.get("/t/tenant-a/companies/?q=listebedrift").get_data(as_text=True)
+    reads = [s for s in _own(statements) if "FROM client_companies" in s]
+    assert len(reads) == 1, reads
+    assert f"({PAGE_SIZE + 3})" in html and "Listebedrift 000 AS" in html and "Listebedrift 025 AS" not in html
+    statements.clear()
+    html = client.get("/t/tenant-a/companies/?q=listebedrift&page=2").get_data(as_text=True)
+    assert len([s for s in _own(statements) if "FROM client_companies" in s]) == 1
+    assert "Listebedrift 025 AS" in html and "Listebedrift 027 AS" in html
+    # Past the last page no row carries the total: it is counted on its own.
+    statements.clear()
+    html = client.get("/t/tenant-a/companies/?q=listebedrift&page=9").get_data(as_text=True)
+    assert len([s for s in _own(statements) if "FROM client_companies" in s]) == 2
+    assert f"({PAGE_SIZE + 3})" in html
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="SQLite connections are files, never pinged")
+def test_a_pooled_connection_is_pinged_only_after_lying_idle_and_replaced_when_dead(database_url, monkeypatch):
+    from saas.db import make_engine
+
+    engine = make_engine(database_url, ping_after_idle=0.5)
+    pings = []
+
+    def ping(dbapi_connection):
+        pings.append(dbapi_connection)
+        if len(pings) == 2:
+            raise OSError("server closed the connection unexpectedly")
+        return True
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
+    try:
+        for _ in range(3):  # handed on at once: no ping
+            with engine.connect() as connection:
+                first = connection.connection.dbapi_connection
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        assert pings == []
+        import time
+
+        time.sleep(0.6)
+        with engine.connect() as connection:  # idle long enough: pinged, alive
+            assert connection.connection.dbapi_connection is first
+        time.sleep(0.6)
+        with engine.connect() as connection:  # pinged, dead: replaced by a new connection before use
+            assert connection.connection.dbapi_connection is not first
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        assert len(pings) == 2
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
+def test_a_savepoint_keeps_the_transactions_seal_and_the_scope_stays_right_around_it(app, statements):
+    from sqlalchemy import text
+
+    session = app.extensions["saas.db"].sessionmaker()
+    tenant = text("SELECT saas_private.rls_tenant()")
+    sees_all = text("SELECT saas_private.rls_sees_all()")
+
+    def seals() -> int:
+        return len([s for s in statements if "saas_private.enter_scope" in s])
+
+    try:
+        bind_tenant(session, 424242)
+        assert session.execute(tenant).scalar() == 424242 and seals() == 1
+        with session.begin_nested():  # a survey submit's INSERT runs in one
+            assert session.execute(tenant).scalar() == 424242
+        assert seals() == 1
+        savepoint = session.begin_nested()
+        with platform_access(session):
+            assert session.execute(sees_all).scalar() is True
+        savepoint.rollback()  # the platform seal made inside it is undone with it
+        assert session.execute(tenant).scalar() == 424242 and session.execute(sees_all).scalar() is False
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
+def test_a_signed_in_visitor_of_the_public_register_is_read_with_its_tenant_under_one_platform_seal(client, a, statements):
+    login(client, a["consultant"])
+    statements.clear()
+    assert client.get("/t/tenant-a/register").status_code == 200
+    own = _own(statements)
+    assert len([s for s in own if "saas_private.enter_scope" in s]) == 2  # the user (with its tenant), then the tenant
+    assert not [s for s in own if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
+    # Another provider's register still finds its own tenant.
+    statements.clear()
+    assert client.get("/t/tenant-b/register").status_code == 200
+    assert [s for s in _own(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]

@@ -235,3 +235,23 @@ def test_all_clients_costs_the_same_queries_for_more_expiring_certificates(clien
         response = client.get("/t/tenant-a/work/?alle=1")
     assert response.get_data(as_text=True).count("utløper") >= 7
     assert large.count == small.count, large.statements
+
+
+def test_overdue_items_of_archived_companies_and_closed_years_stay_off_the_home_page(client, db, a, today):
+    from saas.db import utcnow
+
+    live = factories.make_company(db, a["tenant"], name="Levende AS", consultant_id=a["consultant"].id)
+    archived = factories.make_company(db, a["tenant"], name="Arkivert AS", consultant_id=a["consultant"].id)
+    closed = factories.make_company(db, a["tenant"], name="Lukket År AS", consultant_id=a["consultant"].id)
+    for company, title, status in ((live, "Tiltak levende", "open"), (archived, "Tiltak arkivert", "open"),
+                                   (closed, "Tiltak lukket", "closed")):
+        year = make_year(db, company, today.year - 1)
+        year.status = status
+        db.add(ActionItem(year_id=year.id, title=title, deadline=today - timedelta(days=5)))
+    archived.archived_at = utcnow()
+    db.commit()
+    home = work.consultant_home(db, a["consultant"], today)
+    titles = [r["title"] for r in home["overdue"]["rows"]]
+    assert "Tiltak levende" in titles and "Tiltak arkivert" not in titles and "Tiltak lukket" not in titles
+    row = next(r for r in home["overdue"]["rows"] if r["title"] == "Tiltak levende")
+    assert row["company_name"] == "Levende AS" and row["year"] == today.year - 1 and row["days_overdue"] == 5

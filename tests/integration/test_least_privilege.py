@@ -335,3 +335,42 @@ def test_saas_db_upgrade_migrates_as_the_owner_and_the_product_then_runs_as_the_
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_policy_functions_give_the_answers_of_the_seal_in_every_state(world):
+    """rls_tenant() and rls_sees_all() check the seal inline (one definer call each, saas/rls.sql): in
+    each state an application or an intruder can put a transaction in, they answer as sealed() does."""
+    owner = create_engine(owner_url(world["url"]))
+    session = world["app"].extensions["saas.db"].sessionmaker()
+    probe = text("SELECT saas_private.rls_tenant(), saas_private.rls_sees_all(), saas_private.sealed(), "
+                 "pg_has_role(session_user, 'saas_test_owner', 'MEMBER')")
+    try:
+        # sealed() itself is not the runtime role's to call: the owner lends it for the comparison.
+        with owner.begin() as connection:
+            connection.execute(text(f"GRANT EXECUTE ON FUNCTION saas_private.sealed() TO {PG_ROLE}"))
+        states = []
+        bind_tenant(session, world["a"])
+        states.append(("tenant A sealed", session.execute(probe).one()))
+        session.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(world["b"])})
+        states.append(("tenant B named beside A's seal", session.execute(probe).one()))
+        session.rollback()
+        bind_tenant(session, None)
+        with platform_access(session):
+            states.append(("platform sealed", session.execute(probe).one()))
+            session.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(world["a"])})
+            states.append(("tenant named beside the platform seal", session.execute(probe).one()))
+        session.rollback()
+        bind_tenant(session, world["a"])
+        session.execute(text("SET LOCAL app.platform = 'on'"))
+        states.append(("platform claimed beside a tenant seal", session.execute(probe).one()))
+        session.rollback()
+        for name, (tenant, sees_all, sealed, owner_member) in states:
+            assert not owner_member
+            assert sees_all == bool(sealed and name.startswith("platform sealed")), name
+            assert tenant == (world["a"] if sealed and name == "tenant A sealed" else None), name
+        assert [s[1][2] for s in states] == [True, False, True, False, False]
+    finally:
+        session.close()
+        with owner.begin() as connection:
+            connection.execute(text(f"REVOKE EXECUTE ON FUNCTION saas_private.sealed() FROM {PG_ROLE}"))
+        owner.dispose()

@@ -41,3 +41,33 @@ def test_a_database_a_test_forgets_to_drop_is_dropped_when_the_process_exits():
             assert connection.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}).scalar() == 0
     finally:
         admin.dispose()
+
+
+def test_saas_db_analyze_gathers_statistics_as_the_owner_which_the_runtime_role_cannot(tmp_path):
+    from saas.app import create_app
+    from tests.conftest import BACKEND, app_config, create_database, drop_database, owner_url
+
+    if BACKEND != "postgres":
+        pytest.skip("needs PostgreSQL")
+    url = create_database(f"saas_analyze_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    admin = create_engine(owner_url(url))
+    try:
+        app = create_app(app_config(url, tmp_path, MIGRATION_DATABASE_URL=owner_url(url)))
+
+        def analyzed() -> bool:
+            with admin.connect() as connection:
+                return connection.execute(text(
+                    "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'client_companies'")).scalar()
+
+        runtime = create_engine(url, isolation_level="AUTOCOMMIT")
+        with runtime.connect() as connection:
+            connection.execute(text("ANALYZE client_companies"))  # skipped with a warning: not the owner
+        runtime.dispose()
+        assert not analyzed()
+        result = app.test_cli_runner().invoke(args=["db", "analyze"])
+        assert result.exit_code == 0 and "Statistikken er oppdatert." in result.output, result.output
+        assert analyzed()
+        app.extensions["saas.db"].engine.dispose()
+    finally:
+        admin.dispose()
+        drop_database(url)

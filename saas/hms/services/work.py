@@ -11,16 +11,14 @@ so the rules of each stay in one place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
-from saas.db import ids_in
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, ComplianceCheck,
                              PhysicalMapping, PsychosocialMapping)
@@ -29,13 +27,11 @@ from saas.hms.services.years import get_year
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
-__all__ = ["NotFound", "SECTION_LIMIT", "Scope", "home_scope", "consultant_home", "expiring_certificates", "overdue_actions",
+__all__ = ["NotFound", "SECTION_LIMIT", "consultant_home", "expiring_certificates", "overdue_actions",
            "companies_without_mapping", "mappings_to_verify", "client_home", "assigned_item", "update_assigned_action",
            "self_mapping", "self_mapping_year", "start_self_mapping", "save_self_mapping"]
 
 SECTION_LIMIT = 25
-# Years whose work still matters: a closed year's open items were carried into the next year.
-_LIVE_YEAR = CertificationYear.status != "closed"
 
 
 def _section(rows, to_dict) -> dict:
@@ -60,102 +56,78 @@ def expiring_certificates(session: Session, user: User, within_days: int = 90, *
     return expiring(session, None if everyone else user.id, within_days, today or today_in_oslo())
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The companies a consultant's home covers and their years, read once (two queries); every section
-    is then one query keyed by these id lists (as ``certification.services.facts`` does), joined to
-    names here.  Joins from client_companies under row-level security let the planner pick nested loops
-    over every company (0.5 s at 2,000 companies); a lookup by an id list stays an index lookup.
-
-    ``companies``: id -> row(id, name, city, archived), by name; ``years``: id -> row(id, company_id,
-    year, status, has_mapping) for the years that are not closed or are ``current_year``."""
-    companies: dict
-    years: dict
-    current_year: int
-
-    def active(self) -> dict[int, str]:
-        return {c.id: c.name for c in self.companies.values() if not c.archived}
-
-
-def home_scope(session: Session, consultant_id: int | None, current_year: int) -> Scope:
-    companies = session.execute(_mine(
-        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, ClientCompany.archived_at.is_not(None).label("archived")),
-        consultant_id).order_by(ClientCompany.name, ClientCompany.id)).all()
-    has_mapping = select(literal(1)).where(PhysicalMapping.year_id == CertificationYear.id).exists().label("has_mapping")
-    years = session.execute(
-        select(CertificationYear.id, CertificationYear.company_id, CertificationYear.year, CertificationYear.status, has_mapping)
-        .where(ids_in(session, CertificationYear.company_id, [c.id for c in companies if not c.archived]),
-               _LIVE_YEAR | (CertificationYear.year == current_year))).all() if companies else []
-    return Scope({c.id: c for c in companies}, {y.id: y for y in years}, current_year)
-
-
-def overdue_actions(session: Session, scope: Scope, today: date, limit: int = SECTION_LIMIT) -> dict:
-    """Action items past their deadline and not done, oldest deadline first (one query).
+def overdue_actions(session: Session, consultant_id: int | None, today: date, limit: int = SECTION_LIMIT) -> dict:
+    """Action items past their deadline and not done, in the live years of the active companies of
+    ``consultant_id`` (None: every company), oldest deadline first (one query).
 
     Overdue is the class rules' definition (``rules_facts.is_overdue``): due today is still on time.
     """
-    live = [y.id for y in scope.years.values() if y.status != "closed"]
-    rows = session.execute(
+    rows = session.execute(_mine(
         select(ActionItem.id, ActionItem.title, ActionItem.deadline, ActionItem.status, ActionItem.area,
-               ActionItem.responsible_name, ActionItem.year_id, User.name.label("responsible_user_name"),
+               ActionItem.responsible_name, ActionItem.year_id, CertificationYear.year, CertificationYear.company_id,
+               ClientCompany.name.label("company_name"), User.name.label("responsible_user_name"),
                func.count().over().label("total_count"))
+        .join(CertificationYear, CertificationYear.id == ActionItem.year_id)
+        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
         .outerjoin(User, User.id == ActionItem.responsible_user_id)
-        .where(ids_in(session, ActionItem.year_id, live), ActionItem.status != "done", ActionItem.deadline < today)
-        .order_by(ActionItem.deadline, ActionItem.id).limit(limit)).all() if live else []
-
-    def row_dict(r):
-        year = scope.years[r.year_id]
-        return dict(id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status,
-                    area=r.area, responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=year.year,
-                    company_id=year.company_id, company_name=scope.companies[year.company_id].name)
-    return _section(rows, row_dict)
+        .where(ClientCompany.archived_at.is_(None), CertificationYear.status != "closed", ActionItem.status != "done",
+               ActionItem.deadline < today), consultant_id)
+        .order_by(ActionItem.deadline, ActionItem.id).limit(limit)).all()
+    return _section(rows, lambda r: dict(
+        id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status, area=r.area,
+        responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=r.year, company_id=r.company_id,
+        company_name=r.company_name))
 
 
-def companies_without_mapping(scope: Scope, limit: int = SECTION_LIMIT) -> dict:
-    """Active companies with no certification year ``scope.current_year``, or one without a physical
-    mapping (no query: the scope holds both)."""
-    current = {y.company_id: y for y in scope.years.values() if y.year == scope.current_year}
-    missing = [c for c in scope.companies.values() if not c.archived
-               and (c.id not in current or not current[c.id].has_mapping)]
-    return dict(rows=[dict(company_id=c.id, company_name=c.name, city=c.city,
-                           year_id=current[c.id].id if c.id in current else None, year=scope.current_year)
-                      for c in missing[:limit]], total=len(missing))
+def companies_without_mapping(session: Session, consultant_id: int | None, current_year: int, limit: int = SECTION_LIMIT) -> dict:
+    """Active companies with no certification year ``current_year``, or one without a physical mapping,
+    by name (one query)."""
+    year = aliased(CertificationYear)
+    has_mapping = select(literal(1)).where(PhysicalMapping.year_id == year.id).exists()
+    rows = session.execute(_mine(
+        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, year.id.label("year_id"),
+               func.count().over().label("total_count"))
+        .outerjoin(year, and_(year.company_id == ClientCompany.id, year.year == current_year))
+        .where(ClientCompany.archived_at.is_(None), or_(year.id.is_(None), ~has_mapping)), consultant_id)
+        .order_by(ClientCompany.name, ClientCompany.id).limit(limit)).all()
+    return _section(rows, lambda r: dict(company_id=r.id, company_name=r.name, city=r.city, year_id=r.year_id,
+                                         year=current_year))
 
 
-def mappings_to_verify(session: Session, scope: Scope, limit: int = SECTION_LIMIT) -> dict:
-    """Physical mappings done by the company itself or a third party, submitted and not yet verified (one query)."""
-    open_years = [y.id for y in scope.years.values() if y.status == "open"]
-    rows = session.execute(
+def mappings_to_verify(session: Session, consultant_id: int | None, limit: int = SECTION_LIMIT) -> dict:
+    """Physical mappings done by the company itself or a third party, submitted and not yet verified, in
+    the open years of the active companies of ``consultant_id`` (None: every company) (one query)."""
+    rows = session.execute(_mine(
         select(PhysicalMapping.id, PhysicalMapping.method, PhysicalMapping.performed_on, PhysicalMapping.year_id,
-               ChecklistRun.submitted_at, func.count().over().label("total_count"))
+               ChecklistRun.submitted_at, CertificationYear.year, CertificationYear.company_id,
+               ClientCompany.name.label("company_name"), func.count().over().label("total_count"))
         .join(ChecklistRun, ChecklistRun.id == PhysicalMapping.run_id)
-        .where(ids_in(session, PhysicalMapping.year_id, open_years), PhysicalMapping.method != "provider",
+        .join(CertificationYear, CertificationYear.id == PhysicalMapping.year_id)
+        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
+        .where(ClientCompany.archived_at.is_(None), CertificationYear.status == "open", PhysicalMapping.method != "provider",
                PhysicalMapping.verified_at.is_(None),
-               (ChecklistRun.submitted_at.is_not(None)) | (PhysicalMapping.status == "completed"))
-        .order_by(ChecklistRun.submitted_at, PhysicalMapping.id).limit(limit)).all() if open_years else []
-
-    def row_dict(r):
-        year = scope.years[r.year_id]
-        return dict(id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id,
-                    year=year.year, company_id=year.company_id, company_name=scope.companies[year.company_id].name)
-    return _section(rows, row_dict)
+               (ChecklistRun.submitted_at.is_not(None)) | (PhysicalMapping.status == "completed")), consultant_id)
+        .order_by(ChecklistRun.submitted_at, PhysicalMapping.id).limit(limit)).all()
+    return _section(rows, lambda r: dict(
+        id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id, year=r.year,
+        company_id=r.company_id, company_name=r.company_name))
 
 
 def consultant_home(session: Session, user: User, today: date, everyone: bool = False) -> dict:
-    """Everything the consultant's home page shows, as plain data (a fixed number of queries whatever
-    the number of companies, items and years).
+    """Everything the consultant's home page shows, as plain data: one query per section whatever the
+    number of companies, items and years, each returning the section's first rows and its total (no
+    section reads every company to show 25).
 
     ``everyone`` widens it from the user's own companies (consultant_id == user) to all of the tenant's.
     """
-    scope = home_scope(session, None if everyone else user.id, today.year)
-    files, files_total = evidence.pending_for_review(
-        session, None, SECTION_LIMIT, companies={c.id: c.name for c in scope.companies.values()})
+    consultant_id = None if everyone else user.id
+    files, files_total = evidence.pending_for_review(session, consultant_id, SECTION_LIMIT)
     return dict(
         everyone=everyone, today=today,
-        overdue=overdue_actions(session, scope, today),
+        overdue=overdue_actions(session, consultant_id, today),
         evidence=dict(rows=files, total=files_total),
-        mappings=mappings_to_verify(session, scope),
-        without_mapping=companies_without_mapping(scope),
+        mappings=mappings_to_verify(session, consultant_id),
+        without_mapping=companies_without_mapping(session, consultant_id, today.year),
         certificates=expiring_certificates(session, user, everyone=everyone, today=today),
     )
 

@@ -32,7 +32,8 @@ def get_year(session: Session, user: User, year_id: int) -> CertificationYear:
         select(CertificationYear)
         .where(CertificationYear.id == year_id,
                CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
-        .options(joinedload(CertificationYear.company), joinedload(CertificationYear.consultant))
+        # The consultant's roles are not the page's business: loaded only if asked for (not one more statement).
+        .options(joinedload(CertificationYear.company), joinedload(CertificationYear.consultant).lazyload(User.role_rows))
     )
     if year is None:
         raise NotFound(year_id)
@@ -219,23 +220,52 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
     )
 
 
-_NO_STATS = dict(total=0, answered=0, findings=0, new=0, changed=0, removed=0)
 
 
 def physical_rows(session: Session, year_id: int) -> list[dict]:
-    """The year's physical mappings with their checklist counts (two queries)."""
-    rows = session.scalars(select(PhysicalMapping).where(PhysicalMapping.year_id == year_id)
-                           .order_by(PhysicalMapping.performed_on.desc().nulls_first(), PhysicalMapping.id)).all()
-    stats = run_stats(session, [m.run_id for m in rows])
-    return [dict(physical_mapping_dict(m), **stats.get(m.run_id, _NO_STATS)) for m in rows]
+    """The year's physical mappings with their checklist counts (one query)."""
+    rows = _with_run_stats(session, PhysicalMapping, year_id, PhysicalMapping.performed_on.desc().nulls_first())
+    return [dict(physical_mapping_dict(m), **stats) for m, stats in rows]
 
 
 def round_rows(session: Session, year_id: int) -> list[dict]:
-    """The year's safety rounds with their checklist counts (two queries)."""
-    rows = session.scalars(select(SafetyRound).where(SafetyRound.year_id == year_id)
-                           .order_by(SafetyRound.held_on.desc().nulls_first(), SafetyRound.id)).all()
-    stats = run_stats(session, [r.run_id for r in rows])
-    return [dict(safety_round_dict(r), **stats.get(r.run_id, _NO_STATS)) for r in rows]
+    """The year's safety rounds with their checklist counts (one query)."""
+    rows = _with_run_stats(session, SafetyRound, year_id, SafetyRound.held_on.desc().nulls_first())
+    return [dict(safety_round_dict(r), **stats) for r, stats in rows]
+
+
+def _stat_columns():
+    live = ChecklistAnswer.change_flag.is_(None) | (ChecklistAnswer.change_flag != "removed")
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return (count(live).label("total"), count(live & ChecklistAnswer.answer.is_not(None)).label("answered"),
+            count(ChecklistAnswer.answer == "finding").label("findings"), count(ChecklistAnswer.change_flag == "new").label("new"),
+            count(ChecklistAnswer.change_flag == "changed").label("changed"),
+            count(ChecklistAnswer.change_flag == "removed").label("removed"))
+
+
+def _with_run_stats(session: Session, model, year_id: int, first_order) -> list[tuple]:
+    """(row, run_stats dict) for the year's mappings or rounds, the counts of their checklist runs joined
+    in as an aggregate subquery over this year's runs only (one statement instead of two)."""
+    stats = (select(ChecklistAnswer.run_id.label("run_id"), *_stat_columns())
+             .join(model, model.run_id == ChecklistAnswer.run_id).where(model.year_id == year_id)
+             .group_by(ChecklistAnswer.run_id).subquery())
+    keys = ("total", "answered", "findings", "new", "changed", "removed")
+    result = session.execute(select(model, *(stats.c[k] for k in keys)).outerjoin(stats, stats.c.run_id == model.run_id)
+                             .where(model.year_id == year_id).order_by(first_order, model.id)).all()
+    return [(row[0], {k: int(v or 0) for k, v in zip(keys, row[1:])}) for row in result]
+
+
+def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
+    """Per run: items, answered, findings and change flags (one query for any number of runs)."""
+    if not run_ids:
+        return {}
+    rows = session.execute(select(ChecklistAnswer.run_id, *_stat_columns())
+                           .where(ChecklistAnswer.run_id.in_(run_ids)).group_by(ChecklistAnswer.run_id)).all()
+    return {r[0]: dict(total=int(r[1]), answered=int(r[2]), findings=int(r[3]), new=int(r[4]), changed=int(r[5]),
+                       removed=int(r[6])) for r in rows}
 
 
 def psychosocial_rows(session: Session, year_id: int) -> list[dict]:

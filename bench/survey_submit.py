@@ -1,0 +1,176 @@
+"""Survey submits at saturation against the write floor of the stack, in one interleaved run on PostgreSQL.
+
+The product runs under gunicorn exactly as the Procfile's `web` starts it (sync workers, 3 by default) and
+the floor app (bench/floor.py: one INSERT of the posted answers over psycopg 3) beside it on the same
+settings.  Each round opens ``--submits`` respondents' answering pages first (cookie, CSRF token, one-time
+nonce and a printed one-time code: not measured), then ``--connections`` client threads post their
+complete answers as fast as the server takes them; the floor round posts the same number of the same
+form bodies to the floor.  Rounds alternate product and floor; the medians of both and their ratio are
+printed, with the product's statements per submit (counted in-process, bench/_common.py).  Every product
+submit must answer 303 and be stored once.
+
+Run: .venv/bin/python bench/survey_submit.py [--submits 300] [--rounds 3] [--connections 6] [--workers 3]
+Needs PostgreSQL on 127.0.0.1.  Bounded: every request has a timeout, the servers are stopped at the end,
+the database is dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import queue
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from _common import bench_app, count_statements, free_port
+
+import survey_load
+from floor import prepare_insert_table
+from pages import gunicorn, start
+
+BENCH = Path(__file__).resolve().parent
+
+
+def saturate(port: int, bodies: list[tuple[str, dict, str]], connections: int) -> tuple[float, list[int]]:
+    """POST every (path, headers, body) with ``connections`` threads, each on one kept-alive connection
+    (reconnecting when the server closes it); returns (requests per second, statuses)."""
+    work: queue.Queue = queue.Queue()
+    for item in bodies:
+        work.put(item)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=survey_load.REQUEST_TIMEOUT)
+        while True:
+            try:
+                path, headers, body = work.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                connection.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                                     **headers})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except OSError:
+                connection.close()
+                status = 0
+            with lock:
+                statuses.append(status)
+        connection.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(survey_load.DEADLINE)
+    return len(bodies) / (time.perf_counter() - started), statuses
+
+
+def respondents(port: int, prepared: dict, count: int, start_number: int) -> list:
+    people = []
+    for i in range(count):
+        group, code = prepared["codes"].pop()
+        person = survey_load.Respondent(port, prepared["shared"], group, prepared["items"], start_number + i, code)
+        person.open_page()
+        people.append(person)
+    return people
+
+
+def statements_per_submit(app, prepared: dict) -> tuple[int, int]:
+    """One shared-link submit through the test client in this process, its statements counted."""
+    import re
+    from html import unescape
+
+    client = app.test_client()
+    group, code = prepared["codes"].pop()
+    html = client.get(f"/s/{prepared['shared']}").get_data(as_text=True)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    form = {"csrf_token": unescape(hidden.get("csrf_token", "")), "nonce": hidden["nonce"], "page": "99", "nav": "submit",
+            "group": group, "code": code, **{f"q_{key}": "2" for key in prepared["items"]}}
+    with count_statements(app.extensions["saas.db"].engine) as counter:
+        status = client.post(f"/s/{prepared['shared']}", data=form).status_code
+    if status != 303:
+        raise SystemExit(f"the in-process submit answered {status}")
+    return counter.total, counter.set_config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submits", type=int, default=300, help="submits per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    args = parser.parse_args()
+    os.environ.setdefault("SAAS_TEST_DB", "postgres")
+    for noisy in ("weasyprint", "fontTools", "saas.mail"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app = bench_app(f"saas_bench_survey_submit_{os.getpid()}", TESTING=False)
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("postgresql"):
+        raise SystemExit("this bench needs PostgreSQL on 127.0.0.1:5432")
+    total = args.submits * args.rounds
+    # prepare() prints codes for (respondents - PERSONAL + BASELINE) shared-link respondents
+    prepared = survey_load.prepare(app, total + survey_load.PERSONAL - survey_load.BASELINE + 4)
+    from _common import analyze
+    from tests.conftest import PG_ADMIN_URL, drop_database
+
+    analyze(app)
+    admin_url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/" + url.rsplit("/", 1)[1]
+    prepare_insert_table(admin_url)
+    statements = statements_per_submit(app, prepared)
+    app.extensions["saas.db"].engine.dispose()
+
+    tmp = Path(tempfile.mkdtemp(prefix="saas-bench-survey-submit-"))
+    product_port, floor_port = free_port(), free_port()
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
+               STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
+               RATELIMIT_STORAGE_URI="memory://", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("REDIS_URL", None)
+    (tmp / "chrome.html").write_text("{rows}", encoding="utf-8")
+    floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(tmp / "chrome.html"),
+                     FLOOR_TENANT_ID=str(prepared["tenant_id"]))
+    servers = []
+    try:
+        servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, survey_load.ROOT, product_port))
+        servers.append(start(gunicorn("floor:create_app()", floor_port, args.workers), floor_env, BENCH, floor_port))
+        product, floor = [], []
+        for round_number in range(args.rounds):
+            people = respondents(product_port, prepared, args.submits, round_number * args.submits)
+            bodies = [(f"/s/{p.token}", {"Cookie": p.cookie}, urlencode(p.form)) for p in people]
+            rate, statuses = saturate(product_port, bodies, args.connections)
+            if any(s != 303 for s in statuses):
+                raise SystemExit(f"product submits answered {sorted(set(statuses))}")
+            product.append(rate)
+            rate, statuses = saturate(floor_port, [("/floor/insert", {}, body) for _, _, body in bodies], args.connections)
+            if any(s != 204 for s in statuses):
+                raise SystemExit(f"floor inserts answered {sorted(set(statuses))}")
+            floor.append(rate)
+            print(f"round {round_number + 1}: product {product[-1]:.1f}/s, floor {floor[-1]:.1f}/s", flush=True)
+        p, f = statistics.median(product), statistics.median(floor)
+        print(f"{args.submits} submits per round, gunicorn {args.workers} sync workers each, {args.connections} client "
+              f"connections, {args.rounds} interleaved rounds")
+        print(f"survey submit at saturation: product {p:.1f}/s, floor (one INSERT) {f:.1f}/s, ratio {f / p:.1f}×, "
+              f"{statements[0]} statements per submit ({statements[1]} set_config/enter_scope)")
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
