@@ -12,7 +12,9 @@ from html import escape
 
 FILL = {"green": "#5cb85c", "yellow": "#f0c419", "red": "#d9534f"}
 TEXT = {"green": "#ffffff", "yellow": "#222222", "red": "#ffffff"}
-COLOUR_NAMES_NB = {"green": "grønn", "yellow": "gul", "red": "rød"}
+# The words drawn in the map, bokmål by default; a caller passes the user's language (``words=``).
+WORDS_NB = {"probability": "Sannsynlighet", "consequence": "Konsekvens", "hazards": "farer",
+            "green": "grønn", "yellow": "gul", "red": "rød"}
 
 CELL = 44
 LEFT = 34     # room for the probability numbers and the axis name
@@ -25,12 +27,15 @@ def _attr(value: object) -> str:
 
 
 def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequence_labels: Sequence[str] = (),
-                title: str = "Risikokart") -> str:
+                title: str = "Risikokart", words: Mapping[str, str] | None = None) -> str:
     """An ``<svg>`` element for one heat map; cells without hazards stay coloured but show no number.
 
-    ``probability_labels``/``consequence_labels`` are the levels' bokmål names, used in each cell's
-    tooltip; missing names fall back to the level number.
+    ``probability_labels``/``consequence_labels`` are the levels' names, used in each cell's tooltip;
+    missing names fall back to the level number.  ``words`` replaces any of ``WORDS_NB`` (the axis
+    names, "farer" and the colour names) with the user's language.
     """
+    w = {**WORDS_NB, **(words or {})}
+    probability, consequence, hazards = w["probability"], w["consequence"], w["hazards"]
     counts: Sequence[Sequence[int]] = data["counts"]
     colours: Sequence[Sequence[str]] = data["colours"]
     n_p = len(colours)
@@ -39,7 +44,7 @@ def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequen
     total = data.get("total", sum(sum(row) for row in counts))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-label="{_attr(title)}: {total} farer">',
+        f'width="{width}" height="{height}" aria-label="{_attr(title)}: {total} {_attr(w["hazards"])}">',
         f"<title>{escape(title)}</title>",
     ]
     for p in range(n_p, 0, -1):  # printed with the highest probability on top
@@ -49,8 +54,8 @@ def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequen
             colour = colours[p - 1][c - 1]
             count = counts[p - 1][c - 1]
             x = LEFT + (c - 1) * CELL
-            tooltip = (f"Sannsynlighet {p} ({_label(probability_labels, p)}) × konsekvens {c} "
-                       f"({_label(consequence_labels, c)}): {COLOUR_NAMES_NB.get(colour, colour)}, {count} farer")
+            tooltip = (f"{probability} {p} ({_label(probability_labels, p)}) × {consequence.lower()} {c} "
+                       f"({_label(consequence_labels, c)}): {w.get(colour, colour)}, {count} {hazards}")
             parts.append(
                 f'<g data-p="{p}" data-c="{c}" data-count="{count}"><title>{escape(tooltip)}</title>'
                 f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{FILL.get(colour, "#cccccc")}" '
@@ -63,9 +68,9 @@ def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequen
     base = TOP + n_p * CELL
     for c in range(1, n_c + 1):
         parts.append(f'<text x="{LEFT + (c - 1) * CELL + CELL // 2}" y="{base + 14}" text-anchor="middle" font-size="12">{c}</text>')
-    parts.append(f'<text x="{LEFT + n_c * CELL // 2}" y="{base + 29}" text-anchor="middle" font-size="11">Konsekvens</text>')
+    parts.append(f'<text x="{LEFT + n_c * CELL // 2}" y="{base + 29}" text-anchor="middle" font-size="11">{escape(w["consequence"])}</text>')
     parts.append(f'<text x="10" y="{TOP + n_p * CELL // 2}" text-anchor="middle" font-size="11" '
-                 f'transform="rotate(-90 10 {TOP + n_p * CELL // 2})">Sannsynlighet</text>')
+                 f'transform="rotate(-90 10 {TOP + n_p * CELL // 2})">{escape(w["probability"])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -251,3 +251,18 @@ def test_the_risk_api_is_in_the_openapi_document(client):
     for path in ("/api/v1/t/{slug}/risk-matrix", "/api/v1/t/{slug}/years/{year_id}/risk-assessments",
                  "/api/v1/t/{slug}/risk-assessments/{assessment_id}/hazards", "/api/v1/t/{slug}/hazards/{hazard_id}/action-item"):
         assert path in paths
+
+
+def test_the_heat_map_speaks_the_users_language(client, db, a, year):
+    from tests.functional.test_i18n import english
+
+    login(client, a["consultant"])
+    url = client.post(f"{BASE}/years/{year.id}", data={"title": "Lager", "assessed_on": "2026-02-01"}).headers["Location"]
+    client.post(f"{url}/hazards", data={"description": "Fall fra stige", "probability": "2", "consequence": "3", "area": "physical"})
+    norsk = client.get(url).get_data(as_text=True)
+    assert ">Sannsynlighet</text>" in norsk and ">Konsekvens</text>" in norsk and "1 farer" in norsk
+    english(client, url)
+    body = client.get(url).get_data(as_text=True)
+    svg = body[body.index("<svg"):body.rindex("</svg>")]
+    assert ">Probability</text>" in svg and ">Consequence</text>" in svg and "1 hazards" in svg
+    assert not re.search(r"Sannsynlighet|Konsekvens|farer|grønn|gul\b|rød", svg)

@@ -36,7 +36,9 @@ def _hazard_or_404(hazard_id: int):
 
 
 def _svg(heatmap: dict, labels: dict, title: str) -> str:
-    return heatmap_svg(heatmap, labels["probability_labels"], labels["consequence_labels"], title)
+    words = {"probability": gettext("Sannsynlighet"), "consequence": gettext("Konsekvens"), "hazards": gettext("farer"),
+             "green": gettext("grønn"), "yellow": gettext("gul"), "red": gettext("rød")}
+    return heatmap_svg(heatmap, labels["probability_labels"], labels["consequence_labels"], title, words=words)
 
 
 # -- the matrix --------------------------------------------------------------------------------------------
