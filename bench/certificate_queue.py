@@ -65,7 +65,11 @@ def _kib(pid: int, field: str) -> int:
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{todo.pop()}/task").iterdir())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        for task in tasks:
             try:
                 children = [int(c) for c in (task / "children").read_text().split()]
             except (FileNotFoundError, ProcessLookupError):
