@@ -194,10 +194,10 @@ def main() -> None:
     from certificate_render import certified_companies, demo_provider
 
     from saas.app import create_app
-    from tests.conftest import SECRET_KEY, app_config, create_database
+    from tests.conftest import SECRET_KEY, app_config, create_database, drop_database
 
     storage_dir = Path(tempfile.mkdtemp(prefix="saas-bench-queue-"))
-    url = create_database("saas_bench_certificate_queue")
+    url = create_database(f"saas_bench_certificate_queue_{os.getpid()}")  # its own: other runs may start meanwhile
     app = create_app(app_config(url, storage_dir, JOBS_MODE="rq", REDIS_URL=REDIS_URL, PUBLIC_BASE_URL="https://hms-sertifikat.no",
                                 PASSWORD_HASHER_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1}))
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -253,6 +253,8 @@ def main() -> None:
               f"{bare_cpu / job_cpu * 100:.0f} % of the limit); peak RSS worker "
               f"{max(r['worker_mib'] for r in rounds):.0f} MiB, forked {max(r['forked_mib'] for r in rounds):.0f} MiB; "
               f"load average {statistics.median(r['load'] for r in rounds):.1f}")
+    db.engine.dispose()
+    drop_database(url)
 
 
 if __name__ == "__main__":
