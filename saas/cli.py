@@ -222,7 +222,8 @@ def db_upgrade(revision):
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 @with_appcontext
 def worker(burst):
-    """Run an RQ worker (with the scheduler, which runs retries and the clock's ticks) for this application."""
+    """Run the Procfile's RQ worker (saas.worker.PreloadedWorker, with the scheduler, which runs retries and the
+    clock's ticks) for this application."""
     from rq import Queue
 
     app = current_app._get_current_object()
@@ -231,10 +232,11 @@ def worker(burst):
     import saas.jobs
     from redis import Redis
 
+    from saas.worker import PreloadedWorker
+
     saas.jobs._worker_app = app
     connection = Redis.from_url(app.config["REDIS_URL"])  # the worker's own: RQ sets its timeouts for blocking reads
-    # The Procfile's worker class: warmed once (WeasyPrint, the outbox's SQL), a horse forked per job.
-    saas.jobs.PreloadedWorker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
+    PreloadedWorker([Queue("default", connection=connection)], connection=connection).work(burst=burst, with_scheduler=True)
 
 
 @main.command()

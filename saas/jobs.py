@@ -8,7 +8,6 @@ The outbox (saas/outbox.py) makes the hand-over durable: see its docstring.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid
@@ -88,40 +87,13 @@ def redis_connection(app: Flask):
     return connection(app)
 
 
-@functools.cache
-def _preloaded_worker_class():
-    from rq import Worker
-
-    class PreloadedWorker(Worker):
-        """Builds the application, warms WeasyPrint and compiles the outbox's SQL once, before forking: each
-        work horse inherits them instead of building them again for its one job (about 5x the certificate
-        throughput in bench/certificate_queue.py; compiling the outbox's mark-done UPDATE cost each horse
-        10-20 ms on a loaded machine, measured with bench/outbox.py).  No database connection stays open across the fork."""
-
-        def work(self, *args, **kwargs):
-            global _worker_app
-            if _worker_app is None:
-                from saas.app import create_app
-
-                _worker_app = create_app()
-            if not _worker_app.extensions.get("saas.warmed_for_fork"):
-                from weasyprint import HTML
-
-                from saas.outbox import warm_up
-
-                with _worker_app.app_context():
-                    HTML(string='<p style="font-family: DejaVu Serif">æøå</p><p style="font-family: DejaVu Sans">ÆØÅ</p>').write_pdf()
-                warm_up(_worker_app)
-                _worker_app.extensions["saas.warmed_for_fork"] = True
-            return super().work(*args, **kwargs)
-
-    return PreloadedWorker
-
-
 def __getattr__(name: str):
-    # ``rq worker --worker-class saas.jobs.PreloadedWorker``; built lazily so importing saas.jobs stays light.
-    if name == "PreloadedWorker":
-        return _preloaded_worker_class()
+    # ``rq worker --worker-class saas.jobs.PreloadedWorker`` (the Procfile's; see saas/worker.py), imported
+    # lazily so importing saas.jobs stays light.
+    if name in ("PreloadedWorker", "ForkingPreloadedWorker"):
+        import saas.worker
+
+        return getattr(saas.worker, name)
     raise AttributeError(name)
 
 

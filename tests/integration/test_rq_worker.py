@@ -42,7 +42,7 @@ def test_a_real_worker_runs_an_import_enqueued_after_commit(rq_app, tmp_path):
         task_id, tenant_id = started.task_id, tenant.id
     env = {**os.environ, "DATABASE_URL": db.url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": REDIS_URL, "JOBS_MODE": "rq",
            "STORAGE_DIR": rq_app.config["STORAGE_DIR"], "SAAS_ROOT": str(tmp_path)}
-    # The Procfile's worker class: the application is built once, before the fork.
+    # The Procfile's worker class: the application is built and warmed once (saas/worker.py).
     worker = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--worker-class",
                              "saas.jobs.PreloadedWorker", "--url", REDIS_URL, "default"],
                             env=env, capture_output=True, text=True, timeout=180)
