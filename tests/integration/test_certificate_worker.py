@@ -12,14 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from saas.app import create_app
 from saas.certification import documents
 from saas.certification.demo import previous_certificate
 from saas.certification.document_models import CertificateDocument
@@ -28,8 +27,9 @@ from saas.i18n import today_in_oslo
 from saas.outbox import DONE, OutboxJob, sweep
 from saas.tenancy import bind_tenant, platform_access
 from tests import factories
-from tests.conftest import SECRET_KEY, app_config, create_database, drop_database
-from tests.integration.rq_helpers import PrivateRedis, burst_worker
+from tests.conftest import SECRET_KEY
+from tests.integration.conftest import app_on_own_database
+from tests.integration.rq_helpers import burst_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocess keeps the real time
 
@@ -62,20 +62,9 @@ main()
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def rq_app(tmp_path, redis_server):
-    url = create_database(f"saas_test_rqcert_{os.getpid()}")
-    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=redis_server.url, JOB_RETRY_INTERVALS=(1, 1, 1)))
-    yield app
-    app.extensions["saas.db"].engine.dispose()
-    drop_database(url)
+    with app_on_own_database("rqcert", tmp_path, REDIS_URL=redis_server.url, JOB_RETRY_INTERVALS=(1, 1, 1)) as app:
+        yield app
 
 
 def _issue_and_enqueue(app) -> tuple[int, int]:

@@ -16,7 +16,6 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from saas.app import create_app
 from saas.billing.models import Invoice
 from saas.certification.demo import previous_certificate
 from saas.certification.document_models import CertificateDocument
@@ -28,28 +27,17 @@ from saas.scheduler import daily_key, today_in_oslo
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import OutboxMessage
 from tests import factories
-from tests.conftest import app_config, create_database, drop_database
-from tests.integration.rq_helpers import RQ, PrivateRedis, worker_env
+from tests.integration.conftest import app_on_own_database
+from tests.integration.rq_helpers import RQ, worker_env
 
 pytestmark = [pytest.mark.redis]
 OLD_LINK = "http://localhost/reset/" + "Q" * 43
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def daily_app(tmp_path, redis_server):
-    url = create_database(f"saas_test_daily_{os.getpid()}")
-    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=redis_server.url))
-    yield app
-    app.extensions["saas.db"].engine.dispose()
-    drop_database(url)
+    with app_on_own_database("daily", tmp_path, REDIS_URL=redis_server.url) as app:
+        yield app
 
 
 def _world(app) -> dict:

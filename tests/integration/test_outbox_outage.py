@@ -6,13 +6,12 @@ to a real `rq worker`, and exactly one invoice, one rendered certificate and one
 after a second sweep and worker run."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from saas.app import create_app, limiter
+from saas.app import limiter
 from saas.auth import create_api_token
 from saas.billing.models import Invoice
 from saas.certification.demo import complete_year
@@ -24,29 +23,18 @@ from saas.scheduler import today_in_oslo
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import OutboxMessage
 from tests import factories
-from tests.conftest import app_config, create_database, drop_database
-from tests.integration.rq_helpers import PrivateRedis, burst_worker
+from tests.integration.conftest import app_on_own_database
+from tests.integration.rq_helpers import burst_worker
 
 pytestmark = [pytest.mark.redis]
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def outage_app(app, redis_server, tmp_path):
     """An application on its own database whose Redis (queue and rate limits) is ``redis_server``."""
-    url = create_database(f"saas_test_outage_{os.getpid()}")
-    application = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=redis_server.url,
-                                        RATELIMIT_STORAGE_URI=redis_server.url, JOB_RETRY_INTERVALS=(1, 1, 1)))
-    yield application
-    application.extensions["saas.db"].engine.dispose()
-    drop_database(url)
+    with app_on_own_database("outage", tmp_path, REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url,
+                             JOB_RETRY_INTERVALS=(1, 1, 1)) as application:
+        yield application
     limiter.init_app(app)  # the limiter is one object: give the session's application its memory storage back
     limiter._storage_dead = False
 

@@ -2,7 +2,6 @@
 nothing to do, and its jobs, run one after the other in a preloaded process that is recycled, render the
 right PDFs and never run with another tenant's database scope."""
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from redis import Redis
 from sqlalchemy import select
 
 from saas import storage
-from saas.app import create_app
 from saas.certification import documents
 from saas.certification.demo import previous_certificate
 from saas.certification.document_models import CertificateDocument
@@ -24,8 +22,8 @@ from saas.certification.models import Certificate
 from saas.i18n import today_in_oslo
 from saas.tenancy import bind_tenant
 from tests import factories
-from tests.conftest import app_config, create_database, drop_database
-from tests.integration.rq_helpers import RQ, PrivateRedis, worker_env
+from tests.integration.conftest import app_on_own_database
+from tests.integration.rq_helpers import RQ, worker_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.real_clock]  # the worker subprocesses keep the real time
 
@@ -62,20 +60,9 @@ main()
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def rq_app(tmp_path, redis_server):
-    url = create_database(f"saas_test_workerproc_{os.getpid()}")
-    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", REDIS_URL=redis_server.url, PUBLIC_BASE_URL="http://localhost"))
-    yield app
-    app.extensions["saas.db"].engine.dispose()
-    drop_database(url)
+    with app_on_own_database("workerproc", tmp_path, REDIS_URL=redis_server.url, PUBLIC_BASE_URL="http://localhost") as app:
+        yield app
 
 
 class LogWatch(threading.Thread):
