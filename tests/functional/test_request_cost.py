@@ -93,7 +93,7 @@ def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, state
     login(client, a["consultant"])
     statements.clear()
     html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
-    assert 'notifications-link">Varsler <span class="count" aria-label="' in html, html[html.find("notifications-link"):][:300]
+    assert '<span class="label">Varsler</span> <span class="count" aria-label="' in html, html[html.find("notifications-link"):][:300]
     counts = [s for s in _own(statements) if "FROM notifications" in s]
     assert len(counts) == 1 and "certification_proposals" not in counts[0]
 
