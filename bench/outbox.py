@@ -20,7 +20,8 @@ row is written under platform access.
 
 End to end: a round's clock runs from the first cause to the last effect committed, with ``--workers``
 real RQ worker processes (``saas.jobs.PreloadedWorker``, the Procfile's worker class: the application
-built and warmed once, a work horse forked per job) working while the causes are made.
+built and warmed once, jobs run without a fork and the process recycled after N jobs) working while
+the causes are made.
 ``--in-process`` instead produces everything, then drains the queue with an in-process ``SimpleWorker``
 (no fork, no parallelism): the bookkeeping at its largest share, a worst case rather than production.
 
