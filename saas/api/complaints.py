@@ -1,7 +1,7 @@
 """/api/v1/t/<slug>/complaints: complaints and appeals for every scheme, their steps and statistics."""
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,6 +10,7 @@ from saas.api.spec import documented
 from saas.audits.schemas import ExtraordinarySchema
 from saas.auth import staff_required
 from saas.certification import complaints
+from saas.certification.complaint_views import complaint_or_404
 from saas.certification.schemas import ComplaintInSchema, ComplaintOutSchema, ComplaintStepSchema
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
@@ -54,10 +55,7 @@ def register_complaint():
 def _make(action: str):
     def view(complaint_id: int):
         session = current_session()
-        try:
-            row = complaints.get(session, complaint_id)
-        except complaints.ComplaintNotFound:
-            abort(404)
+        row = complaint_or_404(session, complaint_id)
         complaints.act(session, current_user, row, action, json_body(ComplaintStepSchema()), today_in_oslo())
         return _one(row)
 
@@ -80,10 +78,7 @@ for _action in ("acknowledge", "assess", "handle", "decide", "tell"):
 @documented("/complaints/{complaint_id}", "get", "One complaint or appeal, with the extraordinary audits opened "
             "after its decision", response=ComplaintOutSchema, params=("complaint_id",), tag=TAG)
 def get_complaint(complaint_id: int):
-    try:
-        return _one(complaints.get(current_session(), complaint_id))
-    except complaints.ComplaintNotFound:
-        abort(404)
+    return _one(complaint_or_404(current_session(), complaint_id))
 
 
 @tenant_api.post("/complaints/<int:complaint_id>/extraordinary-audit")
@@ -93,10 +88,7 @@ def get_complaint(complaint_id: int):
             request=ExtraordinarySchema, response=ComplaintOutSchema, params=("complaint_id",), status=201, tag=TAG)
 def extraordinary_audit(complaint_id: int):
     session = current_session()
-    try:
-        row = complaints.get(session, complaint_id)
-    except complaints.ComplaintNotFound:
-        abort(404)
+    row = complaint_or_404(session, complaint_id)
     data = json_body(ExtraordinarySchema())
     complaints.open_extraordinary_audit(session, current_user, row, data["reason"], today_in_oslo(), data["planned_on"])
     return _one(row), 201

@@ -82,14 +82,19 @@ def register():
     return redirect(url_for("complaint_admin.index"))
 
 
+def complaint_or_404(session, complaint_id: int):
+    """The tenant's complaint, or a 404 response (another tenant's is no different from none)."""
+    try:
+        return complaints.get(session, complaint_id)
+    except complaints.ComplaintNotFound:
+        abort(404)
+
+
 def _page(complaint_id: int, message: str = "", errors=None, status: int = 200, values=None):
     session = current_session()
     if status >= 400:
         session.rollback()
-    try:
-        complaint = complaints.get(session, complaint_id)
-    except complaints.ComplaintNotFound:
-        abort(404)
+    complaint = complaint_or_404(session, complaint_id)
     from saas.tenants.models import User
     from sqlalchemy import select
 
@@ -108,10 +113,7 @@ def complaint(complaint_id: int):
 def _make_step(action: str):
     def view(complaint_id: int):
         session = current_session()
-        try:
-            row = complaints.get(session, complaint_id)
-        except complaints.ComplaintNotFound:
-            abort(404)
+        row = complaint_or_404(session, complaint_id)
         try:
             complaints.act(session, current_user, row, action, load_form(StepSchema(), request.form), today_in_oslo())
         except FieldErrors as error:
@@ -138,10 +140,7 @@ def extraordinary_audit(complaint_id: int):
     from saas.audits.services import Refused
 
     session = current_session()
-    try:
-        row = complaints.get(session, complaint_id)
-    except complaints.ComplaintNotFound:
-        abort(404)
+    row = complaint_or_404(session, complaint_id)
     try:
         data = load_form(ExtraordinarySchema(), request.form)
         case = complaints.open_extraordinary_audit(session, current_user, row, data["reason"], today_in_oslo(),
