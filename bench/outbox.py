@@ -26,7 +26,11 @@ the causes are made.
 (no fork, no parallelism): the bookkeeping at its largest share, a worst case rather than production.
 
 The machine may be shared: rounds alternate the two ways (and which goes first in each pair); the report
-gives the median rate of each way and the median of the per-pair overheads.
+gives the median rate of each way and the median of the per-pair overheads.  It also counts the CPU time
+each way costs per job, from /proc, in every process that takes part: the producer, the worker processes
+(and the children they reaped), the PostgreSQL backends of the runtime role on the bench's database and
+the private redis-server.  Other load on the machine does not enter that figure, so it shows the outbox's
+cost where the jobs-per-second figures of a shared machine cannot.
 """
 from __future__ import annotations
 
@@ -148,8 +152,64 @@ def work_in_process(app) -> float:
     return time.perf_counter() - start
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds ``pid`` used (with ``children``: and the children it waited for); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + stime + (cutime + cstime if children else 0)) / _TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                for child in (task / "children").read_text().split():
+                    found.append(int(child))
+                    todo.append(int(child))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used so far by every process of the run (see the module's docstring)."""
+
+    def __init__(self, app, workers: list, redis_pid: int | None):
+        self.app, self.workers, self.redis_pid = app, workers, redis_pid
+        self.backends: dict[int, float] = {}  # backend pid -> last CPU seen (a backend that exits keeps it)
+
+    def _backend_pids(self) -> list[int]:
+        if BACKEND != "postgres":
+            return []
+        from tests.conftest import PG_ROLE
+
+        _effects(self.app)  # makes the owner engine
+        database = self.app.extensions["saas.db"].engine.url.database
+        with _OWNER[0].connect() as connection:
+            return list(connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND usename = :u"),
+                                           {"d": database, "u": PG_ROLE}).scalars())
+
+    def __call__(self) -> float:
+        total = sum(os.times()[:2])
+        for worker in self.workers:
+            total += _process_cpu(worker.pid, children=True) + sum(_process_cpu(p) for p in _descendants(worker.pid))
+        if self.redis_pid:
+            total += _process_cpu(self.redis_pid)
+        for pid in self._backend_pids():
+            self.backends[pid] = max(self.backends.get(pid, 0.0), _process_cpu(pid))
+        return total + sum(self.backends.values())
+
+
 def run_worker(url: str, redis_url: str, workdir: str) -> None:
-    """One real RQ worker (``--worker``): the application built before the fork, a horse forked per job."""
+    """One real RQ worker (``--worker``) of the Procfile's class."""
     from redis import Redis
     from rq import Queue
 
@@ -159,7 +219,7 @@ def run_worker(url: str, redis_url: str, workdir: str) -> None:
 
     _import_job_modules()
     # The application of the bench's database; PreloadedWorker (the Procfile's worker class) warms it and
-    # forks a horse per job, as in production.
+    # runs the jobs in one working process that it replaces after WORKER_RECYCLE_JOBS jobs, as in production.
     saas.jobs._worker_app = create_app(app_config(url, Path(workdir), JOBS_MODE="rq", REDIS_URL=redis_url))
     logging.getLogger().setLevel(logging.WARNING)
     connection = Redis.from_url(redis_url)
@@ -229,7 +289,10 @@ def main() -> None:
         workers = [subprocess.Popen([sys.executable, __file__, "--worker", url, redis.url, str(workdir)])
                    for _ in range(options.workers)]
     rates: dict[str, list[float]] = {"direct": [], "outbox": []}
+    cpu: dict[str, list[float]] = {"direct": [], "outbox": []}  # CPU ms per job
     pairs: list[float] = []
+    cpu_pairs: list[float] = []
+    meter = CpuMeter(app, workers, redis.process.pid)
     try:
         expected = 0
         # A warm-up pair (imports, connections, the workers' first horses), not counted.
@@ -242,6 +305,7 @@ def main() -> None:
             order = ("direct", "outbox") if round_no % 2 == 0 else ("outbox", "direct")
             this_pair = {}
             for way in order:
+                cpu_before = meter()
                 start = time.perf_counter()
                 produce(app, way, options.jobs, round_no, tenant, job_tenant)
                 expected += options.jobs
@@ -251,9 +315,12 @@ def main() -> None:
                     wait_for_effects(app, expected)
                 this_pair[way] = options.jobs / (time.perf_counter() - start)
                 rates[way].append(this_pair[way])
+                cpu[way].append(1000 * (meter() - cpu_before) / options.jobs)
             pairs.append(100 * (1 - this_pair["outbox"] / this_pair["direct"]))
-            print(f"round {round_no + 1}: direct {this_pair['direct']:6.1f} jobs/s, outbox {this_pair['outbox']:6.1f} jobs/s, "
-                  f"overhead {pairs[-1]:5.1f} %", flush=True)
+            cpu_pairs.append(100 * (cpu["outbox"][-1] / cpu["direct"][-1] - 1))
+            print(f"round {round_no + 1}: direct {this_pair['direct']:6.1f} jobs/s {cpu['direct'][-1]:5.2f} ms CPU/job, "
+                  f"outbox {this_pair['outbox']:6.1f} jobs/s {cpu['outbox'][-1]:5.2f} ms CPU/job, "
+                  f"overhead {pairs[-1]:5.1f} % (rate) {cpu_pairs[-1]:5.1f} % (CPU)", flush=True)
         assert _effects(app) == expected, "every job ran exactly once"
         from sqlalchemy import func, select
 
@@ -276,7 +343,7 @@ def main() -> None:
         drop_database(url)
         redis.stop()
 
-    how = "in-process SimpleWorker after producing" if options.in_process else f"{options.workers} forking RQ worker process(es)"
+    how = "in-process SimpleWorker after producing" if options.in_process else f"{options.workers} RQ worker process(es) of the Procfile's class"
     effect = "plain table" if options.plain_effect or BACKEND != "postgres" else "table under row-level security"
     print(f"backend {BACKEND}, {options.scope}-level jobs, effect in a {effect}, {how}, {options.jobs} jobs per round, "
           f"{options.rounds} rounds per way (interleaved); outbox rows: {done}")
@@ -285,6 +352,9 @@ def main() -> None:
     print(f"outbox  end to end {outbox:7.1f} jobs/s (median; min {min(rates['outbox']):.1f}, max {max(rates['outbox']):.1f})")
     print(f"outbox overhead: {100 * (1 - outbox / direct):.1f} % (of the medians); "
           f"{statistics.median(pairs):.1f} % (median of the {len(pairs)} pairs; range {min(pairs):.1f} .. {max(pairs):.1f} %)")
+    print(f"CPU per job (all processes of the run): direct {statistics.median(cpu['direct']):.2f} ms, "
+          f"outbox {statistics.median(cpu['outbox']):.2f} ms; outbox costs {statistics.median(cpu_pairs):.1f} % more "
+          f"(median of the pairs; range {min(cpu_pairs):.1f} .. {max(cpu_pairs):.1f} %)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from flask import Flask
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, bindparam, event, func, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, bindparam, event, func, literal, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from saas.db import Base, after_commit, utcnow
@@ -56,7 +56,8 @@ class OutboxJob(TenantOwned, Base):
     job_key: Mapped[str] = mapped_column(String(160), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     args: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
+    # Not indexed: marking a row done is then a heap-only update (migration 0016).
+    status: Mapped[str] = mapped_column(String(12), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -113,7 +114,8 @@ def _upsert(dialect: str, rerun_done: bool):
         tenant_id=bindparam("p_tenant", type_=c.tenant_id.type), job_key=bindparam("p_key", type_=c.job_key.type),
         name=bindparam("p_name", type_=c.name.type), args=bindparam("p_args", type_=c.args.type), status=PENDING,
         attempts=0, last_error="", created_at=bindparam("p_now", type_=c.created_at.type))
-    rearm = c.status.in_((DONE, FAILED)) if rerun_done else c.status == FAILED
+    # Literal values, no IN list: an expanding parameter would make SQLAlchemy rewrite the SQL every time.
+    rearm = or_(c.status == literal(DONE), c.status == literal(FAILED)) if rerun_done else c.status == literal(FAILED)
     return statement.on_conflict_do_update(
         index_elements=[c.job_key], where=rearm,
         set_=dict(status=PENDING, attempts=0, last_error="", args=statement.excluded.args,

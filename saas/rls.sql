@@ -58,31 +58,44 @@ REVOKE ALL ON FUNCTION saas_private.sealed() FROM PUBLIC;
 
 -- The policies' two functions check the seal inline (the formula of seal() and sealed() above), each in ONE
 -- security-definer call: a definer function with SET search_path costs a GUC nesting level and a search
--- path recomputation per call, and calling sealed() and seal() from here made three of them per function:
--- 0.15-0.2 ms for the pair, paid for every table every statement reads (25 statements on the year page);
--- inline, 0.015-0.05 ms (2,000 calls in one statement, on a loaded machine).  tests/integration/
--- test_least_privilege.py holds them to sealed() in every state a transaction can be put in.
+-- path recomputation per call, and calling sealed() and seal() from here made three of them per function.
+-- They are PL/pgSQL, not SQL: a SQL function that cannot be inlined (a definer can't) is parsed and planned
+-- again in every statement that calls it, 0.05 ms a call; PL/pgSQL keeps its plan for the session:
+-- 0.002-0.008 ms (issue 16; every statement pays this for every table it reads under a policy).
+-- tests/integration/test_least_privilege.py holds them to sealed() in every state a transaction can be put in.
 
 -- The tenant the application sealed for this transaction, else NULL (no row matches).
 CREATE OR REPLACE FUNCTION saas_private.rls_tenant() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT CASE WHEN coalesce(current_setting('app.scope_seal', true), '') = encode(sha256(convert_to(
-               k.seal_key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
-               || '|' || coalesce(current_setting('app.tenant_id', true), '')
-               || '|' || coalesce(current_setting('app.platform', true), 'off'), 'UTF8')), 'hex')
-           THEN NULLIF(current_setting('app.tenant_id', true), '')::integer END
-    FROM saas_private.scope_key k
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    key text;
+BEGIN
+    SELECT k.seal_key INTO key FROM saas_private.scope_key k;
+    IF coalesce(current_setting('app.scope_seal', true), '') = encode(sha256(convert_to(
+           key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
+           || '|' || coalesce(current_setting('app.tenant_id', true), '')
+           || '|' || coalesce(current_setting('app.platform', true), 'off'), 'UTF8')), 'hex') THEN
+        RETURN NULLIF(current_setting('app.tenant_id', true), '')::integer;
+    END IF;
+    RETURN NULL;
+END $$;
 GRANT EXECUTE ON FUNCTION saas_private.rls_tenant() TO PUBLIC;
 
 -- True for sealed platform-level work, and for the owner role (the definer of these functions).
 CREATE OR REPLACE FUNCTION saas_private.rls_sees_all() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT pg_has_role(session_user, current_user, 'MEMBER')
-        OR (current_setting('app.platform', true) = 'on' AND coalesce((
-            SELECT coalesce(current_setting('app.scope_seal', true), '') = encode(sha256(convert_to(
-                k.seal_key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
-                || '|' || coalesce(current_setting('app.tenant_id', true), '') || '|on', 'UTF8')), 'hex')
-            FROM saas_private.scope_key k), false))
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    key text;
+BEGIN
+    IF pg_has_role(session_user, current_user, 'MEMBER') THEN
+        RETURN true;
+    END IF;
+    IF current_setting('app.platform', true) IS DISTINCT FROM 'on' THEN
+        RETURN false;
+    END IF;
+    SELECT k.seal_key INTO key FROM saas_private.scope_key k;
+    RETURN coalesce(coalesce(current_setting('app.scope_seal', true), '') = encode(sha256(convert_to(
+               key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
+               || '|' || coalesce(current_setting('app.tenant_id', true), '') || '|on', 'UTF8')), 'hex'), false);
+END $$;
 GRANT EXECUTE ON FUNCTION saas_private.rls_sees_all() TO PUBLIC;
