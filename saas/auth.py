@@ -76,7 +76,7 @@ def _load_user(session_id: str) -> User | None:
     session = current_session()
     with platform_access(session):
         # The session row, the user, its roles and its tenant in one statement.
-        user = _user_with_roles_and_tenant(
+        user, _row = _user_with_roles_and_tenant(
             session, UserSession.token_hash == token_digest(session_id), UserSession.revoked_at.is_(None),
             UserSession.expires_at > utcnow(), join=UserSession)
     if user is None or not user.active:
@@ -116,21 +116,21 @@ def revoke_api_tokens(session, user: User) -> int:
                                .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
-def _user_with_roles_and_tenant(session, *where, join=None) -> User | None:
-    """The user, its roles and its tenant in one statement; the tenant is kept in ``g.user_tenant`` so
-    that ``enter_tenant`` need not read it again."""
+def _user_with_roles_and_tenant(session, *where, join=None):
+    """The user, its roles and its tenant in one statement (with ``join``, the joined row too, as
+    ``(user, row)``); the tenant is kept in ``g.user_tenant`` so that ``enter_tenant`` need not read it
+    again."""
     query = select(User, Tenant)
     if join is not None:
-        query = query.join(join, join.user_id == User.id)
+        query = query.add_columns(join).join(join, join.user_id == User.id)
     row = session.execute(
         query.outerjoin(Tenant, Tenant.id == User.tenant_id).where(*where)
         .options(joinedload(User.role_rows))
     ).unique().first()
     if row is None:
-        return None
-    user, tenant = row
-    g.user_tenant = tenant
-    return user
+        return None if join is None else (None, None)
+    g.user_tenant = row[1]
+    return row[0] if join is None else (row[0], row[2])
 
 
 def user_from_bearer() -> User | None:
@@ -141,10 +141,9 @@ def user_from_bearer() -> User | None:
         return None
     session = current_session()
     with platform_access(session):
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip())))
-        if row is None or row.revoked_at is not None:
-            return None
-        user = _user_with_roles_and_tenant(session, User.id == row.user_id)
+        # The token, its user, the user's roles and tenant in one statement.
+        user, row = _user_with_roles_and_tenant(session, ApiToken.token_hash == token_digest(token.strip()),
+                                                ApiToken.revoked_at.is_(None), join=ApiToken)
         if user is None or not user.active:
             return None
         now = utcnow()

@@ -185,6 +185,7 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         if self.engine.dialect.name == "postgresql":
             install_pg_guards(self.engine, scope_proof(secret_key), refuse_unsafe_role)
+            defer_begin(self.engine)
         self.sessionmaker = self.make_sessionmaker(self.engine)
 
     @staticmethod
@@ -259,11 +260,59 @@ def scope_proof(secret_key: str) -> str:
 
 
 def set_pg_tenant_settings(connection, tenant_id: int | None, platform: bool) -> None:
-    """Seal the transaction's scope that the RLS policies read (see saas/rls.sql)."""
-    connection.execute(
-        text("SELECT saas_private.enter_scope(:tenant, :platform, :proof)"),
-        {"tenant": tenant_id, "platform": platform, "proof": connection.info.get(SCOPE_PROOF_INFO, "")},
-    )
+    """Seal the transaction's scope that the RLS policies read (see saas/rls.sql).
+
+    At the start of a transaction the BEGIN that ``defer_begin`` held back travels with it in one round
+    trip: a simple-protocol query of two statements, its three values written as literals by psycopg.
+    """
+    proof = connection.info.get(SCOPE_PROOF_INFO, "")
+    if connection.info.pop(_BEGIN_PENDING, False):
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.info.transaction_status == _PG_IDLE:
+            from psycopg.sql import Literal
+
+            values = ", ".join(Literal(v).as_string(dbapi_connection)
+                               for v in (tenant_id, bool(platform), proof))
+            connection.exec_driver_sql(f"BEGIN; SELECT saas_private.enter_scope({values})")
+            return
+    connection.exec_driver_sql("SELECT saas_private.enter_scope(%(tenant)s::integer, %(platform)s, %(proof)s)",
+                               {"tenant": tenant_id, "platform": bool(platform), "proof": proof})
+
+
+# -- PostgreSQL: BEGIN in the same round trip as the transaction's first statement ----------------------
+
+_BEGIN_PENDING = "saas.begin_pending"
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def defer_begin(engine: Engine) -> None:
+    """Let the application, not psycopg, send BEGIN, so that it can share a round trip.
+
+    psycopg opens a transaction with a BEGIN of its own (a round trip) before the first statement.  Here
+    the connections run in psycopg's autocommit mode and SQLAlchemy's begin only marks the connection:
+    the transaction's first statement, usually the scope seal (``set_pg_tenant_settings``), carries the
+    BEGIN with it; any other first statement (a savepoint, a Core connection's query) gets a BEGIN of its
+    own just before it, as before.  COMMIT and ROLLBACK are unchanged: psycopg sends them whenever the
+    server is in a transaction, autocommit or not (and skips them for a transaction that ran nothing).
+    """
+    @event.listens_for(engine, "connect")
+    def _autocommit(dbapi_connection, record):
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _mark(connection):
+        connection.info[_BEGIN_PENDING] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _unmark(connection):
+        connection.info.pop(_BEGIN_PENDING, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_first(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.pop(_BEGIN_PENDING, False) and \
+                connection.connection.dbapi_connection.info.transaction_status == _PG_IDLE:
+            cursor.execute("BEGIN")
 
 
 class UnsafeDatabaseRole(RuntimeError):

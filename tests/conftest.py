@@ -342,7 +342,7 @@ def count_queries(app):
         engine = app.extensions["saas.db"].engine
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG", "SELECT SAAS_PRIVATE.ENTER_SCOPE")):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "SELECT SET_CONFIG", "SELECT SAAS_PRIVATE.ENTER_SCOPE", "BEGIN;")):
                 counter.count += 1
                 counter.statements.append(statement)
 
