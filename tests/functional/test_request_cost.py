@@ -195,3 +195,61 @@ def test_a_signed_in_visitor_of_the_public_register_is_read_with_its_tenant_unde
     statements.clear()
     assert client.get("/t/tenant-b/register").status_code == 200
     assert [s for s in _own(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="the deferred BEGIN is PostgreSQL's")
+def test_a_transaction_sends_its_begin_with_the_scope_seal_and_stays_a_transaction(app):
+    """BEGIN travels with the seal in one round trip; a connection whose first statement is anything else
+    still gets its own BEGIN, so a rollback undoes what it wrote."""
+    from sqlalchemy import text
+
+    from saas.tenancy import platform_access
+    from saas.tenants.models import Tenant
+
+    database = app.extensions["saas.db"]
+    sent: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()))
+
+    engine = database.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        session = database.sessionmaker()
+        try:
+            with platform_access(session):
+                session.scalar(select(Tenant.id).limit(1))
+            assert sent[0].startswith("BEGIN; SELECT saas_private.enter_scope(NULL, true, ")
+            dbapi = session.connection().connection.dbapi_connection
+            assert dbapi.info.transaction_status != 0  # in a transaction on the server
+        finally:
+            session.rollback()
+            session.close()
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TEMPORARY TABLE deferred_begin (n integer) ON COMMIT PRESERVE ROWS"))
+            connection.commit()
+            connection.execute(text("INSERT INTO deferred_begin VALUES (1)"))
+            connection.rollback()
+            assert connection.execute(text("SELECT count(*) FROM deferred_begin")).scalar() == 0
+            connection.execute(text("INSERT INTO deferred_begin VALUES (2)"))
+            connection.commit()
+            assert connection.execute(text("SELECT count(*) FROM deferred_begin")).scalar() == 1
+            connection.execute(text("DROP TABLE deferred_begin"))
+            connection.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def test_an_api_request_reads_its_token_user_roles_and_tenant_in_one_statement(client, db, a, statements):
+    _, token = create_api_token(db, a["consultant"], "én spørring")
+    bind_tenant(db, None)
+    db.commit()
+    statements.clear()
+    assert client.get("/api/v1/t/tenant-a/companies", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    reads = [s for s in _own(statements) if "FROM api_tokens" in s or "JOIN api_tokens" in s]
+    assert len(reads) == 1 and " FROM users" in reads[0] and "JOIN tenants" in reads[0]
+    # A revoked token is refused by the same statement.
+    with platform_access(db):
+        db.execute(ApiToken.__table__.update().where(ApiToken.name == "én spørring").values(revoked_at=db.scalar(select(ApiToken.created_at).where(ApiToken.name == "én spørring"))))
+    db.commit()
+    assert client.get("/api/v1/t/tenant-a/companies", headers={"Authorization": f"Bearer {token}"}).status_code == 401
