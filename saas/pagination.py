@@ -19,3 +19,17 @@ class Page:
     @property
     def pages(self) -> int:
         return page_count(self.total, self.per_page)
+
+
+def rows_and_total(session, rows_query, counted, page: int, per_page: int) -> tuple[list, int]:
+    """One page of ``rows_query`` (ordered) and the number of rows of ``counted`` (the same filter), in one
+    statement: the total rides along as an uncorrelated scalar subquery, which PostgreSQL runs once (an
+    InitPlan).  Only a page past the last one (no rows to carry it) asks for the count on its own.  (A
+    window count would carry every matching row through a WindowAgg: slower than the count.)"""
+    from sqlalchemy import func, select
+
+    count = select(func.count()).select_from(counted.subquery())
+    rows = session.execute(rows_query.add_columns(count.scalar_subquery().label("total_count"))
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    total = rows[0].total_count if rows else (session.scalar(count) if page > 1 else 0)
+    return rows, total

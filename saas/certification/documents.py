@@ -19,11 +19,12 @@ import segno
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas import storage
 from saas.audits import clocks
 from saas.certification import labels
+from saas.pagination import rows_and_total
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
@@ -273,14 +274,15 @@ def verification(session: Session, code: str, today: date) -> dict | None:
     if not CODE_PATTERN.fullmatch(code or ""):
         return None
     with platform_access(session):
-        tenant_id = session.scalar(select(Certificate.tenant_id).where(Certificate.verification_code == code))
-        tenant = session.get(Tenant, tenant_id) if tenant_id is not None else None
+        tenant = session.scalar(select(Tenant).join(Certificate, Certificate.tenant_id == Tenant.id)
+                                .where(Certificate.verification_code == code))
     if tenant is None or not tenant.active:
         return None
-    bind_tenant(session, tenant_id)
+    bind_tenant(session, tenant.id)
+    # The certificate with its company and scheme version in one statement; the sub-units in a second.
     certificate = session.scalar(select(Certificate).where(Certificate.verification_code == code)
-                                 .options(selectinload(Certificate.company).selectinload(ClientCompany.sub_units),
-                                          selectinload(Certificate.scheme_version)))
+                                 .options(joinedload(Certificate.company).selectinload(ClientCompany.sub_units),
+                                          joinedload(Certificate.scheme_version)))
     return public_certificate(certificate, tenant, today)
 
 
@@ -340,12 +342,10 @@ def register_page(session: Session, q: str, page: int, per_page: int, today: dat
         if len(digits) >= 3:
             conditions.append(ClientCompany.org_number.like(digits + "%"))
         query = query.where(or_(*conditions))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(query.order_by(func.lower(ClientCompany.name), Certificate.id)
-                           .limit(per_page).offset((page - 1) * per_page)).all()
+    rows, total = rows_and_total(session, query.order_by(func.lower(ClientCompany.name), Certificate.id), query, page, per_page)
     return [dict(number=c.number, **_class_fields(c.cert_class), issued_on=c.issued_on, valid_until=c.valid_until,
                  company=_company_fields(company), verification_url=verification_url(c.verification_code),
-                 verification_code=c.verification_code) for c, company in rows], total
+                 verification_code=c.verification_code) for c, company, _total in rows], total
 
 
 def _escape_like(text: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
 from saas.db import utcnow
-from saas.pagination import Page
+from saas.pagination import Page, rows_and_total
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User
 
@@ -82,24 +82,10 @@ def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
     column = SORTS.get(flt.sort, ClientCompany.name)
     order = column.desc() if flt.descending else column.asc()
     page = max(flt.page, 1)
-    # The total rides along as an uncorrelated scalar subquery (PostgreSQL runs it once, as an InitPlan):
-    # one statement for the page and its count, unless the page lies past the last one (no rows to carry
-    # it), where the count is asked for on its own.  (A window count would carry every matching row
-    # through a WindowAgg: slower than the count.)
-    count = select(func.count()).select_from(query.subquery()).scalar_subquery()
-    rows = session.execute(
-        query.with_only_columns(
-            ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city,
-            ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
-            count.label("total_count"),
-        )
-        .outerjoin(User, and_(User.id == ClientCompany.consultant_id))
-        .order_by(order, ClientCompany.id)
-        .limit(flt.per_page)
-        .offset((page - 1) * flt.per_page)
-    ).all()
-    total = rows[0].total_count if rows else (
-        session.scalar(select(func.count()).select_from(query.subquery())) if page > 1 else 0)
+    rows, total = rows_and_total(session, query.with_only_columns(
+        ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city,
+        ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
+    ).outerjoin(User, and_(User.id == ClientCompany.consultant_id)).order_by(order, ClientCompany.id), query, page, flt.per_page)
     items = [
         dict(id=r.id, name=r.name, org_number=r.org_number, city=r.city, employee_count=r.employee_count,
              consultant_id=r.consultant_id, consultant_name=r.consultant_name, archived=r.archived_at is not None)

@@ -119,3 +119,20 @@ def test_a_signed_in_user_of_another_tenant_sees_the_same_public_register(client
 
     body = client.get("/t/bt/register").get_data(as_text=True)
     assert "Alfa Bygg AS" in body and "Nabokunde Hemmelig AS" not in body
+
+
+def test_a_register_page_and_its_total_are_one_statement_whatever_the_number_of_certificates(app, client, db, r, count_queries):
+    def statements() -> list[str]:
+        with count_queries() as counter:
+            assert client.get("/t/bt/register").status_code == 200
+        return [s for s in counter.statements if "FROM certificates" in s]
+
+    few = statements()
+    with app.app_context():
+        bind_tenant(db, r["tenant"].id)
+        for n in range(30):
+            certified_company(db, r["tenant"], today=r["today"], name=f"Zeta {n:02d} AS", sub_units=())
+        bind_tenant(db, None)
+        db.commit()
+    many = statements()
+    assert len(few) == len(many) == 1 and "count(*)" in many[0]

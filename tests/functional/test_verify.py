@@ -160,3 +160,11 @@ def test_the_public_verification_page_reads_in_english(client, v):
     assert '<html lang="en">' in body
     assert "The certificate is valid." in body and "12 months" in body and "Class “A” is a high certification class." in body
     assert "Sertifikatet er gyldig." not in body and "12 måneder" not in body
+
+
+def test_the_verification_page_reads_the_issuer_and_the_certificate_in_three_statements(client, v, count_queries):
+    """The issuer found by the code (one statement), the certificate with its company and scheme version
+    (one), the company's sub-units (one); the scope seals are not counted."""
+    with count_queries() as counter:
+        assert client.get(f"/verify/{v['code']}").status_code == 200
+    assert counter.count == 3, counter.statements
