@@ -71,9 +71,21 @@ STATE_NOTICES = {
 # -- what the certificate shows --------------------------------------------------------------------
 
 def verification_url(code: str) -> str:
-    """The public verification page of ``code``, absolute (the QR code's target)."""
-    path = current_app.url_map.bind("localhost").build("verify.certificate", {"code": code})
-    return current_app.config["PUBLIC_BASE_URL"] + path
+    """The public verification page of ``code``, absolute (the QR code's target).
+
+    Built once per application around a placeholder (a register page shows 25 of them): a code that
+    matches CODE_PATTERN needs no quoting in a URL."""
+    if not CODE_PATTERN.fullmatch(code or ""):
+        return current_app.config["PUBLIC_BASE_URL"] + current_app.url_map.bind("localhost").build(
+            "verify.certificate", {"code": code})
+    around = current_app.extensions.get("saas.verification_url")
+    if around is None:
+        path = current_app.url_map.bind("localhost").build("verify.certificate", {"code": _URL_PLACEHOLDER})
+        around = current_app.extensions["saas.verification_url"] = path.split(_URL_PLACEHOLDER, 1)
+    return current_app.config["PUBLIC_BASE_URL"] + around[0] + code + around[1]
+
+
+_URL_PLACEHOLDER = "CODE0PLACEHOLDER"
 
 
 def qr_data_uri(url: str) -> str:
@@ -333,8 +345,11 @@ def search(session: Session, number: str, org_number: str, today: date) -> list[
 def register_page(session: Session, q: str, page: int, per_page: int, today: date) -> tuple[list[dict], int]:
     """One page of the bound tenant's public register: certificates valid today (active, within their
     validity), by company name; ``q`` matches the company name or its organisation number."""
-    query = (select(Certificate, ClientCompany).join(ClientCompany, ClientCompany.id == Certificate.company_id)
-             .where(_listed(today)))
+    # Columns, not entities: the page shows ten fields of 25 rows.
+    query = (select(Certificate.number, Certificate.cert_class, Certificate.issued_on, Certificate.valid_until,
+                    Certificate.verification_code, ClientCompany.name, ClientCompany.org_number, ClientCompany.address,
+                    ClientCompany.postcode, ClientCompany.city)
+             .join(ClientCompany, ClientCompany.id == Certificate.company_id).where(_listed(today)))
     q = (q or "").strip()[:100]
     if q:
         digits = re.sub(r"\D", "", q)
@@ -344,8 +359,8 @@ def register_page(session: Session, q: str, page: int, per_page: int, today: dat
         query = query.where(or_(*conditions))
     rows, total = rows_and_total(session, query.order_by(func.lower(ClientCompany.name), Certificate.id), query, page, per_page)
     return [dict(number=c.number, **_class_fields(c.cert_class), issued_on=c.issued_on, valid_until=c.valid_until,
-                 company=_company_fields(company), verification_url=verification_url(c.verification_code),
-                 verification_code=c.verification_code) for c, company, _total in rows], total
+                 company=_company_fields(c), verification_url=verification_url(c.verification_code),
+                 verification_code=c.verification_code) for c in rows], total
 
 
 def _escape_like(text: str) -> str:
