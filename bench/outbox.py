@@ -197,15 +197,17 @@ class CpuMeter:
             return list(connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND usename = :u"),
                                            {"d": database, "u": PG_ROLE}).scalars())
 
-    def __call__(self) -> float:
-        total = sum(os.times()[:2])
+    def __call__(self) -> dict[str, float]:
+        """CPU seconds so far of each part: the producer, the workers, PostgreSQL and Redis."""
+        parts = {"producer": sum(os.times()[:2]), "workers": 0.0, "postgres": 0.0, "redis": 0.0}
         for worker in self.workers:
-            total += _process_cpu(worker.pid, children=True) + sum(_process_cpu(p) for p in _descendants(worker.pid))
+            parts["workers"] += _process_cpu(worker.pid, children=True) + sum(_process_cpu(p) for p in _descendants(worker.pid))
         if self.redis_pid:
-            total += _process_cpu(self.redis_pid)
+            parts["redis"] = _process_cpu(self.redis_pid)
         for pid in self._backend_pids():
             self.backends[pid] = max(self.backends.get(pid, 0.0), _process_cpu(pid))
-        return total + sum(self.backends.values())
+        parts["postgres"] = sum(self.backends.values())
+        return parts
 
 
 def run_worker(url: str, redis_url: str, workdir: str) -> None:
@@ -290,6 +292,7 @@ def main() -> None:
                    for _ in range(options.workers)]
     rates: dict[str, list[float]] = {"direct": [], "outbox": []}
     cpu: dict[str, list[float]] = {"direct": [], "outbox": []}  # CPU ms per job
+    cpu_parts: dict[str, list[dict[str, float]]] = {"direct": [], "outbox": []}  # the same, by process
     pairs: list[float] = []
     cpu_pairs: list[float] = []
     meter = CpuMeter(app, workers, redis.process.pid)
@@ -315,7 +318,9 @@ def main() -> None:
                     wait_for_effects(app, expected)
                 this_pair[way] = options.jobs / (time.perf_counter() - start)
                 rates[way].append(this_pair[way])
-                cpu[way].append(1000 * (meter() - cpu_before) / options.jobs)
+                cpu_after = meter()
+                cpu_parts[way].append({k: 1000 * (cpu_after[k] - cpu_before[k]) / options.jobs for k in cpu_after})
+                cpu[way].append(sum(cpu_parts[way][-1].values()))
             pairs.append(100 * (1 - this_pair["outbox"] / this_pair["direct"]))
             cpu_pairs.append(100 * (cpu["outbox"][-1] / cpu["direct"][-1] - 1))
             print(f"round {round_no + 1}: direct {this_pair['direct']:6.1f} jobs/s {cpu['direct'][-1]:5.2f} ms CPU/job, "
@@ -355,6 +360,9 @@ def main() -> None:
     print(f"CPU per job (all processes of the run): direct {statistics.median(cpu['direct']):.2f} ms, "
           f"outbox {statistics.median(cpu['outbox']):.2f} ms; outbox costs {statistics.median(cpu_pairs):.1f} % more "
           f"(median of the pairs; range {min(cpu_pairs):.1f} .. {max(cpu_pairs):.1f} %)")
+    for way in ("direct", "outbox"):
+        print(f"  {way:6s} CPU ms per job by process (medians): " + ", ".join(
+            f"{k} {statistics.median(p[k] for p in cpu_parts[way]):.2f}" for k in cpu_parts[way][0]))
 
 
 if __name__ == "__main__":
