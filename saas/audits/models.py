@@ -46,7 +46,8 @@ class AuditCase(TenantOwned, Base):
     certificate_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # kind "extraordinary": what it follows up (a case and its nonconformity, or a complaint), and why.
     origin_case_id: Mapped[int | None] = mapped_column(ForeignKey("audit_cases.id", ondelete="RESTRICT"), index=True)
-    origin_finding_id: Mapped[int | None] = mapped_column(ForeignKey("audit_findings.id", ondelete="RESTRICT"))
+    # use_alter: audit_findings refers back to audit_cases, so this key is added after both tables exist.
+    origin_finding_id: Mapped[int | None] = mapped_column(ForeignKey("audit_findings.id", ondelete="RESTRICT", use_alter=True))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="RESTRICT"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     # 1. Application and contract
