@@ -18,6 +18,7 @@ The A+2 attestation is by definition the deciding person's own, so it does not c
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ TIE_MONTHS = 24  # a tie bars its person until two years after it ended (seed 00
 
 
 def conflicts(session: Session, year: CertificationYear, user: User) -> list[str]:
-    """Why ``user`` may not decide ``year``, in bokmål (empty: they may, as far as impartiality goes)."""
+    """Why ``user`` may not decide ``year``, in the user's language (empty: they may, as far as impartiality goes)."""
     return _involved(session, year).get(user.id, [])
 
 
@@ -43,10 +44,11 @@ def _involved(session: Session, year: CertificationYear) -> dict[int, list[str]]
     found = worked_on(session, year)
     responsible = session.scalar(select(ClientCompany.consultant_id).where(ClientCompany.id == year.company_id))
     if responsible is not None:
-        found.setdefault(responsible, []).append("ansvarlig HMS-rådgiver for kunden")
+        found.setdefault(responsible, []).append(gettext("ansvarlig HMS-rådgiver for kunden"))
     for user_id, ties in barring_ties(session, year.company_id, today_in_oslo(), TIE_MONTHS).items():
         for tie in ties:
-            what = f"binding til kunden: {TIE_LABELS.get(tie.kind, tie.kind).lower()}" + (f" ({tie.note})" if tie.note else "")
+            what = gettext("binding til kunden: %(kind)s", kind=str(TIE_LABELS.get(tie.kind, tie.kind)).lower()) + (
+                f" ({tie.note})" if tie.note else "")
             if what not in found.setdefault(user_id, []):
                 found[user_id].append(what)
     return found
@@ -54,8 +56,8 @@ def _involved(session: Session, year: CertificationYear) -> dict[int, list[str]]
 
 def refusal(reasons: list[str]) -> str:
     """The message that refuses a decision for ``reasons`` (from ``conflicts``)."""
-    return ("Du kan ikke beslutte for dette året fordi du ikke er upartisk (" + "; ".join(reasons) + "). "
-            "Beslutningen må tas av en sertifiseringsansvarlig som ikke har arbeidet med året eller kunden.")
+    return gettext("Du kan ikke beslutte for dette året fordi du ikke er upartisk (%(reasons)s). Beslutningen må tas "
+                   "av en sertifiseringsansvarlig som ikke har arbeidet med året eller kunden.", reasons="; ".join(reasons))
 
 
 def impartial_reviewers(session: Session, year: CertificationYear) -> list[User]:
@@ -66,36 +68,36 @@ def impartial_reviewers(session: Session, year: CertificationYear) -> list[User]
 
 
 def worked_on(session: Session, year: CertificationYear) -> dict[int, list[str]]:
-    """Who did the year's work or proposed it, by user id, with what they did (bokmål)."""
+    """Who did the year's work or proposed it, by user id, with what they did (in the user's language)."""
     found: dict[int, list[str]] = {}
 
     def add(user_id: int | None, what: str) -> None:
         if user_id is not None and what not in found.setdefault(user_id, []):
             found[user_id].append(what)
 
-    add(year.consultant_id, "HMS-rådgiver for året")
-    add(year.opened_by, "åpnet året")
+    add(year.consultant_id, gettext("HMS-rådgiver for året"))
+    add(year.opened_by, gettext("åpnet året"))
     for (user_id,) in session.execute(select(CertificationProposal.proposed_by).where(CertificationProposal.year_id == year.id)):
-        add(user_id, "foreslo klasse")
+        add(user_id, gettext("foreslo klasse"))
     for row in session.execute(select(ActionItem.created_by, ActionItem.responsible_user_id).where(ActionItem.year_id == year.id)):
-        add(row.created_by, "opprettet tiltak")
-        add(row.responsible_user_id, "ansvarlig for tiltak")
+        add(row.created_by, gettext("opprettet tiltak"))
+        add(row.responsible_user_id, gettext("ansvarlig for tiltak"))
     notes = select(ActionNote.author_id).join(ActionItem, ActionItem.id == ActionNote.action_id).where(ActionItem.year_id == year.id)
     for (user_id,) in session.execute(notes):
-        add(user_id, "skrev notat på tiltak")
+        add(user_id, gettext("skrev notat på tiltak"))
     for (user_id,) in session.execute(select(PhysicalMapping.verified_by).where(PhysicalMapping.year_id == year.id)):
-        add(user_id, "kontrollerte fysisk kartlegging")
+        add(user_id, gettext("kontrollerte fysisk kartlegging"))
     for (user_id,) in session.execute(select(ChecklistRun.submitted_by).where(ChecklistRun.id.in_(_run_ids(year.id)))):
-        add(user_id, "fylte ut sjekkliste")
+        add(user_id, gettext("fylte ut sjekkliste"))
     for row in session.execute(select(Evidence.uploaded_by, Evidence.verified_by).where(Evidence.year_id == year.id)):
-        add(row.uploaded_by, "lastet opp dokumentasjon")
-        add(row.verified_by, "kontrollerte dokumentasjon")
+        add(row.uploaded_by, gettext("lastet opp dokumentasjon"))
+        add(row.verified_by, gettext("kontrollerte dokumentasjon"))
     for (user_id,) in session.execute(select(ComplianceCheck.verified_by).where(ComplianceCheck.year_id == year.id)):
-        add(user_id, "kontrollerte krav i arbeidsmiljøloven")
+        add(user_id, gettext("kontrollerte krav i arbeidsmiljøloven"))
     for (user_id,) in session.execute(select(Attestation.by_user_id).where(Attestation.year_id == year.id, Attestation.kind == "a4")):
-        add(user_id, "bekreftet A4")
+        add(user_id, gettext("bekreftet A4"))
     for (user_id,) in session.execute(select(AuditEvent.actor_id).where(_audit_on_year(year.id)).distinct()):
-        add(user_id, "registrerte eller endret arbeid i året")
+        add(user_id, gettext("registrerte eller endret arbeid i året"))
     return found
 
 

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from saas.schemes.models import Competence, StaffTie
 
-TIE_LABELS = {"consulted": "Rådgivning", "trained": "Opplæring", "employed": "Ansatt", "family": "Familie",
-              "financial": "Økonomisk interesse"}
-FUNCTION_LABELS = {"lead_auditor": "Revisjonsleder", "auditor": "Revisor", "expert": "Ekstern ekspertise",
-                   "reviewer": "Gjennomgang og beslutning"}
+TIE_LABELS = {"consulted": _l("Rådgivning"), "trained": _l("Opplæring"), "employed": _l("Ansatt"), "family": _l("Familie"),
+              "financial": _l("Økonomisk interesse")}
+FUNCTION_LABELS = {"lead_auditor": _l("Revisjonsleder"), "auditor": _l("Revisor"), "expert": _l("Ekstern ekspertise"),
+                   "reviewer": _l("Gjennomgang og beslutning")}
 # Which competence functions qualify for which part of the work.
 QUALIFYING = {"lead_auditor": ("lead_auditor",), "auditor": ("lead_auditor", "auditor"),
               "expert": ("expert", "lead_auditor", "auditor"), "reviewer": ("reviewer",)}
@@ -84,34 +85,40 @@ def barring_ties(session: Session, company_id: int, on: date, months: int,
 
 
 def impartiality_problem(session: Session, user_id: int, company_id: int, on: date, months: int = 24) -> str | None:
-    """Why ``user_id`` may not audit, review or decide for ``company_id`` on ``on`` (bokmål), or None."""
+    """Why ``user_id`` may not audit, review or decide for ``company_id`` on ``on`` (in the user's
+    language), or None."""
     ties = barring_ties(session, company_id, on, months, [user_id]).get(user_id)
     if not ties:
         return None
     tie = ties[0]
-    until = f"til {tie.to_on:%d.%m.%Y}" if tie.to_on else "pågående"
-    origin = " (fra HMS-arbeidet)" if tie.source == "hms" else ""
-    return (f"Personen har en binding til bedriften: {TIE_LABELS.get(tie.kind, tie.kind).lower()}{origin}, "
-            f"fra {tie.from_on:%d.%m.%Y} {until}. Habilitetskravet kan ikke overstyres.")
+    kind = str(TIE_LABELS.get(tie.kind, tie.kind)).lower()
+    if tie.source == "hms":
+        kind = gettext("%(kind)s (fra HMS-arbeidet)", kind=kind)
+    if tie.to_on:
+        return gettext("Personen har en binding til bedriften: %(kind)s, fra %(start)s til %(end)s. "
+                       "Habilitetskravet kan ikke overstyres.", kind=kind, start=f"{tie.from_on:%d.%m.%Y}",
+                       end=f"{tie.to_on:%d.%m.%Y}")
+    return gettext("Personen har en binding til bedriften: %(kind)s, fra %(start)s, pågående. "
+                   "Habilitetskravet kan ikke overstyres.", kind=kind, start=f"{tie.from_on:%d.%m.%Y}")
 
 
 def competence_problem(session: Session, user_id: int, scheme_id: int, function: str, on: date,
                        scope_ids: Iterable[int] = ()) -> str | None:
     """Why ``user_id`` is not qualified as ``function`` for the scheme (and each of ``scope_ids``) on
-    ``on`` (bokmål), or None.  A competence without a scope covers every scope of the scheme."""
+    ``on`` (in the user's language), or None.  A competence without a scope covers every scope of the scheme."""
     rows = session.scalars(select(Competence).where(
         Competence.user_id == user_id, Competence.scheme_id == scheme_id,
         Competence.function.in_(QUALIFYING[function]), Competence.valid_from <= on,
         or_(Competence.expires_on.is_(None), Competence.expires_on >= on))).all()
     if not rows:
-        return (f"Personen har ikke gyldig kompetanse som {FUNCTION_LABELS[function].lower()} for ordningen "
-                f"per {on:%d.%m.%Y}.")
+        return gettext("Personen har ikke gyldig kompetanse som %(function)s for ordningen per %(date)s.",
+                       function=str(FUNCTION_LABELS[function]).lower(), date=f"{on:%d.%m.%Y}")
     if any(r.scope_id is None for r in rows):
         return None
     covered = {r.scope_id for r in rows}
     missing = [s for s in scope_ids if s not in covered]
     if missing and function != "expert":
-        return "Personen mangler godkjent kompetanse for ett eller flere av fagområdene i saken."
+        return gettext("Personen mangler godkjent kompetanse for ett eller flere av fagområdene i saken.")
     return None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,8 @@ def add_tie(session: Session, actor: User, data: dict) -> StaffTie:
                    to_on=data.get("to_on"), note=data.get("note") or "", registered_by=actor.id)
     session.add(tie)
     session.flush()
-    record(session, actor, "impartiality.tie_added", tie, f"{TIE_LABELS[tie.kind]} fra {tie.from_on:%d.%m.%Y}")
+    with force_locale("nb"):  # the audit log is written in bokmål, whoever acts
+        record(session, actor, "impartiality.tie_added", tie, f"{TIE_LABELS[tie.kind]} fra {tie.from_on:%d.%m.%Y}")
     return tie
 
 
@@ -89,7 +90,8 @@ def add_competence(session: Session, actor: User, data: dict) -> Competence:
                             note=data.get("note") or "", registered_by=actor.id)
     session.add(competence)
     session.flush()
-    record(session, actor, "impartiality.competence_added", competence, FUNCTION_LABELS[competence.function])
+    with force_locale("nb"):
+        record(session, actor, "impartiality.competence_added", competence, str(FUNCTION_LABELS[competence.function]))
     return competence
 
 

@@ -123,6 +123,19 @@ def test_a_reviewer_who_proposed_the_year_is_stopped_and_told_who_may_decide(cli
     assert response.status_code == 422 and "ikke er upartisk" in response.get_data(as_text=True)
     assert count(db, Certificate) == 0 and count(db, CertificationDecision) == 0
 
+    # In English, the refusal and what the person did are English too.
+    from flask_babel import refresh
+
+    from tests.functional.test_i18n import english
+
+    english(client)
+    refresh()  # the fixture's app context outlives requests, and Flask-Babel caches the locale on it
+    body = page(client, w["year_id"]).get_data(as_text=True)
+    assert "proposed the class" in body and "foreslo klasse" not in body
+    response = client.post(f"/t/bt/certification/proposals/{proposal_id}/decision", data={"outcome": "approve"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "you are not impartial (" in body and "ikke er upartisk" not in body
+
 
 def test_sending_back_without_a_reason_is_a_field_error(client, db, w):
     login(client, w["consultant"])

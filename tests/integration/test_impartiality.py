@@ -43,7 +43,15 @@ def test_a_registered_tie_is_an_impartiality_problem_with_no_way_around(ctx):
     register.add_tie(db, ctx["admin"], dict(user_id=ctx["auditor"].id, company_id=ctx["company"].id, kind="family",
                                             from_on=date(2020, 1, 1), to_on=None, note="Søster er daglig leder"))
     problem = impartiality_problem(db, ctx["auditor"].id, ctx["company"].id, ON)
-    assert "familie" in problem and "kan ikke overstyres" in problem
+    assert "familie" in problem and "kan ikke overstyres" in problem and "pågående" in problem
+    from flask_babel import force_locale
+
+    with force_locale("en"):  # an English user reads it in English
+        problem = impartiality_problem(db, ctx["auditor"].id, ctx["company"].id, ON)
+        assert problem == ("The person has a tie to the company: family, from 01.01.2020, ongoing. "
+                           "The impartiality requirement cannot be overridden.")
+        assert competence_problem(db, ctx["auditor"].id, ctx["scheme"].id, "lead_auditor", ON) == (
+            f"The person has no valid competence as lead auditor for the scheme as of {ON:%d.%m.%Y}.")
 
 
 def test_a_consultant_who_did_hms_work_for_the_company_is_tied_without_registering_it(ctx):
