@@ -110,29 +110,49 @@ def _personal_lookup():
             .where(SurveyInvitation.token_hash == bindparam("digest"), Tenant.active.is_(True)))
 
 
+# token -> (tenant id, personal link?) of the links resolved before: a hint, checked by the very read it saves.
+_SEEN: dict[str, tuple[int, bool]] = {}
+
+
 def resolve(session: Session, token: str) -> Link | None:
     """The survey behind a shared or personal token, with the request bound to its tenant; None when the
     token is unknown (or the shared link is turned off, or the tenant is inactive).
 
-    The shared link (a printed code's, the hot path) is read in one statement; a personal link, after that
-    one has found nothing, in a second.  A union of the two costs more than both: every table a statement
-    names is planned and checked by row-level security."""
+    A token this process has seen names its tenant (a link never moves), so it is read with that tenant
+    bound, like any tenant page: the transaction's scope is sealed once.  The hint is only where to look: the
+    read itself finds the token in that tenant or nothing, and then the token is looked for across tenants
+    with platform access.  There the shared link (printed codes, the hot path) is read first and a personal
+    link second; a union of the two costs more than both, since every table a statement names is planned and
+    checked by row-level security."""
     if not TOKEN.fullmatch(token or ""):
         return None
-    with platform_access(session):
-        row = session.execute(_shared_lookup(), {"token": token}).first()
-        if row is None:
-            row = session.execute(_personal_lookup(), {"digest": token_digest(token)}).first()
+    row, seen = None, _SEEN.get(token)
+    if seen is not None:
+        bind_tenant(session, seen[0])
+        row = _read_link(session, token, personal=seen[1])
     if row is None:
-        return None
+        with platform_access(session):
+            row = _read_link(session, token, personal=False) or _read_link(session, token, personal=True)
+        if row is None:
+            bind_tenant(session, None)
+            return None
+        if len(_SEEN) >= 20_000:
+            _SEEN.clear()
+        _SEEN[token] = (row.tenant_id, hasattr(row, "invitation_id"))
     bind_tenant(session, row.tenant_id)
-    personal = getattr(row, "invitation_id", None) is not None
+    personal = hasattr(row, "invitation_id")
     return Link(survey_id=row.id, tenant=TenantBrand(row.tenant_id, row.slug, row.name, row.primary_color,
                                                      row.accent_color, row.logo_file),
                 status=row.status, opens_on=row.opens_on, closes_on=row.closes_on, open_link=row.open_link,
                 version_id=row.questionnaire_version_id, opened_at=row.opened_at,
                 invitation_id=row.invitation_id if personal else None, responded=personal and row.responded,
                 group_id=row.group_id if personal else None)
+
+
+def _read_link(session: Session, token: str, personal: bool):
+    if personal:
+        return session.execute(_personal_lookup(), {"digest": token_digest(token)}).first()
+    return session.execute(_shared_lookup(), {"token": token}).first()
 
 
 _CONTENT: dict[tuple[int, datetime], dict] = {}
