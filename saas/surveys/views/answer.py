@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
 
 from saas.db import current_session
 from saas.schemas import FieldErrors
 from saas.surveys import pages
-from saas.surveys.models import Survey
 from saas.surveys.services import answering, oslo_today
 from saas.surveys.services.surveys import survey_k
 from saas.surveys.views import answer_bp
-from saas.tenants.models import Tenant
 
 MESSAGES = {
     answering.CLOSED: (lazy_gettext("Undersøkelsen er avsluttet"),
@@ -33,9 +30,7 @@ def _message(kind: str, link: answering.Link | None = None, status: int = 200):
 
 def _page(link: answering.Link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str,
           nonce: str, errors: dict | None = None, status: int = 200, code: str = "", fixed_group: int | None = None):
-    session = current_session()
-    survey, tenant = session.execute(select(Survey, Tenant).join(Tenant, Tenant.id == Survey.tenant_id)
-                                     .where(Survey.id == link.survey_id)).one()
+    survey, tenant = answering.survey_and_tenant(current_session(), link)
     dims = {d["key"]: d for d in content["dimensions"]}
     scales = {s["key"]: [pages.text(o) for o in s["options"]] for s in content["scales"]}
     on_page = pages.items_on_page(content, layout[number - 1]) if number else []
@@ -106,7 +101,7 @@ def answer(token: str):
     state = dict(code=code, fixed_group=fixed_group)
     if nav == "back":
         return _page(link, content, layout, max(number - 1, 0), answers, group, nonce, **state)
-    if number == 0 and fixed_group is None and not answering.choose_group(_survey(session, link), group)[1]:
+    if number == 0 and fixed_group is None and not answering.posted_group(session, link, group)[1]:
         return _page(link, content, layout, 0, answers, group, nonce,
                      {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422, **state)
     return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce, **state)
@@ -128,10 +123,6 @@ def _refused(link: answering.Link, form, errors: dict):
     back_to = 0 if {"group", "code"} & set(errors) else max(number, 1)
     return _page(link, content, layout, back_to, pages.parse_answers(form, content), group, nonce, errors, status=422,
                  code=form.get("code", "")[:40], fixed_group=link.group_id)
-
-
-def _survey(session, link: answering.Link) -> Survey:
-    return session.get(Survey, link.survey_id)
 
 
 @answer_bp.get("/<token>/takk")
