@@ -107,7 +107,8 @@ def _personal_lookup():
             .where(SurveyInvitation.token_hash == bindparam("digest"), Tenant.active.is_(True)))
 
 
-# token -> (tenant id, personal link?) of the links resolved before: a hint, checked by the very read it saves.
+# The links resolved before, by the token's digest (no token is kept): (tenant id, personal link?).  A hint,
+# checked by the very read it saves.
 _SEEN: dict[str, tuple[int, bool]] = {}
 
 
@@ -123,21 +124,23 @@ def resolve(session: Session, token: str) -> Link | None:
     checked by row-level security."""
     if not TOKEN.fullmatch(token or ""):
         return None
-    row, seen = None, _SEEN.get(token)
+    digest = token_digest(token)
+    row, seen = None, _SEEN.get(digest)
     if seen is not None:
         bind_tenant(session, seen[0])
-        row = _read_link(session, token, personal=seen[1])
+        row, personal = _read_link(session, token, digest, seen[1]), seen[1]
     if row is None:
         with platform_access(session):
-            row = _read_link(session, token, personal=False) or _read_link(session, token, personal=True)
+            row, personal = _read_link(session, token, digest, False), False
+            if row is None:
+                row, personal = _read_link(session, token, digest, True), True
         if row is None:
             bind_tenant(session, None)
             return None
         if len(_SEEN) >= 20_000:
             _SEEN.clear()
-        _SEEN[token] = (row.tenant_id, hasattr(row, "invitation_id"))
+        _SEEN[digest] = (row.tenant_id, personal)
     bind_tenant(session, row.tenant_id)
-    personal = hasattr(row, "invitation_id")
     return Link(survey_id=row.id, tenant=TenantBrand(row.tenant_id, row.slug, row.name, row.primary_color,
                                                      row.accent_color, row.logo_file),
                 status=row.status, opens_on=row.opens_on, closes_on=row.closes_on, open_link=row.open_link,
@@ -146,9 +149,9 @@ def resolve(session: Session, token: str) -> Link | None:
                 group_id=row.group_id if personal else None)
 
 
-def _read_link(session: Session, token: str, personal: bool):
+def _read_link(session: Session, token: str, digest: str, personal: bool):
     if personal:
-        return session.execute(_personal_lookup(), {"digest": token_digest(token)}).first()
+        return session.execute(_personal_lookup(), {"digest": digest}).first()
     return session.execute(_shared_lookup(), {"token": token}).first()
 
 
@@ -166,7 +169,7 @@ def questionnaire(session: Session, link: Link) -> dict:
     if content is None:
         content = session.scalar(select(QuestionnaireVersion.content).where(QuestionnaireVersion.id == link.version_id))
         if link.opened_at is not None:
-            if len(_CONTENT) >= 256:
+            if len(_CONTENT) >= 128:  # some 50 kB each
                 _CONTENT.clear()
             _CONTENT[key] = content
     return content
