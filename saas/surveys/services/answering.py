@@ -28,9 +28,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from saas.auth import token_digest
+from saas.clients.models import ClientCompany
+from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
 from saas.surveys import pages
 from saas.surveys.services import distribution, storing
+from saas.surveys.services.surveys import survey_k
 from saas.surveys.models import QuestionnaireVersion, Survey, SurveyGroup, SurveyInvitation, SurveyResponse
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import Tenant
@@ -175,10 +178,30 @@ def questionnaire(session: Session, link: Link) -> dict:
     return content
 
 
-def survey_and_tenant(session: Session, link: Link) -> tuple[Survey, Tenant]:
-    """The link's survey and tenant as objects, for the answering pages (a submit needs neither)."""
-    return tuple(session.execute(select(Survey, Tenant).join(Tenant, Tenant.id == Survey.tenant_id)
-                                 .where(Survey.id == link.survey_id)).one())
+@dataclass(frozen=True)
+class PageFacts:
+    """What the answering pages show of the survey."""
+
+    title: str
+    intro: str
+    closes_on: date
+    company: str
+    k: int
+    groups: list[tuple[int, str]]  # (id, name), in order
+
+
+def page_facts(session: Session, link: Link) -> PageFacts:
+    """The survey's title, intro, closing date, company, k and groups for the answering pages, in two reads
+    (a submit needs none of it)."""
+    row = session.execute(
+        select(Survey.title, Survey.intro, Survey.closes_on, Survey.min_group, ClientCompany.name.label("company"), Tenant)
+        .join(CertificationYear, CertificationYear.id == Survey.year_id)
+        .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
+        .join(Tenant, Tenant.id == Survey.tenant_id).where(Survey.id == link.survey_id)).one()
+    groups = session.execute(select(SurveyGroup.id, SurveyGroup.name).where(SurveyGroup.survey_id == link.survey_id)
+                             .order_by(SurveyGroup.position, SurveyGroup.id)).all()
+    return PageFacts(title=row.title, intro=row.intro, closes_on=row.closes_on, company=row.company,
+                     k=survey_k(row.Tenant, row), groups=[(g.id, g.name) for g in groups])
 
 
 def state(survey, responded: bool, today: date) -> str:
@@ -212,10 +235,6 @@ def check_code(session: Session, survey_id: int, raw: str | None) -> Code:
     if row.responded:
         raise FieldErrors({"code": USED_CODE})
     return Code(invitation_id=row.id, group_id=row.group_id, code=code)
-
-
-def group_name(survey: Survey, group_id: int | None) -> str | None:
-    return next((g.name for g in survey.groups if g.id == group_id), None)
 
 
 def posted_group(session: Session, link: Link, raw: str | None) -> tuple[int | None, bool]:

@@ -10,7 +10,6 @@ from saas.db import current_session
 from saas.schemas import FieldErrors
 from saas.surveys import pages
 from saas.surveys.services import answering, oslo_today
-from saas.surveys.services.surveys import survey_k
 from saas.surveys.views import answer_bp
 
 MESSAGES = {
@@ -30,7 +29,7 @@ def _message(kind: str, link: answering.Link | None = None, status: int = 200):
 
 def _page(link: answering.Link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str,
           nonce: str, errors: dict | None = None, status: int = 200, code: str = "", fixed_group: int | None = None):
-    survey, tenant = answering.survey_and_tenant(current_session(), link)
+    survey = answering.page_facts(current_session(), link)
     dims = {d["key"]: d for d in content["dimensions"]}
     scales = {s["key"]: [pages.text(o) for o in s["options"]] for s in content["scales"]}
     on_page = pages.items_on_page(content, layout[number - 1]) if number else []
@@ -44,10 +43,10 @@ def _page(link: answering.Link, content: dict, layout: list[list[str]], number: 
     return render_template(
         "surveys/answer_page.html", token=request.view_args["token"], number=number, total=len(layout),
         sections=sections, hidden=hidden, group=group, nonce=nonce, errors=errors or {},
-        groups=[dict(id=str(x.id), name=x.name) for x in survey.groups], no_group=answering.NO_GROUP,
-        needs_code=link.needs_code, code=code, fixed_group=answering.group_name(survey, fixed_group),
-        survey=dict(id=survey.id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
-                    company=survey.year.company.name, k=survey_k(tenant, survey), items=len(content["items"])),
+        groups=[dict(id=str(id_), name=name) for id_, name in survey.groups], no_group=answering.NO_GROUP,
+        needs_code=link.needs_code, code=code, fixed_group=dict(survey.groups).get(fixed_group),
+        survey=dict(id=link.survey_id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
+                    company=survey.company, k=survey.k, items=len(content["items"])),
         answered=len(answers)), status
 
 
