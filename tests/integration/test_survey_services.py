@@ -9,12 +9,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from saas.auth import token_digest
 from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
 from saas.surveys.models import QuestionnaireVersion, Survey, SurveyGroup, SurveyInvitation, SurveyResponse
 from saas.surveys.questionnaire_builtin import BUILTIN_KEY, BUILTIN_QUESTIONNAIRE
 from saas.surveys.services import answering, distribution, questionnaires, retention, surveys
-from saas.tenancy import bind_tenant
+from saas.tenancy import bind_tenant, bound_tenant
 from saas.tenants.models import OutboxMessage
 from tests import factories
 
@@ -265,6 +266,21 @@ def test_the_shared_link_can_be_turned_off_and_unknown_tokens_resolve_to_nothing
     assert answering.resolve(db, survey.public_token) is None
     assert answering.resolve(db, "x" * 43) is None
     assert answering.resolve(db, "../../etc/passwd") is None
+
+
+def test_a_link_is_read_in_its_tenant_only_and_a_wrong_hint_finds_nothing_there(db, world):
+    survey = make_survey(db, world)
+    other = make_world(db, slug="annen")
+    foreign = make_survey(db, other)
+    assert answering.resolve(db, foreign.public_token).tenant_id == other["tenant"].id
+    # A hint that pointed a token at another tenant would find nothing there; the token is found where it is.
+    answering._SEEN[token_digest(survey.public_token)] = (other["tenant"].id, False)
+    link = answering.resolve(db, survey.public_token)
+    assert (link.survey_id, link.tenant_id) == (survey.id, world["tenant"].id)
+    assert bound_tenant(db) == world["tenant"].id
+    assert answering._SEEN[token_digest(survey.public_token)] == (world["tenant"].id, False)
+    answering._SEEN[token_digest(foreign.public_token)] = (world["tenant"].id, True)
+    assert answering.resolve(db, foreign.public_token).tenant_id == other["tenant"].id
 
 
 # -- closing and retention ----------------------------------------------------------------------------------

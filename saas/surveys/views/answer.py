@@ -10,7 +10,6 @@ from saas.db import current_session
 from saas.schemas import FieldErrors
 from saas.surveys import pages
 from saas.surveys.services import answering, oslo_today
-from saas.surveys.services.surveys import survey_k
 from saas.surveys.views import answer_bp
 
 MESSAGES = {
@@ -21,16 +20,16 @@ MESSAGES = {
 }
 
 
-def _message(kind: str, survey=None, status: int = 200):
+def _message(kind: str, link: answering.Link | None = None, status: int = 200):
     title, text = MESSAGES.get(kind, (gettext("Lenken finnes ikke"),
                                       gettext("Sjekk at hele lenken ble med, eller spør den som sendte den.")))
-    opens_on = survey.opens_on if survey is not None and kind == answering.NOT_YET else None
+    opens_on = link.opens_on if link is not None and kind == answering.NOT_YET else None
     return render_template("surveys/answer_message.html", title=title, text=text, opens_on=opens_on), status
 
 
-def _page(link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str, nonce: str,
-          errors: dict | None = None, status: int = 200, code: str = "", fixed_group: int | None = None):
-    survey = link.survey
+def _page(link: answering.Link, content: dict, layout: list[list[str]], number: int, answers: dict, group: str,
+          nonce: str, errors: dict | None = None, status: int = 200, code: str = "", fixed_group: int | None = None):
+    survey = answering.page_facts(current_session(), link)
     dims = {d["key"]: d for d in content["dimensions"]}
     scales = {s["key"]: [pages.text(o) for o in s["options"]] for s in content["scales"]}
     on_page = pages.items_on_page(content, layout[number - 1]) if number else []
@@ -44,10 +43,10 @@ def _page(link, content: dict, layout: list[list[str]], number: int, answers: di
     return render_template(
         "surveys/answer_page.html", token=request.view_args["token"], number=number, total=len(layout),
         sections=sections, hidden=hidden, group=group, nonce=nonce, errors=errors or {},
-        groups=[dict(id=str(x.id), name=x.name) for x in survey.groups], no_group=answering.NO_GROUP,
-        needs_code=link.needs_code, code=code, fixed_group=answering.group_name(survey, fixed_group),
-        survey=dict(id=survey.id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
-                    company=survey.year.company.name, k=survey_k(link.tenant, survey), items=len(content["items"])),
+        groups=[dict(id=str(id_), name=name) for id_, name in survey.groups], no_group=answering.NO_GROUP,
+        needs_code=link.needs_code, code=code, fixed_group=dict(survey.groups).get(fixed_group),
+        survey=dict(id=link.survey_id, title=survey.title, intro=survey.intro, closes_on=survey.closes_on,
+                    company=survey.company, k=survey.k, items=len(content["items"])),
         answered=len(answers)), status
 
 
@@ -68,48 +67,61 @@ def answer(token: str):
         return _message("unknown", status=404)
     g.tenant = link.tenant
     today = oslo_today()
-    current = answering.state(link.survey, link.responded, today)
+    current = answering.state(link, link.responded, today)
+    form = request.form
     # A used personal link may still be posting its own answers again (a double click): submit tells.
-    resubmit = current == answering.USED and request.method == "POST" and request.form.get("nav") == "submit"
-    if current != answering.OPEN and not resubmit:
-        return _message(current, link.survey)
-    content = link.survey.questionnaire_version.content
+    submitting = request.method == "POST" and form.get("nav") == "submit"
+    if current != answering.OPEN and not (submitting and current == answering.USED):
+        return _message(current, link)
+    if submitting:
+        try:
+            outcome = answering.submit(session, link, form, today)
+        except FieldErrors as error:
+            return _refused(link, form, error.errors)
+        if outcome in (answering.STORED, answering.DUPLICATE):
+            return redirect(url_for("survey_answer.thanks", token=token), 303)
+        return _message(outcome, link)
+    content = answering.questionnaire(session, link)
     layout = pages.paginate(content)
     if request.method == "GET":
         return _page(link, content, layout, 0, {}, "", answering.new_nonce(), fixed_group=link.group_id)
-    form = request.form
     answers = pages.parse_answers(form, content)
-    group = form.get("group", "")
-    nonce = form.get("nonce", "") if answering.NONCE.fullmatch(form.get("nonce", "")) else answering.new_nonce()
-    raw_page = form.get("page", "0")
-    number = min(int(raw_page), len(layout)) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 4 else 0
+    group, nonce, number = _posted(form, layout)
     nav = form.get("nav", "next")
     code, fixed_group = "", link.group_id
-    if link.needs_code and nav != "submit":
+    if link.needs_code:
         # The shared link without an open link: a valid unused code before any question.
         try:
-            checked = answering.check_code(session, link.survey, form.get("code"))
+            checked = answering.check_code(session, link.survey_id, form.get("code"))
         except FieldErrors as error:
             return _page(link, content, layout, 0, answers, group, nonce, error.errors, status=422,
                          code=form.get("code", "")[:40])
         code, fixed_group = checked.code, checked.group_id
     state = dict(code=code, fixed_group=fixed_group)
-    if nav == "submit":
-        try:
-            outcome = answering.submit(session, link, form, today)
-        except FieldErrors as error:
-            back_to = 0 if {"group", "code"} & set(error.errors) else max(number, 1)
-            return _page(link, content, layout, back_to, answers, group, nonce, error.errors, status=422,
-                         code=form.get("code", "")[:40], fixed_group=link.group_id)
-        if outcome in (answering.STORED, answering.DUPLICATE):
-            return redirect(url_for("survey_answer.thanks", token=token), 303)
-        return _message(outcome, link.survey)
     if nav == "back":
         return _page(link, content, layout, max(number - 1, 0), answers, group, nonce, **state)
-    if number == 0 and fixed_group is None and not answering.choose_group(link.survey, group)[1]:
+    if number == 0 and fixed_group is None and not answering.posted_group(session, link, group)[1]:
         return _page(link, content, layout, 0, answers, group, nonce,
                      {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422, **state)
     return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce, **state)
+
+
+def _posted(form, layout: list[list[str]]) -> tuple[str, str, int]:
+    """(the group field, the form's nonce or a new one, the page number posted)."""
+    nonce = form.get("nonce", "") if answering.NONCE.fullmatch(form.get("nonce", "")) else answering.new_nonce()
+    raw_page = form.get("page", "0")
+    number = min(int(raw_page), len(layout)) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 4 else 0
+    return form.get("group", ""), nonce, number
+
+
+def _refused(link: answering.Link, form, errors: dict):
+    """The page a refused submit goes back to: the first page for the group or the code, else the last one."""
+    content = answering.questionnaire(current_session(), link)
+    layout = pages.paginate(content)
+    group, nonce, number = _posted(form, layout)
+    back_to = 0 if {"group", "code"} & set(errors) else max(number, 1)
+    return _page(link, content, layout, back_to, pages.parse_answers(form, content), group, nonce, errors, status=422,
+                 code=form.get("code", "")[:40], fixed_group=link.group_id)
 
 
 @answer_bp.get("/<token>/takk")
@@ -117,4 +129,4 @@ def thanks(token: str):
     link = answering.resolve(current_session(), token)
     if link is not None:
         g.tenant = link.tenant
-    return render_template("surveys/answer_thanks.html", survey_id=link.survey.id if link else None)
+    return render_template("surveys/answer_thanks.html", survey_id=link.survey_id if link else None)
