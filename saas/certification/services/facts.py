@@ -56,8 +56,8 @@ def gather_facts(session: Session, year_id: int, as_of: date, *,
 
     ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
     ``overview`` is the year page's ``years.year_overview`` of this year, read in the same transaction:
-    the year, its company, the company's years, mappings, safety rounds and compliance checks are taken
-    from it instead of being read again (the same rows, so the same facts; tests/integration/
+    the year, its company, the company's years, mappings, safety rounds, compliance checks, action items
+    and risk assessments (with their hazard counts) are taken from it instead of being read again (the same rows, so the same facts; tests/integration/
     test_facts_from_overview.py holds both paths to one result).
     """
     overrides = {year_id: b_alternative} if b_alternative else {}
@@ -137,13 +137,22 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
     report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
     reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
-    items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
-                         ActionItem.deadline, ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)]))
-    has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
-    risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
-                                    RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
-                                    where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
-                   if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
+    if overview is not None:
+        # The overview read every item (as the rules see them) and every assessment with its hazard count.
+        items = {years[0].id: overview["rule_action_items"]}  # by id
+        risks = _group(SimpleNamespace(id=a["id"], year_id=years[0].id, assessed_on=a["assessed_on"])
+                       for a in sorted(overview["risks"]["assessments"], key=lambda a: a["id"])
+                       if a["status"] == COMPLETED and _counts_as_assessed(a["hazard_count"] > 0, a["no_significant_hazards"],
+                                                                           a["conclusion_note"]))
+    else:
+        items = {year_id: tuple(rule_item(r) for r in sorted(rows, key=lambda r: r.id)) for year_id, rows in _group(_rows(
+            session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
+            ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)])).items()}
+        has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
+        risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
+                                        RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
+                                        where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
+                       if _counts_as_assessed(r.has_hazard, r.no_significant_hazards, r.conclusion_note))
     if overview is not None:
         rounds = _group(_completed(overview["safety_rounds"]))
         checks = _group(SimpleNamespace(**c) for c in overview["compliance"]["checks"])
@@ -189,7 +198,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                                       evidence_verified=m.verified_by is not None, has_report=has_report(m),
                                       finding_count=findings.get(m.run_id, 0))
                 for m in physical.get(y.id, [])),
-            action_items=tuple(rule_item(i) for i in items.get(y.id, [])),
+            action_items=items.get(y.id, ()),
             risk_assessments=tuple(rules.RiskAssessment(r.id, r.assessed_on) for r in risks.get(y.id, [])),
             safety_rounds=tuple(rules.SafetyRound(r.id, r.held_on) for r in rounds.get(y.id, [])),
             other_safeguarding_ref=rules.Ref("evidence", guard.id, guard.description or guard.original_name) if guard else None,
@@ -205,6 +214,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             b_alternative=overrides.get(y.id) or (rules.BAlternative(b_alt.justification, b_alt.proposed_by) if b_alt else None),
         )
     return facts
+
+
+def _counts_as_assessed(has_hazard: bool, no_significant_hazards: bool, conclusion_note: str | None) -> bool:
+    # A completed assessment counts with an assessed hazard, or with the explicit conclusion and its note.
+    return bool(has_hazard or (no_significant_hazards and (conclusion_note or "").strip()))
 
 
 PSY_COLUMNS = (PsychosocialMapping.id, PsychosocialMapping.year_id, PsychosocialMapping.completed_on,

@@ -28,7 +28,7 @@ from saas.tenants.models import Role, Tenant, User, UserRole
 __all__ = ["NotFound", "Forbidden", "STATUSES", "AREAS", "SOURCES", "ActionFilter", "oslo_today", "visible_year",
            "rule_item", "is_item_overdue", "responsible_choices", "create_action_item", "update_action_item",
            "get_item", "can_update_progress", "record_progress", "save_reminder_days", "list_items", "apply_filter",
-           "summarize", "responsible_filter_options", "item_detail", "year_summary"]
+           "summarize", "responsible_filter_options", "item_detail", "year_summary", "year_summary_and_rule_items"]
 
 STATUSES = ("open", "in_progress", "done")
 STATUS_LABELS = {"open": "Åpen", "in_progress": "Pågår", "done": "Utført"}
@@ -433,6 +433,27 @@ def year_summary(session: Session, year_id: int, today: date | None = None) -> d
     return dict(open=int(first.n_open) if first else 0, in_progress=int(first.n_in_progress) if first else 0,
                 done=int(first.n_done) if first else 0, overdue=int(first.n_overdue) if first else 0,
                 total=int(first.n_total) if first else 0, items_preview=[_plain(row, today) for row in rows])
+
+
+def year_summary_and_rule_items(session: Session, year_id: int, today: date | None = None
+                                ) -> tuple[dict, tuple[rules.ActionItem, ...]]:
+    """``year_summary`` and every item of the plan as the class rules see it (``rule_item``, by id), from
+    one query of the whole plan: for the year page, whose verdict reads every item anyway, so one statement
+    instead of two.  Only the previewed items become dicts; tests/integration/test_facts_from_overview.py
+    holds the summary to ``year_summary``."""
+    today = today or oslo_today()
+    rows = _rows(session, year_id)
+    items = tuple(rule_item(row) for row in rows)
+    overdue = [row.status != "done" and rules.is_overdue(item, today) for row, item in zip(rows, items)]
+    # ``_overdue_first`` on the rows, without making a dict of every one of them.
+    order = sorted(range(len(rows)), key=lambda n: (not overdue[n], rows[n].status == "done", rows[n].deadline is None,
+                                                     rows[n].deadline or date.max, rows[n].id))
+    counts = {status: 0 for status in STATUSES}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    summary = dict(open=counts["open"], in_progress=counts["in_progress"], done=counts["done"], overdue=sum(overdue),
+                   total=len(rows), items_preview=[_plain(rows[n], today) for n in order[:PREVIEW_SIZE]])
+    return summary, items
 
 
 def item_detail(session: Session, item: ActionItem, today: date | None = None) -> dict:

@@ -301,7 +301,8 @@ def year_summary(session: Session, year_id: int) -> dict:
     """
     assessments = session.execute(
         select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
-               RiskAssessment.status, RiskAssessment.matrix_snapshot)
+               RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
+               RiskAssessment.conclusion_note)
         .where(RiskAssessment.year_id == year_id).order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc())
     ).all()
     cells = session.execute(
@@ -334,6 +335,7 @@ def year_summary(session: Session, year_id: int) -> dict:
                 other += n
         items.append(dict(id=a.id, title=a.title, assessed_on=a.assessed_on, next_review_on=a.next_review_on,
                           status=a.status, status_label=ASSESSMENT_STATUS_LABELS.get(a.status, a.status),
+                          no_significant_hazards=a.no_significant_hazards, conclusion_note=a.conclusion_note,
                           hazard_count=sum(counts.values()), **counts))
     heatmap = risk.heatmap(before, year_matrix)
     heatmap.update(after=risk.heatmap(after, year_matrix), other_matrix=other, **_labels(year_matrix))

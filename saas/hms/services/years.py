@@ -5,8 +5,9 @@ data: a fixed number of queries whatever the number of action items, hazards or 
 """
 from __future__ import annotations
 
+from functools import cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -201,6 +202,7 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
     company = year.company
     history = company_years(session, company.id)
     safety_rounds = round_rows(session, year.id)
+    action_summary, rule_action_items = actions.year_summary_and_rule_items(session, year.id)
     return dict(
         year=dict(id=year.id, year=year.year, status=year.status, status_label=STATUS_LABELS.get(year.status, year.status),
                   open=year.status == "open", self_mapping=year.self_mapping, previous_year_id=year.previous_year_id,
@@ -215,8 +217,10 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
         show_safety_rounds=company.works_off_premises or bool(safety_rounds),
         compliance=year_checks(session, year),
         risks=risks.year_summary(session, year.id),
-        actions=actions.year_summary(session, year.id),
+        actions=action_summary,
         evidence=evidence.year_summary(session, year.id),
+        # Every item as the class rules see it: the verdict's facts (saas.certification.services.facts), not the page.
+        rule_action_items=rule_action_items,
     )
 
 
@@ -224,13 +228,13 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
 
 def physical_rows(session: Session, year_id: int) -> list[dict]:
     """The year's physical mappings with their checklist counts (one query)."""
-    rows = _with_run_stats(session, PhysicalMapping, year_id, PhysicalMapping.performed_on.desc().nulls_first())
+    rows = _with_run_stats(session, PhysicalMapping, year_id)
     return [dict(physical_mapping_dict(m), **stats) for m, stats in rows]
 
 
 def round_rows(session: Session, year_id: int) -> list[dict]:
     """The year's safety rounds with their checklist counts (one query)."""
-    rows = _with_run_stats(session, SafetyRound, year_id, SafetyRound.held_on.desc().nulls_first())
+    rows = _with_run_stats(session, SafetyRound, year_id)
     return [dict(safety_round_dict(r), **stats) for r, stats in rows]
 
 
@@ -246,16 +250,27 @@ def _stat_columns():
             count(ChecklistAnswer.change_flag == "removed").label("removed"))
 
 
-def _with_run_stats(session: Session, model, year_id: int, first_order) -> list[tuple]:
+_STAT_KEYS = ("total", "answered", "findings", "new", "changed", "removed")
+
+
+def _with_run_stats(session: Session, model, year_id: int) -> list[tuple]:
     """(row, run_stats dict) for the year's mappings or rounds, the counts of their checklist runs joined
     in as an aggregate subquery over this year's runs only (one statement instead of two)."""
+    result = session.execute(_with_run_stats_query(model), {"year_id": year_id}).all()
+    return [(row[0], {k: int(v or 0) for k, v in zip(_STAT_KEYS, row[1:])}) for row in result]
+
+
+@cache
+def _with_run_stats_query(model) -> Select:
+    # Built once per model and bound per call: making this statement (six aggregates and a subquery's
+    # columns) cost more CPU than running it.
+    year_id = bindparam("year_id")
+    first_order = {PhysicalMapping: PhysicalMapping.performed_on, SafetyRound: SafetyRound.held_on}[model].desc().nulls_first()
     stats = (select(ChecklistAnswer.run_id.label("run_id"), *_stat_columns())
              .join(model, model.run_id == ChecklistAnswer.run_id).where(model.year_id == year_id)
              .group_by(ChecklistAnswer.run_id).subquery())
-    keys = ("total", "answered", "findings", "new", "changed", "removed")
-    result = session.execute(select(model, *(stats.c[k] for k in keys)).outerjoin(stats, stats.c.run_id == model.run_id)
-                             .where(model.year_id == year_id).order_by(first_order, model.id)).all()
-    return [(row[0], {k: int(v or 0) for k, v in zip(keys, row[1:])}) for row in result]
+    return (select(model, *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
+            .where(model.year_id == year_id).order_by(first_order, model.id))
 
 
 def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
@@ -271,24 +286,6 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
 def psychosocial_rows(session: Session, year_id: int) -> list[dict]:
     return [psychosocial_dict(p) for p in session.scalars(select(PsychosocialMapping).where(PsychosocialMapping.year_id == year_id)
                                                           .order_by(PsychosocialMapping.id))]
-
-
-def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
-    """Per run: items, answered, findings and change flags (one query for any number of runs)."""
-    if not run_ids:
-        return {}
-    live = ChecklistAnswer.change_flag.is_(None) | (ChecklistAnswer.change_flag != "removed")
-
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rows = session.execute(select(
-        ChecklistAnswer.run_id, count(live), count(live & ChecklistAnswer.answer.is_not(None)),
-        count(ChecklistAnswer.answer == "finding"), count(ChecklistAnswer.change_flag == "new"),
-        count(ChecklistAnswer.change_flag == "changed"), count(ChecklistAnswer.change_flag == "removed"),
-    ).where(ChecklistAnswer.run_id.in_(run_ids)).group_by(ChecklistAnswer.run_id)).all()
-    return {r[0]: dict(total=int(r[1]), answered=int(r[2]), findings=int(r[3]), new=int(r[4]), changed=int(r[5]),
-                       removed=int(r[6])) for r in rows}
 
 
 def report_status(mapping) -> dict:
