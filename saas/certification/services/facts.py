@@ -272,7 +272,7 @@ def ref_url(kind: str, ref_id: int) -> str | None:
 _SENTINEL_ID = 918273645546372819
 
 
-def _ref_urls():
+def ref_urls():
     """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
     id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
     made: dict[str, str | None] = {}
@@ -302,7 +302,7 @@ def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
 def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
     """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
     data = verdict.to_dict()
-    url = _ref_urls()
+    url = ref_urls()
     return {
         **data,
         "eligible_label": labels.class_label(data["eligible"]),
