@@ -6,6 +6,8 @@ Other areas create items through ``create_action_item``.
 """
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,10 +78,15 @@ def can_update_progress(user: User, item) -> bool:
 
 # -- the rules' view of an item ------------------------------------------------------------------------
 
+_RULE_STATUS = {status.value: status for status in rules.ActionStatus}
+
+
 def rule_item(row) -> rules.ActionItem:
     """Any row with the item's columns (ORM object or select row) as the class rules see it."""
-    return rules.ActionItem(id=row.id, title=row.title, area=row.area, status=rules.ActionStatus(row.status),
-                            deadline=row.deadline, started=row.started_at is not None)
+    # The dict first: a year's verdict maps every item of its plan, and Enum(value) is the slow lookup.
+    status = _RULE_STATUS.get(row.status) or rules.ActionStatus(row.status)
+    return rules.ActionItem(id=row.id, title=row.title, area=row.area, status=status, deadline=row.deadline,
+                            started=row.started_at is not None)
 
 
 def is_item_overdue(row, today: date) -> bool:
@@ -444,15 +451,14 @@ def year_summary_and_rule_items(session: Session, year_id: int, today: date | No
     today = today or oslo_today()
     rows = _rows(session, year_id)
     items = tuple(rule_item(row) for row in rows)
-    overdue = [row.status != "done" and rules.is_overdue(item, today) for row, item in zip(rows, items)]
-    # ``_overdue_first`` on the rows, without making a dict of every one of them.
-    order = sorted(range(len(rows)), key=lambda n: (not overdue[n], rows[n].status == "done", rows[n].deadline is None,
-                                                     rows[n].deadline or date.max, rows[n].id))
-    counts = {status: 0 for status in STATUSES}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
+    done = rules.ActionStatus.DONE
+    overdue = [item.status is not done and rules.is_overdue(item, today) for item in items]
+    # ``_overdue_first`` on the rules' items, without making a dict of every row.
+    first = heapq.nsmallest(PREVIEW_SIZE, range(len(items)), key=lambda n: (
+        not overdue[n], items[n].status is done, items[n].deadline is None, items[n].deadline or date.max, items[n].id))
+    counts = Counter(item.status.value for item in items)
     summary = dict(open=counts["open"], in_progress=counts["in_progress"], done=counts["done"], overdue=sum(overdue),
-                   total=len(rows), items_preview=[_plain(rows[n], today) for n in order[:PREVIEW_SIZE]])
+                   total=len(rows), items_preview=[_plain(rows[n], today) for n in first])
     return summary, items
 
 
