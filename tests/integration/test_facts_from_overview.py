@@ -11,7 +11,7 @@ from sqlalchemy import select
 from saas.certification.demo import complete_year, previous_certificate
 from saas.certification.models import Attestation
 from saas.certification.services.facts import gather_facts, verdict_for_year
-from saas.hms.models import ActionItem, ComplianceCheck, Hazard, PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound
+from saas.hms.models import ActionItem, ComplianceCheck, Evidence, Hazard, PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound
 from saas.hms.services import actions, years
 from saas.db import utcnow
 from tests import factories
@@ -58,6 +58,13 @@ def _risk_concluded_without_hazards(c):
     _risk_without_hazards(c, conclusion=True)
 
 
+def _rejected_reports(c):
+    db = c["db"]
+    for model in (PhysicalMapping, PsychosocialMapping):
+        mapping = db.scalar(select(model).where(model.year_id == c["year"].id))
+        db.get(Evidence, mapping.report_evidence_id).status = "rejected"
+
+
 def _unverified_self_mapping(c):
     mapping = c["db"].scalar(select(PhysicalMapping).where(PhysicalMapping.year_id == c["year"].id))
     mapping.method, mapping.verified_by = "self", None
@@ -77,7 +84,7 @@ def _overdue_items(c):
 
 
 @pytest.mark.parametrize("change", [None, _last_years_conclusion, _a_plus, _draft_risk, _risk_without_hazards,
-                                    _risk_concluded_without_hazards, _unverified_self_mapping, _draft_round_and_pending_checks,
+                                    _risk_concluded_without_hazards, _rejected_reports, _unverified_self_mapping, _draft_round_and_pending_checks,
                                     _overdue_items])
 def test_the_facts_from_the_overview_are_the_facts_read_afresh(ctx, change):
     db = ctx["db"]

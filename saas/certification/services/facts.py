@@ -56,8 +56,9 @@ def gather_facts(session: Session, year_id: int, as_of: date, *,
 
     ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
     ``overview`` is the year page's ``years.year_overview`` of this year, read in the same transaction:
-    the year, its company, the company's years, mappings, safety rounds, compliance checks, action items
-    and risk assessments (with their hazard counts) are taken from it instead of being read again (the same rows, so the same facts; tests/integration/
+    the year, its company, the company's years, mappings (with their report's status, and the previous
+    year's psychosocial ones), safety rounds, compliance checks, action items and risk assessments (with
+    their hazard counts) are taken from it instead of being read again (the same rows, so the same facts; tests/integration/
     test_facts_from_overview.py holds both paths to one result).
     """
     overrides = {year_id: b_alternative} if b_alternative else {}
@@ -112,9 +113,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
         previous_years = {(company["id"], h["year"]): h["id"] for h in overview["history"] if h["year"] == years[0].year - 1}
         physical = _completed(overview["physical_mappings"])
         findings = {m.run_id: m.findings for m in physical}
-        # Always run, even without a previous year: the page's statement count stays fixed.
-        psychosocial = _completed(overview["psychosocial_mappings"]) + _rows(session, *PSY_COLUMNS, where=[
-            ids_in(session, PsychosocialMapping.year_id, list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
+        # The previous year's mappings came with this year's (the overview's previous_psychosocial_mappings).
+        psychosocial = _completed(overview["psychosocial_mappings"]) + _completed(overview["previous_psychosocial_mappings"])
+        # Only this year's mappings are asked "has a report"; their report's status was joined in.
+        reports = {m["report_evidence_id"]: m["report_evidence_status"]
+                   for m in [*overview["physical_mappings"], *overview["psychosocial_mappings"]] if m["report_evidence_id"] is not None}
     else:
         years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
                       where=[ids_in(session, CertificationYear.id, batch)])
@@ -135,8 +138,8 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             select(ChecklistAnswer.run_id, func.count())
             .where(ids_in(session, ChecklistAnswer.run_id, sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
             .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
-    report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
-    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
+        report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
+        reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
     if overview is not None:
         # The overview read every item (as the rules see them) and every assessment with its hazard count.
         items = {years[0].id: overview["rule_action_items"]}  # by id

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
-from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Hazard, PhysicalMapping,
+from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Evidence, Hazard, PhysicalMapping,
                              PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services import checklists
 from saas.hms.services.compliance import ensure_compliance_checks, year_checks
@@ -203,6 +203,8 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
     history = company_years(session, company.id)
     safety_rounds = round_rows(session, year.id)
     action_summary, rule_action_items = actions.year_summary_and_rule_items(session, year.id)
+    psychosocial, previous_psychosocial = _psychosocial_rows_and_previous(
+        session, year.id, next((h["id"] for h in history if h["year"] == year.year - 1), None))
     return dict(
         year=dict(id=year.id, year=year.year, status=year.status, status_label=STATUS_LABELS.get(year.status, year.status),
                   open=year.status == "open", self_mapping=year.self_mapping, previous_year_id=year.previous_year_id,
@@ -212,24 +214,27 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
         history=history,
         can_start_from_previous=year.previous_year_id is None and year.status == "open" and any(h["year"] < year.year for h in history),
         physical_mappings=physical_rows(session, year.id),
-        psychosocial_mappings=psychosocial_rows(session, year.id),
+        psychosocial_mappings=psychosocial,
         safety_rounds=safety_rounds,
         show_safety_rounds=company.works_off_premises or bool(safety_rounds),
         compliance=year_checks(session, year),
         risks=risks.year_summary(session, year.id),
         actions=action_summary,
         evidence=evidence.year_summary(session, year.id),
-        # Every item as the class rules see it: the verdict's facts (saas.certification.services.facts), not the page.
+        # For the verdict's facts (saas.certification.services.facts), not the page: every item as the class rules
+        # see it, and the completed psychosocial mappings of the company's year before (the A1 and A+3 waivers).
         rule_action_items=rule_action_items,
+        previous_psychosocial_mappings=previous_psychosocial,
     )
 
 
 
 
 def physical_rows(session: Session, year_id: int) -> list[dict]:
-    """The year's physical mappings with their checklist counts (one query)."""
+    """The year's physical mappings with their checklist counts and ``report_evidence_status``, the status of
+    their report's evidence (None without one) (one query)."""
     rows = _with_run_stats(session, PhysicalMapping, year_id)
-    return [dict(physical_mapping_dict(m), **stats) for m, stats in rows]
+    return [dict(physical_mapping_dict(m), **stats, report_evidence_status=report_status) for m, stats, report_status in rows]
 
 
 def round_rows(session: Session, year_id: int) -> list[dict]:
@@ -255,9 +260,11 @@ _STAT_KEYS = ("total", "answered", "findings", "new", "changed", "removed")
 
 def _with_run_stats(session: Session, model, year_id: int) -> list[tuple]:
     """(row, run_stats dict) for the year's mappings or rounds, the counts of their checklist runs joined
-    in as an aggregate subquery over this year's runs only (one statement instead of two)."""
+    in as an aggregate subquery over this year's runs only (one statement instead of two); a physical
+    mapping's tuple ends with the status of its report's evidence."""
     result = session.execute(_with_run_stats_query(model), {"year_id": year_id}).all()
-    return [(row[0], {k: int(v or 0) for k, v in zip(_STAT_KEYS, row[1:])}) for row in result]
+    n = len(_STAT_KEYS)
+    return [(row[0], {k: int(v or 0) for k, v in zip(_STAT_KEYS, row[1:n + 1])}, *row[n + 1:]) for row in result]
 
 
 @cache
@@ -269,8 +276,11 @@ def _with_run_stats_query(model) -> Select:
     stats = (select(ChecklistAnswer.run_id.label("run_id"), *_stat_columns())
              .join(model, model.run_id == ChecklistAnswer.run_id).where(model.year_id == year_id)
              .group_by(ChecklistAnswer.run_id).subquery())
-    return (select(model, *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
-            .where(model.year_id == year_id).order_by(first_order, model.id))
+    query = select(model, *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
+    if model is PhysicalMapping:  # the verdict's "has a report" (B2): not one more statement for it
+        query = (query.add_columns(Evidence.status.label("report_evidence_status"))
+                 .outerjoin(Evidence, Evidence.id == PhysicalMapping.report_evidence_id))
+    return query.where(model.year_id == year_id).order_by(first_order, model.id)
 
 
 def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
@@ -281,6 +291,22 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
                            .where(ChecklistAnswer.run_id.in_(run_ids)).group_by(ChecklistAnswer.run_id)).all()
     return {r[0]: dict(total=int(r[1]), answered=int(r[2]), findings=int(r[3]), new=int(r[4]), changed=int(r[5]),
                        removed=int(r[6])) for r in rows}
+
+
+def _psychosocial_rows_and_previous(session: Session, year_id: int, previous_year_id: int | None) -> tuple[list[dict], list[dict]]:
+    """``psychosocial_rows`` of the year, each with ``report_evidence_status`` (the status of its report's
+    evidence, None without one), and the completed mappings of ``previous_year_id``: one query for both."""
+    ids = [year_id] if previous_year_id is None else [year_id, previous_year_id]
+    rows = session.execute(_psychosocial_query(), {"ids": ids}).all()
+    return ([dict(psychosocial_dict(p), report_evidence_status=status) for p, status in rows if p.year_id == year_id],
+            [psychosocial_dict(p) for p, _status in rows if p.year_id != year_id and p.status == "completed"])
+
+
+@cache
+def _psychosocial_query() -> Select:
+    return (select(PsychosocialMapping, Evidence.status)
+            .outerjoin(Evidence, Evidence.id == PsychosocialMapping.report_evidence_id)
+            .where(PsychosocialMapping.year_id.in_(bindparam("ids", expanding=True))).order_by(PsychosocialMapping.id))
 
 
 def psychosocial_rows(session: Session, year_id: int) -> list[dict]:
