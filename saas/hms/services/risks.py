@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -299,18 +300,9 @@ def year_summary(session: Session, year_id: int) -> dict:
     assessment whose snapshot has another size cannot be placed on it and are counted in
     ``heatmap["other_matrix"]``.
     """
-    assessments = session.execute(
-        select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
-               RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
-               RiskAssessment.conclusion_note)
-        .where(RiskAssessment.year_id == year_id).order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc())
-    ).all()
-    cells = session.execute(
-        select(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
-               Hazard.consequence_after, func.count(Hazard.id))
-        .join(RiskAssessment, RiskAssessment.id == Hazard.assessment_id).where(RiskAssessment.year_id == year_id)
-        .group_by(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after, Hazard.consequence_after)
-    ).all() if assessments else []
+    assessments_query, cells_query = _year_summary_queries()
+    assessments = session.execute(assessments_query, {"year_id": year_id}).all()
+    cells = session.execute(cells_query, {"year_id": year_id}).all() if assessments else []
     by_assessment = defaultdict(list)
     for row in cells:
         by_assessment[row[0]].append(row[1:])
@@ -340,3 +332,20 @@ def year_summary(session: Session, year_id: int) -> dict:
     heatmap = risk.heatmap(before, year_matrix)
     heatmap.update(after=risk.heatmap(after, year_matrix), other_matrix=other, **_labels(year_matrix))
     return dict(assessments=items, heatmap=heatmap)
+
+
+@cache
+def _year_summary_queries() -> tuple[Select, Select]:
+    # Built once, bound per call (the year page shows the summary on every visit).
+    year_id = bindparam("year_id")
+    assessments = (select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
+                          RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
+                          RiskAssessment.conclusion_note)
+                   .where(RiskAssessment.year_id == year_id)
+                   .order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc()))
+    cells = (select(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                    Hazard.consequence_after, func.count(Hazard.id))
+             .join(RiskAssessment, RiskAssessment.id == Hazard.assessment_id).where(RiskAssessment.year_id == year_id)
+             .group_by(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                       Hazard.consequence_after))
+    return assessments, cells

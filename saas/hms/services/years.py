@@ -49,14 +49,18 @@ def check_open(year: CertificationYear) -> None:
 
 def company_years(session: Session, company_id: int) -> list[dict]:
     """The company's years, newest first (one query)."""
-    rows = session.execute(
-        select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
-               User.name.label("consultant_name"))
-        .outerjoin(User, User.id == CertificationYear.consultant_id)
-        .where(CertificationYear.company_id == company_id).order_by(CertificationYear.year.desc())
-    ).all()
+    rows = session.execute(_company_years_query(), {"company_id": company_id}).all()
     return [dict(id=r.id, year=r.year, status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
                  consultant_name=r.consultant_name or "", carried_over=r.previous_year_id is not None) for r in rows]
+
+
+@cache
+def _company_years_query() -> Select:
+    # Built once, bound per call (the year and company pages read it on every visit).
+    return (select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
+                   User.name.label("consultant_name"))
+            .outerjoin(User, User.id == CertificationYear.consultant_id)
+            .where(CertificationYear.company_id == bindparam("company_id")).order_by(CertificationYear.year.desc()))
 
 
 def open_year(session: Session, actor: User, company: ClientCompany, data: dict) -> CertificationYear:
