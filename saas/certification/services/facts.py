@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
@@ -164,18 +165,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                               where=[ids_in(session, SafetyRound.year_id, batch), SafetyRound.status == COMPLETED]))
         checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
                               where=[ids_in(session, ComplianceCheck.year_id, batch)]))
-    attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
-                                Attestation.by_user_id, Attestation.on, where=[ids_in(session, Attestation.year_id, batch)]),
-                          key=lambda r: (r.year_id, r.kind))
-    certificates = _group(_rows(session, Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class,
-                                Certificate.state, where=[ids_in(session, Certificate.company_id, company_ids)]), key=lambda r: r.company_id)
-    b_alts = _group(_rows(session, CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
-                          CertificationProposal.proposed_by, where=[
-                              ids_in(session, CertificationProposal.year_id, batch), CertificationProposal.b_alternative.is_(True),
-                              CertificationProposal.status.in_(("pending", "approved"))]))
-    safeguarding = _group(_rows(session, Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name, where=[
-        ids_in(session, Evidence.year_id, batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
-        Evidence.superseded.is_(False)]))
+    one = overview is not None
+    attestations = _group(_read(session, "attestations", batch, one), key=lambda r: (r.year_id, r.kind))
+    certificates = _group(_read(session, "certificates", company_ids, one), key=lambda r: r.company_id)
+    b_alts = _group(_read(session, "b_alternatives", batch, one))
+    safeguarding = _group(_read(session, "other_safeguarding", batch, one))
     physical, psychosocial = _group(physical), _group(psychosocial)
 
     def has_report(mapping) -> bool:
@@ -217,6 +211,36 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             b_alternative=overrides.get(y.id) or (rules.BAlternative(b_alt.justification, b_alt.proposed_by) if b_alt else None),
         )
     return facts
+
+
+# Tables read the same way for a batch of years and for the year page's one year: (columns, the column
+# holding the year's or the company's id, further conditions).
+_READS = {
+    "attestations": ((Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note, Attestation.by_user_id,
+                      Attestation.on), Attestation.year_id, ()),
+    "certificates": ((Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class, Certificate.state),
+                     Certificate.company_id, ()),
+    "b_alternatives": ((CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
+                        CertificationProposal.proposed_by), CertificationProposal.year_id,
+                       (CertificationProposal.b_alternative.is_(True), CertificationProposal.status.in_(("pending", "approved")))),
+    "other_safeguarding": ((Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name), Evidence.year_id,
+                           (Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified", Evidence.superseded.is_(False))),
+}
+
+
+def _read(session: Session, name: str, ids: list[int], one: bool) -> list:
+    """The rows of ``_READS[name]`` for ``ids`` (years or companies); ``one``: the year page's single id,
+    through a statement built once and bound per call (building it cost more CPU than running it)."""
+    columns, key, where = _READS[name]
+    if one:
+        return session.execute(_read_one(name), {"id": ids[0]}).all()
+    return _rows(session, *columns, where=[ids_in(session, key, ids), *where])
+
+
+@cache
+def _read_one(name: str) -> Select:
+    columns, key, where = _READS[name]
+    return select(*columns).where(key == bindparam("id"), *where)
 
 
 def _counts_as_assessed(has_hazard: bool, no_significant_hazards: bool, conclusion_note: str | None) -> bool:
