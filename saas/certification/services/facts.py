@@ -302,13 +302,14 @@ _SENTINEL_ID = 918273645546372819
 def ref_urls():
     """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
     id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
-    made: dict[str, str | None] = {}
+    made: dict[str, tuple[str, str, str] | None] = {}
 
     def url(kind: str, ref_id: int) -> str | None:
         if kind not in made:
-            made[kind] = ref_url(kind, _SENTINEL_ID)
-        template = made[kind]
-        return template.replace(str(_SENTINEL_ID), str(int(ref_id))) if template else None
+            template = ref_url(kind, _SENTINEL_ID)
+            made[kind] = template.partition(str(_SENTINEL_ID)) if template else None
+        parts = made[kind]
+        return f"{parts[0]}{int(ref_id)}{parts[2]}" if parts else None
     return url
 
 
