@@ -10,9 +10,10 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
@@ -346,14 +347,20 @@ class ActionFilter:
 
 def _item_select() -> Select:
     return (select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
-                   ActionItem.started_at, ActionItem.completed_at, ActionItem.source_type, ActionItem.grade,
+                   ActionItem.started_at, ActionItem.source_type, ActionItem.grade,
                    ActionItem.responsible_name, ActionItem.responsible_user_id, ActionItem.verified_at,
                    User.name.label("responsible_user_name"))
             .outerjoin(User, User.id == ActionItem.responsible_user_id))
 
 
 def _rows(session: Session, year_id: int):
-    return session.execute(_item_select().where(ActionItem.year_id == year_id).order_by(ActionItem.id)).all()
+    return session.execute(_rows_query(), {"year_id": year_id}).all()
+
+
+@cache
+def _rows_query() -> Select:
+    # Built once, bound per call: the plan and the year page read every item of a year on every visit.
+    return _item_select().where(ActionItem.year_id == bindparam("year_id")).order_by(ActionItem.id)
 
 
 def _plain(row, today: date) -> dict:
