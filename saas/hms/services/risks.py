@@ -295,17 +295,18 @@ def year_summary(session: Session, year_id: int) -> dict:
     """The year's assessments with hazard counts by colour, and the company's heat map before and after
     measures, as plain data.
 
-    Two queries whatever the number of assessments and hazards: the assessments, then the hazards
-    grouped by assessment and cell. The heat map uses the newest assessment's matrix; hazards of an
-    assessment whose snapshot has another size cannot be placed on it and are counted in
-    ``heatmap["other_matrix"]``.
+    One query whatever the number of assessments and hazards (two when the year has none: the matrix the
+    next one will use): the assessments, each with its hazards counted by cell. The heat map uses the
+    newest assessment's matrix; hazards of an assessment whose snapshot has another size cannot be placed
+    on it and are counted in ``heatmap["other_matrix"]``.
     """
-    assessments_query, cells_query = _year_summary_queries()
-    assessments = session.execute(assessments_query, {"year_id": year_id}).all()
-    cells = session.execute(cells_query, {"year_id": year_id}).all() if assessments else []
+    rows = session.execute(_year_summary_query(), {"year_id": year_id}).all()
+    assessments = list({row.id: row for row in rows}.values())  # in the query's order, once each
     by_assessment = defaultdict(list)
-    for row in cells:
-        by_assessment[row[0]].append(row[1:])
+    for row in rows:
+        if row.hazards:
+            by_assessment[row.id].append((row.probability, row.consequence, row.probability_after, row.consequence_after,
+                                          row.hazards))
     matrices = {a.id: snapshot_matrix(a.matrix_snapshot) for a in assessments}
     if matrices:
         year_matrix = matrices[max(matrices)]
@@ -335,17 +336,16 @@ def year_summary(session: Session, year_id: int) -> dict:
 
 
 @cache
-def _year_summary_queries() -> tuple[Select, Select]:
-    # Built once, bound per call (the year page shows the summary on every visit).
-    year_id = bindparam("year_id")
-    assessments = (select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
-                          RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
-                          RiskAssessment.conclusion_note)
-                   .where(RiskAssessment.year_id == year_id)
-                   .order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc()))
-    cells = (select(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
-                    Hazard.consequence_after, func.count(Hazard.id))
-             .join(RiskAssessment, RiskAssessment.id == Hazard.assessment_id).where(RiskAssessment.year_id == year_id)
-             .group_by(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
-                       Hazard.consequence_after))
-    return assessments, cells
+def _year_summary_query() -> Select:
+    # Built once, bound per call (the year page shows the summary on every visit).  One row per assessment
+    # and hazard cell; an assessment without hazards comes once, with a count of 0.
+    return (select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
+                   RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
+                   RiskAssessment.conclusion_note, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                   Hazard.consequence_after, func.count(Hazard.id).label("hazards"))
+            .outerjoin(Hazard, Hazard.assessment_id == RiskAssessment.id)
+            .where(RiskAssessment.year_id == bindparam("year_id"))
+            # The assessment's other columns follow from its primary key.
+            .group_by(RiskAssessment.id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                      Hazard.consequence_after)
+            .order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc()))
