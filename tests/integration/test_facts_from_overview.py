@@ -1,5 +1,6 @@
 """The year page builds its verdict from the rows its overview already read, and summarises the action plan
-in SQL: both must say exactly what the general paths say (facts read afresh, every item loaded)."""
+from the same rows: both must say exactly what the general paths say (facts read afresh, every item loaded,
+the summary in SQL)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from saas.certification.demo import complete_year, previous_certificate
 from saas.certification.models import Attestation
 from saas.certification.services.facts import gather_facts, verdict_for_year
-from saas.hms.models import ActionItem, ComplianceCheck, PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound
+from saas.hms.models import ActionItem, ComplianceCheck, Evidence, Hazard, PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound
 from saas.hms.services import actions, years
 from saas.db import utcnow
 from tests import factories
@@ -45,6 +46,25 @@ def _draft_risk(c):
     c["db"].scalar(select(RiskAssessment).where(RiskAssessment.year_id == c["year"].id)).status = "draft"
 
 
+def _risk_without_hazards(c, conclusion: bool = False):
+    db = c["db"]
+    assessment = db.scalar(select(RiskAssessment).where(RiskAssessment.year_id == c["year"].id))
+    for hazard in db.scalars(select(Hazard).where(Hazard.assessment_id == assessment.id)):
+        db.delete(hazard)
+    assessment.no_significant_hazards, assessment.conclusion_note = conclusion, "Ingen vesentlige farer" if conclusion else ""
+
+
+def _risk_concluded_without_hazards(c):
+    _risk_without_hazards(c, conclusion=True)
+
+
+def _rejected_reports(c):
+    db = c["db"]
+    for model in (PhysicalMapping, PsychosocialMapping):
+        mapping = db.scalar(select(model).where(model.year_id == c["year"].id))
+        db.get(Evidence, mapping.report_evidence_id).status = "rejected"
+
+
 def _unverified_self_mapping(c):
     mapping = c["db"].scalar(select(PhysicalMapping).where(PhysicalMapping.year_id == c["year"].id))
     mapping.method, mapping.verified_by = "self", None
@@ -63,7 +83,8 @@ def _overdue_items(c):
         item.status, item.deadline = "open", TODAY - timedelta(days=3)
 
 
-@pytest.mark.parametrize("change", [None, _last_years_conclusion, _a_plus, _draft_risk, _unverified_self_mapping, _draft_round_and_pending_checks,
+@pytest.mark.parametrize("change", [None, _last_years_conclusion, _a_plus, _draft_risk, _risk_without_hazards,
+                                    _risk_concluded_without_hazards, _rejected_reports, _unverified_self_mapping, _draft_round_and_pending_checks,
                                     _overdue_items])
 def test_the_facts_from_the_overview_are_the_facts_read_afresh(ctx, change):
     db = ctx["db"]
@@ -91,8 +112,13 @@ def test_the_action_summary_in_sql_is_the_summary_of_every_item_loaded(ctx):
     db.flush()
 
     assert actions.year_summary(db, year.id, TODAY) == actions.summarize(actions.list_items(db, year.id, today=TODAY))
+    # The year page's summary, made in Python from the rows its verdict reads anyway, says the same.
+    summary, rule_items = actions.year_summary_and_rule_items(db, year.id, TODAY)
+    assert summary == actions.year_summary(db, year.id, TODAY)
+    assert [i.id for i in rule_items] == sorted(i.id for i in db.scalars(select(ActionItem).where(ActionItem.year_id == year.id)))
     empty = complete_year(db, factories.make_company(db, ctx["tenant"]), ctx["consultant"], TODAY)
     for item in db.scalars(select(ActionItem).where(ActionItem.year_id == empty.id)):
         db.delete(item)
     db.flush()
     assert actions.year_summary(db, empty.id, TODAY) == dict(open=0, in_progress=0, done=0, overdue=0, total=0, items_preview=[])
+    assert actions.year_summary_and_rule_items(db, empty.id, TODAY) == (actions.year_summary(db, empty.id, TODAY), ())

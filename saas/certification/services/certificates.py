@@ -10,8 +10,9 @@ daily job stores the change.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, select, true, update
+from sqlalchemy import and_, bindparam, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,7 +22,7 @@ from saas.certification import hooks, labels
 from saas.certification.models import (Certificate, CertificateCounter, CertificateEvent, CertificateState,
                                        CertificationDecision)
 from saas.certification.services import Conflict, NotFound, Refused
-from saas.certification.services.facts import ref_url
+from saas.certification.services.facts import ref_urls
 from saas.clients.models import ClientCompany
 from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
@@ -251,13 +252,22 @@ def expiring(session: Session, consultant_id: int | None, within_days: int, toda
     companies when ``consultant_id`` is given.  Plain dicts: id, number, company_id, company_name,
     cert_class, valid_until, days_left, state, ... and ``url`` (the certificate's page; None outside a
     request)."""
-    query = (select(Certificate, ClientCompany.name)
+    rows = session.execute(_expiring_query(consultant_id is not None), dict(
+        today=today, until=today + timedelta(days=within_days), consultant_id=consultant_id)).all()
+    url = ref_urls()
+    return [certificate_dict(c, today, c.company_name) | {"url": url("certificate", c.id)} for c in rows]
+
+
+@cache
+def _expiring_query(mine: bool):
+    # Built once and bound per call (the consultant's home runs it on every visit); the columns
+    # certificate_dict reads, not whole certificates.
+    query = (select(Certificate.id, Certificate.number, Certificate.company_id, Certificate.year, Certificate.year_id,
+                    Certificate.cert_class, Certificate.issued_on, Certificate.valid_until, Certificate.state,
+                    Certificate.verification_code, Certificate.decision_id, ClientCompany.name.label("company_name"))
              .join(ClientCompany, ClientCompany.id == Certificate.company_id)
-             .where(_current(today), Certificate.valid_until <= today + timedelta(days=within_days),
+             .where(_current(bindparam("today")), Certificate.valid_until <= bindparam("until"),
                     ClientCompany.archived_at.is_(None))
              .order_by(Certificate.valid_until, Certificate.id))
-    if consultant_id is not None:
-        query = query.where(ClientCompany.consultant_id == consultant_id)
-    return [certificate_dict(c, today, name) | {"url": ref_url("certificate", c.id)}
-            for c, name in session.execute(query).all()]
+    return query.where(ClientCompany.consultant_id == bindparam("consultant_id")) if mine else query
 

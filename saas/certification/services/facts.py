@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
@@ -56,8 +57,9 @@ def gather_facts(session: Session, year_id: int, as_of: date, *,
 
     ``b_alternative`` stands in for a B-alt justification not stored yet (a proposal being made).
     ``overview`` is the year page's ``years.year_overview`` of this year, read in the same transaction:
-    the year, its company, the company's years, mappings, safety rounds and compliance checks are taken
-    from it instead of being read again (the same rows, so the same facts; tests/integration/
+    the year, its company, the company's years, mappings (with their report's status, and the previous
+    year's psychosocial ones), safety rounds, compliance checks, action items and risk assessments (with
+    their hazard counts) are taken from it instead of being read again (the same rows, so the same facts; tests/integration/
     test_facts_from_overview.py holds both paths to one result).
     """
     overrides = {year_id: b_alternative} if b_alternative else {}
@@ -112,9 +114,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
         previous_years = {(company["id"], h["year"]): h["id"] for h in overview["history"] if h["year"] == years[0].year - 1}
         physical = _completed(overview["physical_mappings"])
         findings = {m.run_id: m.findings for m in physical}
-        # Always run, even without a previous year: the page's statement count stays fixed.
-        psychosocial = _completed(overview["psychosocial_mappings"]) + _rows(session, *PSY_COLUMNS, where=[
-            ids_in(session, PsychosocialMapping.year_id, list(previous_years.values())), PsychosocialMapping.status == COMPLETED])
+        # The previous year's mappings came with this year's (the overview's previous_psychosocial_mappings).
+        psychosocial = _completed(overview["psychosocial_mappings"]) + _completed(overview["previous_psychosocial_mappings"])
+        # Only this year's mappings are asked "has a report"; their report's status was joined in.
+        reports = {m["report_evidence_id"]: m["report_evidence_status"]
+                   for m in [*overview["physical_mappings"], *overview["psychosocial_mappings"]] if m["report_evidence_id"] is not None}
     else:
         years = _rows(session, CertificationYear.id, CertificationYear.year, CertificationYear.company_id,
                       where=[ids_in(session, CertificationYear.id, batch)])
@@ -135,15 +139,24 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             select(ChecklistAnswer.run_id, func.count())
             .where(ids_in(session, ChecklistAnswer.run_id, sorted({m.run_id for m in physical})), ChecklistAnswer.answer == "finding")
             .group_by(ChecklistAnswer.run_id)).all()) if physical else {}
-    report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
-    reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
-    items = _group(_rows(session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status,
-                         ActionItem.deadline, ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)]))
-    has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
-    risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
-                                    RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
-                                    where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
-                   if r.has_hazard or (r.no_significant_hazards and (r.conclusion_note or "").strip()))
+        report_ids = sorted({m.report_evidence_id for m in [*physical, *psychosocial] if m.report_evidence_id is not None})
+        reports = {r.id: r.status for r in _rows(session, Evidence.id, Evidence.status, where=[ids_in(session, Evidence.id, report_ids)])}
+    if overview is not None:
+        # The overview read every item (as the rules see them) and every assessment with its hazard count.
+        items = {years[0].id: overview["rule_action_items"]}  # by id
+        risks = _group(SimpleNamespace(id=a["id"], year_id=years[0].id, assessed_on=a["assessed_on"])
+                       for a in sorted(overview["risks"]["assessments"], key=lambda a: a["id"])
+                       if a["status"] == COMPLETED and _counts_as_assessed(a["hazard_count"] > 0, a["no_significant_hazards"],
+                                                                           a["conclusion_note"]))
+    else:
+        items = {year_id: tuple(rule_item(r) for r in sorted(rows, key=lambda r: r.id)) for year_id, rows in _group(_rows(
+            session, ActionItem.id, ActionItem.year_id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
+            ActionItem.started_at, where=[ids_in(session, ActionItem.year_id, batch)])).items()}
+        has_hazard = select(Hazard.id).where(Hazard.assessment_id == RiskAssessment.id).exists().label("has_hazard")
+        risks = _group(r for r in _rows(session, RiskAssessment.id, RiskAssessment.year_id, RiskAssessment.assessed_on,
+                                        RiskAssessment.no_significant_hazards, RiskAssessment.conclusion_note, has_hazard,
+                                        where=[ids_in(session, RiskAssessment.year_id, batch), RiskAssessment.status == COMPLETED])
+                       if _counts_as_assessed(r.has_hazard, r.no_significant_hazards, r.conclusion_note))
     if overview is not None:
         rounds = _group(_completed(overview["safety_rounds"]))
         checks = _group(SimpleNamespace(**c) for c in overview["compliance"]["checks"])
@@ -152,18 +165,11 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                               where=[ids_in(session, SafetyRound.year_id, batch), SafetyRound.status == COMPLETED]))
         checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
                               where=[ids_in(session, ComplianceCheck.year_id, batch)]))
-    attestations = _group(_rows(session, Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note,
-                                Attestation.by_user_id, Attestation.on, where=[ids_in(session, Attestation.year_id, batch)]),
-                          key=lambda r: (r.year_id, r.kind))
-    certificates = _group(_rows(session, Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class,
-                                Certificate.state, where=[ids_in(session, Certificate.company_id, company_ids)]), key=lambda r: r.company_id)
-    b_alts = _group(_rows(session, CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
-                          CertificationProposal.proposed_by, where=[
-                              ids_in(session, CertificationProposal.year_id, batch), CertificationProposal.b_alternative.is_(True),
-                              CertificationProposal.status.in_(("pending", "approved"))]))
-    safeguarding = _group(_rows(session, Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name, where=[
-        ids_in(session, Evidence.year_id, batch), Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified",
-        Evidence.superseded.is_(False)]))
+    one = overview is not None
+    attestations = _group(_read(session, "attestations", batch, one), key=lambda r: (r.year_id, r.kind))
+    certificates = _group(_read(session, "certificates", company_ids, one), key=lambda r: r.company_id)
+    b_alts = _group(_read(session, "b_alternatives", batch, one))
+    safeguarding = _group(_read(session, "other_safeguarding", batch, one))
     physical, psychosocial = _group(physical), _group(psychosocial)
 
     def has_report(mapping) -> bool:
@@ -189,7 +195,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                                       evidence_verified=m.verified_by is not None, has_report=has_report(m),
                                       finding_count=findings.get(m.run_id, 0))
                 for m in physical.get(y.id, [])),
-            action_items=tuple(rule_item(i) for i in items.get(y.id, [])),
+            action_items=items.get(y.id, ()),
             risk_assessments=tuple(rules.RiskAssessment(r.id, r.assessed_on) for r in risks.get(y.id, [])),
             safety_rounds=tuple(rules.SafetyRound(r.id, r.held_on) for r in rounds.get(y.id, [])),
             other_safeguarding_ref=rules.Ref("evidence", guard.id, guard.description or guard.original_name) if guard else None,
@@ -205,6 +211,41 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             b_alternative=overrides.get(y.id) or (rules.BAlternative(b_alt.justification, b_alt.proposed_by) if b_alt else None),
         )
     return facts
+
+
+# Tables read the same way for a batch of years and for the year page's one year: (columns, the column
+# holding the year's or the company's id, further conditions).
+_READS = {
+    "attestations": ((Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note, Attestation.by_user_id,
+                      Attestation.on), Attestation.year_id, ()),
+    "certificates": ((Certificate.id, Certificate.company_id, Certificate.year, Certificate.cert_class, Certificate.state),
+                     Certificate.company_id, ()),
+    "b_alternatives": ((CertificationProposal.id, CertificationProposal.year_id, CertificationProposal.justification,
+                        CertificationProposal.proposed_by), CertificationProposal.year_id,
+                       (CertificationProposal.b_alternative.is_(True), CertificationProposal.status.in_(("pending", "approved")))),
+    "other_safeguarding": ((Evidence.id, Evidence.year_id, Evidence.description, Evidence.original_name), Evidence.year_id,
+                           (Evidence.target_type == OTHER_SAFEGUARDING, Evidence.status == "verified", Evidence.superseded.is_(False))),
+}
+
+
+def _read(session: Session, name: str, ids: list[int], one: bool) -> list:
+    """The rows of ``_READS[name]`` for ``ids`` (years or companies); ``one``: the year page's single id,
+    through a statement built once and bound per call (building it cost more CPU than running it)."""
+    columns, key, where = _READS[name]
+    if one:
+        return session.execute(_read_one(name), {"id": ids[0]}).all()
+    return _rows(session, *columns, where=[ids_in(session, key, ids), *where])
+
+
+@cache
+def _read_one(name: str) -> Select:
+    columns, key, where = _READS[name]
+    return select(*columns).where(key == bindparam("id"), *where)
+
+
+def _counts_as_assessed(has_hazard: bool, no_significant_hazards: bool, conclusion_note: str | None) -> bool:
+    # A completed assessment counts with an assessed hazard, or with the explicit conclusion and its note.
+    return bool(has_hazard or (no_significant_hazards and (conclusion_note or "").strip()))
 
 
 PSY_COLUMNS = (PsychosocialMapping.id, PsychosocialMapping.year_id, PsychosocialMapping.completed_on,
@@ -258,16 +299,17 @@ def ref_url(kind: str, ref_id: int) -> str | None:
 _SENTINEL_ID = 918273645546372819
 
 
-def _ref_urls():
+def ref_urls():
     """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
     id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
-    made: dict[str, str | None] = {}
+    made: dict[str, tuple[str, str, str] | None] = {}
 
     def url(kind: str, ref_id: int) -> str | None:
         if kind not in made:
-            made[kind] = ref_url(kind, _SENTINEL_ID)
-        template = made[kind]
-        return template.replace(str(_SENTINEL_ID), str(int(ref_id))) if template else None
+            template = ref_url(kind, _SENTINEL_ID)
+            made[kind] = template.partition(str(_SENTINEL_ID)) if template else None
+        parts = made[kind]
+        return f"{parts[0]}{int(ref_id)}{parts[2]}" if parts else None
     return url
 
 
@@ -288,7 +330,7 @@ def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
 def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
     """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
     data = verdict.to_dict()
-    url = _ref_urls()
+    url = ref_urls()
     return {
         **data,
         "eligible_label": labels.class_label(data["eligible"]),

@@ -5,7 +5,9 @@ not OK with a note, and the documents go through the evidence area.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
@@ -33,14 +35,20 @@ def ensure_compliance_checks(session: Session, year: CertificationYear) -> list[
 def year_checks(session: Session, year: CertificationYear) -> dict:
     """The year's checks in COMPLIANCE_CHECKS order (one query), and the required keys still without a row."""
     required = required_compliance_keys(year.company.employee_count)
-    rows = session.execute(select(ComplianceCheck, User.name).outerjoin(User, User.id == ComplianceCheck.verified_by)
-                           .where(ComplianceCheck.year_id == year.id)).all()
+    rows = session.execute(_year_checks_query(), {"year_id": year.id}).all()
     order = {key: i for i, key in enumerate(CHECKS)}
     checks = sorted((check_dict(check, name, required) for check, name in rows), key=lambda c: order.get(c["key"], 99))
     present = {c["key"] for c in checks}
     counts = {state: sum(1 for c in checks if c["status"] == state) for state in STATUS_LABELS}
     return dict(checks=checks, missing=[dict(key=k, title=CHECKS[k]["title_nb"]) for k in required if k not in present],
                 **counts)
+
+
+@cache
+def _year_checks_query() -> Select:
+    # Built once, bound per call (the year page shows the checks on every visit).
+    return (select(ComplianceCheck, User.name).outerjoin(User, User.id == ComplianceCheck.verified_by)
+            .where(ComplianceCheck.year_id == bindparam("year_id")))
 
 
 def check_dict(check: ComplianceCheck, verified_by_name: str | None, required) -> dict:

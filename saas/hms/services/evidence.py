@@ -8,8 +8,9 @@ when is kept on the row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from saas import storage
@@ -302,13 +303,19 @@ def files_for(session: Session, target_type: str, target_ids) -> dict[int, list[
 
 def year_summary(session: Session, year_id: int) -> dict:
     """Counts of the year's current files by verification state (one query)."""
-    row = session.execute(select(
+    row = session.execute(_year_summary_query(), {"year_id": year_id}).one()
+    return dict(total=int(row[0]), pending=int(row[1]), verified=int(row[2]), rejected=int(row[3]))
+
+
+@lru_cache(maxsize=1)
+def _year_summary_query() -> Select:
+    # Built once, bound per call: the year page shows it on every visit.
+    return select(
         func.count(Evidence.id),
         func.coalesce(func.sum(case((Evidence.status == "pending", 1), else_=0)), 0),
         func.coalesce(func.sum(case((Evidence.status == "verified", 1), else_=0)), 0),
         func.coalesce(func.sum(case((Evidence.status == "rejected", 1), else_=0)), 0),
-    ).where(Evidence.year_id == year_id, Evidence.superseded.is_(False))).one()
-    return dict(total=int(row[0]), pending=int(row[1]), verified=int(row[2]), rejected=int(row[3]))
+    ).where(Evidence.year_id == bindparam("year_id"), Evidence.superseded.is_(False))
 
 
 def pending_for_review(session: Session, consultant_id: int | None, limit: int = 100, *,
@@ -319,19 +326,12 @@ def pending_for_review(session: Session, consultant_id: int | None, limit: int =
     (rows, total).  ``companies`` (id -> name), when the caller already read the companies in question,
     replaces both: the query is then keyed by that id list and joins no company.
     """
-    columns = [*_plain_columns(), CertificationYear.company_id, CertificationYear.year.label("year"),
-               func.count().over().label("total_count")]
-    if companies is None:
-        columns.append(ClientCompany.name.label("company_name"))
-    query = (_with_people(select(*columns)).join(CertificationYear, CertificationYear.id == Evidence.year_id)
-             .where(Evidence.status == "pending", Evidence.superseded.is_(False), Evidence.generated.is_(False)))
     if companies is not None:
-        query = query.where(ids_in(session, CertificationYear.company_id, companies))
+        query = (_pending_select(with_company=False).where(ids_in(session, CertificationYear.company_id, companies))
+                 .order_by(Evidence.uploaded_at, Evidence.id).limit(limit))
+        rows = session.execute(query).all()
     else:
-        query = query.join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
-        if consultant_id is not None:
-            query = query.where(ClientCompany.consultant_id == consultant_id)
-    rows = session.execute(query.order_by(Evidence.uploaded_at, Evidence.id).limit(limit)).all()
+        rows = session.execute(_pending_query(consultant_id is not None, limit), {"consultant_id": consultant_id}).all()
     total = rows[0].total_count if rows else 0
     items = []
     for row in rows:
@@ -342,6 +342,26 @@ def pending_for_review(session: Session, consultant_id: int | None, limit: int =
         item["type_label"] = TARGET_LABELS.get(row.target_type, row.target_type)
         items.append(item)
     return items, total
+
+
+def _pending_select(with_company: bool) -> Select:
+    columns = [*_plain_columns(), CertificationYear.company_id, CertificationYear.year.label("year"),
+               func.count().over().label("total_count")]
+    if with_company:
+        columns.append(ClientCompany.name.label("company_name"))
+    query = (_with_people(select(*columns)).join(CertificationYear, CertificationYear.id == Evidence.year_id)
+             .where(Evidence.status == "pending", Evidence.superseded.is_(False), Evidence.generated.is_(False)))
+    return query.join(ClientCompany, ClientCompany.id == CertificationYear.company_id) if with_company else query
+
+
+@lru_cache(maxsize=8)
+def _pending_query(mine: bool, limit: int) -> Select:
+    # Built once and bound per call (the consultant's home runs it on every visit); the API's pages pass
+    # other limits, hence a small bounded cache.
+    query = _pending_select(with_company=True)
+    if mine:
+        query = query.where(ClientCompany.consultant_id == bindparam("consultant_id"))
+    return query.order_by(Evidence.uploaded_at, Evidence.id).limit(limit)
 
 
 def missing_file_filter(target_type: str, target_id_column):

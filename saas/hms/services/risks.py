@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -294,25 +295,18 @@ def year_summary(session: Session, year_id: int) -> dict:
     """The year's assessments with hazard counts by colour, and the company's heat map before and after
     measures, as plain data.
 
-    Two queries whatever the number of assessments and hazards: the assessments, then the hazards
-    grouped by assessment and cell. The heat map uses the newest assessment's matrix; hazards of an
-    assessment whose snapshot has another size cannot be placed on it and are counted in
-    ``heatmap["other_matrix"]``.
+    One query whatever the number of assessments and hazards (two when the year has none: the matrix the
+    next one will use): the assessments, each with its hazards counted by cell. The heat map uses the
+    newest assessment's matrix; hazards of an assessment whose snapshot has another size cannot be placed
+    on it and are counted in ``heatmap["other_matrix"]``.
     """
-    assessments = session.execute(
-        select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
-               RiskAssessment.status, RiskAssessment.matrix_snapshot)
-        .where(RiskAssessment.year_id == year_id).order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc())
-    ).all()
-    cells = session.execute(
-        select(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
-               Hazard.consequence_after, func.count(Hazard.id))
-        .join(RiskAssessment, RiskAssessment.id == Hazard.assessment_id).where(RiskAssessment.year_id == year_id)
-        .group_by(Hazard.assessment_id, Hazard.probability, Hazard.consequence, Hazard.probability_after, Hazard.consequence_after)
-    ).all() if assessments else []
+    rows = session.execute(_year_summary_query(), {"year_id": year_id}).all()
+    assessments = list({row.id: row for row in rows}.values())  # in the query's order, once each
     by_assessment = defaultdict(list)
-    for row in cells:
-        by_assessment[row[0]].append(row[1:])
+    for row in rows:
+        if row.hazards:
+            by_assessment[row.id].append((row.probability, row.consequence, row.probability_after, row.consequence_after,
+                                          row.hazards))
     matrices = {a.id: snapshot_matrix(a.matrix_snapshot) for a in assessments}
     if matrices:
         year_matrix = matrices[max(matrices)]
@@ -334,7 +328,24 @@ def year_summary(session: Session, year_id: int) -> dict:
                 other += n
         items.append(dict(id=a.id, title=a.title, assessed_on=a.assessed_on, next_review_on=a.next_review_on,
                           status=a.status, status_label=ASSESSMENT_STATUS_LABELS.get(a.status, a.status),
+                          no_significant_hazards=a.no_significant_hazards, conclusion_note=a.conclusion_note,
                           hazard_count=sum(counts.values()), **counts))
     heatmap = risk.heatmap(before, year_matrix)
     heatmap.update(after=risk.heatmap(after, year_matrix), other_matrix=other, **_labels(year_matrix))
     return dict(assessments=items, heatmap=heatmap)
+
+
+@cache
+def _year_summary_query() -> Select:
+    # Built once, bound per call (the year page shows the summary on every visit).  One row per assessment
+    # and hazard cell; an assessment without hazards comes once, with a count of 0.
+    return (select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
+                   RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
+                   RiskAssessment.conclusion_note, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                   Hazard.consequence_after, func.count(Hazard.id).label("hazards"))
+            .outerjoin(Hazard, Hazard.assessment_id == RiskAssessment.id)
+            .where(RiskAssessment.year_id == bindparam("year_id"))
+            # The assessment's other columns follow from its primary key.
+            .group_by(RiskAssessment.id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
+                      Hazard.consequence_after)
+            .order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc()))

@@ -12,9 +12,10 @@ so the rules of each stay in one place.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import lazy_gettext
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
@@ -39,9 +40,17 @@ def _section(rows, to_dict) -> dict:
     return dict(rows=[to_dict(r) for r in rows], total=rows[0].total_count if rows else 0)
 
 
-def _mine(query, consultant_id: int | None):
-    return query if consultant_id is None else query.where(ClientCompany.consultant_id == consultant_id)
+def _mine(query, mine: bool):
+    return query.where(ClientCompany.consultant_id == bindparam("consultant_id")) if mine else query
 
+
+def _section_rows(session: Session, query, consultant_id: int | None, **params) -> list:
+    """Run one of the cached section statements below for ``consultant_id`` (None: every company)."""
+    return session.execute(query, dict(params, consultant_id=consultant_id)).all()
+
+
+# Each section's statement is built once (per "mine or everyone" and limit) and bound per request: making
+# them (joins, window counts, an EXISTS over an alias) cost the home page more CPU than running them.
 
 # -- the consultant's home ---------------------------------------------------------------------------
 
@@ -62,7 +71,16 @@ def overdue_actions(session: Session, consultant_id: int | None, today: date, li
 
     Overdue is the class rules' definition (``rules_facts.is_overdue``): due today is still on time.
     """
-    rows = session.execute(_mine(
+    rows = _section_rows(session, _overdue_query(consultant_id is not None, limit), consultant_id, today=today)
+    return _section(rows, lambda r: dict(
+        id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status, area=r.area,
+        responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=r.year, company_id=r.company_id,
+        company_name=r.company_name))
+
+
+@lru_cache(maxsize=8)
+def _overdue_query(mine: bool, limit: int) -> Select:
+    return _mine(
         select(ActionItem.id, ActionItem.title, ActionItem.deadline, ActionItem.status, ActionItem.area,
                ActionItem.responsible_name, ActionItem.year_id, CertificationYear.year, CertificationYear.company_id,
                ClientCompany.name.label("company_name"), User.name.label("responsible_user_name"),
@@ -71,33 +89,41 @@ def overdue_actions(session: Session, consultant_id: int | None, today: date, li
         .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
         .outerjoin(User, User.id == ActionItem.responsible_user_id)
         .where(ClientCompany.archived_at.is_(None), CertificationYear.status != "closed", ActionItem.status != "done",
-               ActionItem.deadline < today), consultant_id)
-        .order_by(ActionItem.deadline, ActionItem.id).limit(limit)).all()
-    return _section(rows, lambda r: dict(
-        id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status, area=r.area,
-        responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=r.year, company_id=r.company_id,
-        company_name=r.company_name))
+               ActionItem.deadline < bindparam("today")), mine).order_by(ActionItem.deadline, ActionItem.id).limit(limit)
 
 
 def companies_without_mapping(session: Session, consultant_id: int | None, current_year: int, limit: int = SECTION_LIMIT) -> dict:
     """Active companies with no certification year ``current_year``, or one without a physical mapping,
     by name (one query)."""
-    year = aliased(CertificationYear)
-    has_mapping = select(literal(1)).where(PhysicalMapping.year_id == year.id).exists()
-    rows = session.execute(_mine(
-        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, year.id.label("year_id"),
-               func.count().over().label("total_count"))
-        .outerjoin(year, and_(year.company_id == ClientCompany.id, year.year == current_year))
-        .where(ClientCompany.archived_at.is_(None), or_(year.id.is_(None), ~has_mapping)), consultant_id)
-        .order_by(ClientCompany.name, ClientCompany.id).limit(limit)).all()
+    rows = _section_rows(session, _without_mapping_query(consultant_id is not None, limit), consultant_id, year=current_year)
     return _section(rows, lambda r: dict(company_id=r.id, company_name=r.name, city=r.city, year_id=r.year_id,
                                          year=current_year))
+
+
+@lru_cache(maxsize=8)
+def _without_mapping_query(mine: bool, limit: int) -> Select:
+    year = aliased(CertificationYear)
+    has_mapping = select(literal(1)).where(PhysicalMapping.year_id == year.id).exists()
+    return _mine(
+        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, year.id.label("year_id"),
+               func.count().over().label("total_count"))
+        .outerjoin(year, and_(year.company_id == ClientCompany.id, year.year == bindparam("year")))
+        .where(ClientCompany.archived_at.is_(None), or_(year.id.is_(None), ~has_mapping)), mine
+    ).order_by(ClientCompany.name, ClientCompany.id).limit(limit)
 
 
 def mappings_to_verify(session: Session, consultant_id: int | None, limit: int = SECTION_LIMIT) -> dict:
     """Physical mappings done by the company itself or a third party, submitted and not yet verified, in
     the open years of the active companies of ``consultant_id`` (None: every company) (one query)."""
-    rows = session.execute(_mine(
+    rows = _section_rows(session, _mappings_query(consultant_id is not None, limit), consultant_id)
+    return _section(rows, lambda r: dict(
+        id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id, year=r.year,
+        company_id=r.company_id, company_name=r.company_name))
+
+
+@lru_cache(maxsize=8)
+def _mappings_query(mine: bool, limit: int) -> Select:
+    return _mine(
         select(PhysicalMapping.id, PhysicalMapping.method, PhysicalMapping.performed_on, PhysicalMapping.year_id,
                ChecklistRun.submitted_at, CertificationYear.year, CertificationYear.company_id,
                ClientCompany.name.label("company_name"), func.count().over().label("total_count"))
@@ -106,11 +132,8 @@ def mappings_to_verify(session: Session, consultant_id: int | None, limit: int =
         .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
         .where(ClientCompany.archived_at.is_(None), CertificationYear.status == "open", PhysicalMapping.method != "provider",
                PhysicalMapping.verified_at.is_(None),
-               (ChecklistRun.submitted_at.is_not(None)) | (PhysicalMapping.status == "completed")), consultant_id)
-        .order_by(ChecklistRun.submitted_at, PhysicalMapping.id).limit(limit)).all()
-    return _section(rows, lambda r: dict(
-        id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id, year=r.year,
-        company_id=r.company_id, company_name=r.company_name))
+               (ChecklistRun.submitted_at.is_not(None)) | (PhysicalMapping.status == "completed")), mine
+    ).order_by(ChecklistRun.submitted_at, PhysicalMapping.id).limit(limit)
 
 
 def consultant_home(session: Session, user: User, today: date, everyone: bool = False) -> dict:

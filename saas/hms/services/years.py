@@ -5,15 +5,16 @@ data: a fixed number of queries whatever the number of action items, hazards or 
 """
 from __future__ import annotations
 
+from functools import cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
-from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Hazard, PhysicalMapping,
+from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Evidence, Hazard, PhysicalMapping,
                              PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services import checklists
 from saas.hms.services.compliance import ensure_compliance_checks, year_checks
@@ -48,14 +49,18 @@ def check_open(year: CertificationYear) -> None:
 
 def company_years(session: Session, company_id: int) -> list[dict]:
     """The company's years, newest first (one query)."""
-    rows = session.execute(
-        select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
-               User.name.label("consultant_name"))
-        .outerjoin(User, User.id == CertificationYear.consultant_id)
-        .where(CertificationYear.company_id == company_id).order_by(CertificationYear.year.desc())
-    ).all()
+    rows = session.execute(_company_years_query(), {"company_id": company_id}).all()
     return [dict(id=r.id, year=r.year, status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
                  consultant_name=r.consultant_name or "", carried_over=r.previous_year_id is not None) for r in rows]
+
+
+@cache
+def _company_years_query() -> Select:
+    # Built once, bound per call (the year and company pages read it on every visit).
+    return (select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
+                   User.name.label("consultant_name"))
+            .outerjoin(User, User.id == CertificationYear.consultant_id)
+            .where(CertificationYear.company_id == bindparam("company_id")).order_by(CertificationYear.year.desc()))
 
 
 def open_year(session: Session, actor: User, company: ClientCompany, data: dict) -> CertificationYear:
@@ -201,6 +206,9 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
     company = year.company
     history = company_years(session, company.id)
     safety_rounds = round_rows(session, year.id)
+    action_summary, rule_action_items = actions.year_summary_and_rule_items(session, year.id)
+    psychosocial, previous_psychosocial = _psychosocial_rows_and_previous(
+        session, year.id, next((h["id"] for h in history if h["year"] == year.year - 1), None))
     return dict(
         year=dict(id=year.id, year=year.year, status=year.status, status_label=STATUS_LABELS.get(year.status, year.status),
                   open=year.status == "open", self_mapping=year.self_mapping, previous_year_id=year.previous_year_id,
@@ -210,27 +218,32 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
         history=history,
         can_start_from_previous=year.previous_year_id is None and year.status == "open" and any(h["year"] < year.year for h in history),
         physical_mappings=physical_rows(session, year.id),
-        psychosocial_mappings=psychosocial_rows(session, year.id),
+        psychosocial_mappings=psychosocial,
         safety_rounds=safety_rounds,
         show_safety_rounds=company.works_off_premises or bool(safety_rounds),
         compliance=year_checks(session, year),
         risks=risks.year_summary(session, year.id),
-        actions=actions.year_summary(session, year.id),
+        actions=action_summary,
         evidence=evidence.year_summary(session, year.id),
+        # For the verdict's facts (saas.certification.services.facts), not the page: every item as the class rules
+        # see it, and the completed psychosocial mappings of the company's year before (the A1 and A+3 waivers).
+        rule_action_items=rule_action_items,
+        previous_psychosocial_mappings=previous_psychosocial,
     )
 
 
 
 
 def physical_rows(session: Session, year_id: int) -> list[dict]:
-    """The year's physical mappings with their checklist counts (one query)."""
-    rows = _with_run_stats(session, PhysicalMapping, year_id, PhysicalMapping.performed_on.desc().nulls_first())
-    return [dict(physical_mapping_dict(m), **stats) for m, stats in rows]
+    """The year's physical mappings with their checklist counts and ``report_evidence_status``, the status of
+    their report's evidence (None without one) (one query)."""
+    rows = _with_run_stats(session, PhysicalMapping, year_id)
+    return [dict(physical_mapping_dict(m), **stats, report_evidence_status=report_status) for m, stats, report_status in rows]
 
 
 def round_rows(session: Session, year_id: int) -> list[dict]:
     """The year's safety rounds with their checklist counts (one query)."""
-    rows = _with_run_stats(session, SafetyRound, year_id, SafetyRound.held_on.desc().nulls_first())
+    rows = _with_run_stats(session, SafetyRound, year_id)
     return [dict(safety_round_dict(r), **stats) for r, stats in rows]
 
 
@@ -246,16 +259,32 @@ def _stat_columns():
             count(ChecklistAnswer.change_flag == "removed").label("removed"))
 
 
-def _with_run_stats(session: Session, model, year_id: int, first_order) -> list[tuple]:
+_STAT_KEYS = ("total", "answered", "findings", "new", "changed", "removed")
+
+
+def _with_run_stats(session: Session, model, year_id: int) -> list[tuple]:
     """(row, run_stats dict) for the year's mappings or rounds, the counts of their checklist runs joined
-    in as an aggregate subquery over this year's runs only (one statement instead of two)."""
+    in as an aggregate subquery over this year's runs only (one statement instead of two); a physical
+    mapping's tuple ends with the status of its report's evidence."""
+    result = session.execute(_with_run_stats_query(model), {"year_id": year_id}).all()
+    n = len(_STAT_KEYS)
+    return [(row[0], {k: int(v or 0) for k, v in zip(_STAT_KEYS, row[1:n + 1])}, *row[n + 1:]) for row in result]
+
+
+@cache
+def _with_run_stats_query(model) -> Select:
+    # Built once per model and bound per call: making this statement (six aggregates and a subquery's
+    # columns) cost more CPU than running it.
+    year_id = bindparam("year_id")
+    first_order = {PhysicalMapping: PhysicalMapping.performed_on, SafetyRound: SafetyRound.held_on}[model].desc().nulls_first()
     stats = (select(ChecklistAnswer.run_id.label("run_id"), *_stat_columns())
              .join(model, model.run_id == ChecklistAnswer.run_id).where(model.year_id == year_id)
              .group_by(ChecklistAnswer.run_id).subquery())
-    keys = ("total", "answered", "findings", "new", "changed", "removed")
-    result = session.execute(select(model, *(stats.c[k] for k in keys)).outerjoin(stats, stats.c.run_id == model.run_id)
-                             .where(model.year_id == year_id).order_by(first_order, model.id)).all()
-    return [(row[0], {k: int(v or 0) for k, v in zip(keys, row[1:])}) for row in result]
+    query = select(model, *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
+    if model is PhysicalMapping:  # the verdict's "has a report" (B2): not one more statement for it
+        query = (query.add_columns(Evidence.status.label("report_evidence_status"))
+                 .outerjoin(Evidence, Evidence.id == PhysicalMapping.report_evidence_id))
+    return query.where(model.year_id == year_id).order_by(first_order, model.id)
 
 
 def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
@@ -268,27 +297,25 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
                        removed=int(r[6])) for r in rows}
 
 
+def _psychosocial_rows_and_previous(session: Session, year_id: int, previous_year_id: int | None) -> tuple[list[dict], list[dict]]:
+    """``psychosocial_rows`` of the year, each with ``report_evidence_status`` (the status of its report's
+    evidence, None without one), and the completed mappings of ``previous_year_id``: one query for both."""
+    ids = [year_id] if previous_year_id is None else [year_id, previous_year_id]
+    rows = session.execute(_psychosocial_query(), {"ids": ids}).all()
+    return ([dict(psychosocial_dict(p), report_evidence_status=status) for p, status in rows if p.year_id == year_id],
+            [psychosocial_dict(p) for p, _status in rows if p.year_id != year_id and p.status == "completed"])
+
+
+@cache
+def _psychosocial_query() -> Select:
+    return (select(PsychosocialMapping, Evidence.status)
+            .outerjoin(Evidence, Evidence.id == PsychosocialMapping.report_evidence_id)
+            .where(PsychosocialMapping.year_id.in_(bindparam("ids", expanding=True))).order_by(PsychosocialMapping.id))
+
+
 def psychosocial_rows(session: Session, year_id: int) -> list[dict]:
     return [psychosocial_dict(p) for p in session.scalars(select(PsychosocialMapping).where(PsychosocialMapping.year_id == year_id)
                                                           .order_by(PsychosocialMapping.id))]
-
-
-def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
-    """Per run: items, answered, findings and change flags (one query for any number of runs)."""
-    if not run_ids:
-        return {}
-    live = ChecklistAnswer.change_flag.is_(None) | (ChecklistAnswer.change_flag != "removed")
-
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rows = session.execute(select(
-        ChecklistAnswer.run_id, count(live), count(live & ChecklistAnswer.answer.is_not(None)),
-        count(ChecklistAnswer.answer == "finding"), count(ChecklistAnswer.change_flag == "new"),
-        count(ChecklistAnswer.change_flag == "changed"), count(ChecklistAnswer.change_flag == "removed"),
-    ).where(ChecklistAnswer.run_id.in_(run_ids)).group_by(ChecklistAnswer.run_id)).all()
-    return {r[0]: dict(total=int(r[1]), answered=int(r[2]), findings=int(r[3]), new=int(r[4]), changed=int(r[5]),
-                       removed=int(r[6])) for r in rows}
 
 
 def report_status(mapping) -> dict:
