@@ -353,3 +353,22 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def statements(app):
+    """Every statement the application's engine sends, whitespace collapsed (the test reads what it needs)."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    engine = app.extensions["saas.db"].engine
+    event.listen(engine, "before_cursor_execute", before)
+    yield seen
+    event.remove(engine, "before_cursor_execute", before)
+
+
+def own_statements(seen: list[str]) -> list[str]:
+    """The request's statements, without the savepoints the test's outer transaction puts around them."""
+    return [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]

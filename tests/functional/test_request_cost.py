@@ -11,34 +11,17 @@ from sqlalchemy import event, select
 from saas.auth import TOKEN_USE_RESOLUTION, create_api_token
 from saas.tenancy import bind_tenant, platform_access
 from saas.tenants.models import ApiToken
-from tests.conftest import BACKEND, login
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    engine = app.extensions["saas.db"].engine
-    event.listen(engine, "before_cursor_execute", before)
-    yield seen
-    event.remove(engine, "before_cursor_execute", before)
-
-
-def _own(seen: list[str]) -> list[str]:
-    return [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]
+from tests.conftest import BACKEND, login, own_statements
 
 
 def test_the_user_its_roles_and_its_tenant_are_read_in_one_statement(client, a, statements):
     login(client, a["consultant"])
     statements.clear()
     assert client.get("/t/tenant-a/companies/").status_code == 200
-    reads = [s for s in _own(statements) if " FROM users" in s and "users.session_version" in s]
+    reads = [s for s in own_statements(statements) if " FROM users" in s and "users.session_version" in s]
     assert len(reads) == 1
     assert "JOIN tenants" in reads[0] and "JOIN user_roles" in reads[0]
-    assert not [s for s in _own(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
+    assert not [s for s in own_statements(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
@@ -46,7 +29,7 @@ def test_a_tenant_page_seals_its_scope_once_for_the_login_lookup_and_once_for_th
     login(client, a["consultant"])
     statements.clear()
     assert client.get("/t/tenant-a/companies/").status_code == 200
-    seals = [s for s in _own(statements) if "saas_private.enter_scope" in s]
+    seals = [s for s in own_statements(statements) if "saas_private.enter_scope" in s]
     assert len(seals) == 2
 
 
@@ -82,9 +65,9 @@ def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, state
     login(client, a["reviewer"])
     statements.clear()
     html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
-    counts = [s for s in _own(statements) if "FROM notifications" in s]
+    counts = [s for s in own_statements(statements) if "FROM notifications" in s]
     assert len(counts) == 1 and "FROM certification_proposals" in counts[0]
-    assert not [s for s in _own(statements) if "FROM certification_proposals" in s and s not in counts]
+    assert not [s for s in own_statements(statements) if "FROM certification_proposals" in s and s not in counts]
     assert 'aria-label="1 uleste"' in html
     assert (f'aria-label="{pending} venter"' in html) == bool(pending)
 
@@ -94,7 +77,7 @@ def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, state
     statements.clear()
     html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
     assert '<span class="label">Varsler</span> <span class="count" aria-label="' in html, html[html.find("notifications-link"):][:300]
-    counts = [s for s in _own(statements) if "FROM notifications" in s]
+    counts = [s for s in own_statements(statements) if "FROM notifications" in s]
     assert len(counts) == 1 and "certification_proposals" not in counts[0]
 
 
@@ -108,17 +91,17 @@ def test_the_client_list_reads_its_page_and_total_in_one_statement(client, db, a
     login(client, a["consultant"])
     statements.clear()
     html = client.get("/t/tenant-a/companies/?q=listebedrift").get_data(as_text=True)
-    reads = [s for s in _own(statements) if "FROM client_companies" in s]
+    reads = [s for s in own_statements(statements) if "FROM client_companies" in s]
     assert len(reads) == 1, reads
     assert f"({PAGE_SIZE + 3})" in html and "Listebedrift 000 AS" in html and "Listebedrift 025 AS" not in html
     statements.clear()
     html = client.get("/t/tenant-a/companies/?q=listebedrift&page=2").get_data(as_text=True)
-    assert len([s for s in _own(statements) if "FROM client_companies" in s]) == 1
+    assert len([s for s in own_statements(statements) if "FROM client_companies" in s]) == 1
     assert "Listebedrift 025 AS" in html and "Listebedrift 027 AS" in html
     # Past the last page no row carries the total: it is counted on its own.
     statements.clear()
     html = client.get("/t/tenant-a/companies/?q=listebedrift&page=9").get_data(as_text=True)
-    assert len([s for s in _own(statements) if "FROM client_companies" in s]) == 2
+    assert len([s for s in own_statements(statements) if "FROM client_companies" in s]) == 2
     assert f"({PAGE_SIZE + 3})" in html
 
 
@@ -188,13 +171,13 @@ def test_a_signed_in_visitor_of_the_public_register_is_read_with_its_tenant_unde
     login(client, a["consultant"])
     statements.clear()
     assert client.get("/t/tenant-a/register").status_code == 200
-    own = _own(statements)
+    own = own_statements(statements)
     assert len([s for s in own if "saas_private.enter_scope" in s]) == 2  # the user (with its tenant), then the tenant
     assert not [s for s in own if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
     # Another provider's register still finds its own tenant.
     statements.clear()
     assert client.get("/t/tenant-b/register").status_code == 200
-    assert [s for s in _own(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
+    assert [s for s in own_statements(statements) if s.startswith("SELECT tenants.") and "WHERE tenants.slug" in s]
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="the deferred BEGIN is PostgreSQL's")
@@ -246,7 +229,7 @@ def test_an_api_request_reads_its_token_user_roles_and_tenant_in_one_statement(c
     db.commit()
     statements.clear()
     assert client.get("/api/v1/t/tenant-a/companies", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    reads = [s for s in _own(statements) if "FROM api_tokens" in s or "JOIN api_tokens" in s]
+    reads = [s for s in own_statements(statements) if "FROM api_tokens" in s or "JOIN api_tokens" in s]
     assert len(reads) == 1 and " FROM users" in reads[0] and "JOIN tenants" in reads[0]
     # A revoked token is refused by the same statement.
     with platform_access(db):

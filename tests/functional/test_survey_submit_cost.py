@@ -5,35 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from saas.surveys.models import SurveyResponse
 from saas.tenancy import bind_tenant
 from saas.tenants.models import OutboxMessage
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, own_statements
 from tests.functional.test_survey_pages import _codes, _hidden_fields, _open_survey, world  # noqa: F401
 
 # On PostgreSQL, once the answering page has shown the link: the tenant's scope sealed, the link read, then the
 # survey's lock, the claim and the insert in one statement.  The thank-you page: the seal and the link.
 CODE_SUBMIT, PERSONAL_SUBMIT, THANKS = 3, 3, 2
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    engine = app.extensions["saas.db"].engine
-    event.listen(engine, "before_cursor_execute", before)
-    yield seen
-    event.remove(engine, "before_cursor_execute", before)
-
-
-def _own(seen: list[str]) -> list[str]:
-    """The request's statements, without the savepoints the test's outer transaction puts around them."""
-    return [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]
 
 
 def _submit(app, url: str, statements: list[str], answers: dict[str, int], code: str | None = None) -> list[str]:
@@ -45,7 +27,7 @@ def _submit(app, url: str, statements: list[str], answers: dict[str, int], code:
     statements.clear()
     response = client.post(url, data=form)
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return _own(statements)
+    return own_statements(statements)
 
 
 def _stored(db, world, survey) -> list[tuple[dict, int | None]]:
@@ -70,7 +52,7 @@ def test_a_code_submit_costs_the_same_few_statements_for_one_answer_or_all_and_f
         assert "saas_private.enter_scope" in spent[0][0] and "INSERT INTO survey_responses" in spent[0][-1]
         statements.clear()
         assert app.test_client().get(f"/s/{survey.public_token}/takk").status_code == 200
-        assert len(_own(statements)) == THANKS
+        assert len(own_statements(statements)) == THANKS
     lager = survey.groups[0].id
     assert _stored(db, world, survey) == [(answers, lager) for answers in forms]
 

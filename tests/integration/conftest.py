@@ -22,10 +22,11 @@ def redis_server(tmp_path):
 
 @contextmanager
 def app_on_own_database(name: str, tmp_path, **config):
-    """An application with RQ jobs on a PostgreSQL/SQLite database of its own (worker processes must see the
-    test's commits, so the per-test savepoint won't do); the database is dropped afterwards."""
+    """An application (RQ jobs unless ``JOBS_MODE`` says otherwise) on a PostgreSQL/SQLite database of its own:
+    worker processes and concurrent transactions must see the test's commits, so the per-test savepoint won't
+    do.  The database is dropped afterwards."""
     url = create_database(f"saas_test_{name}_{os.getpid()}")
-    app = create_app(app_config(url, tmp_path, JOBS_MODE="rq", **config))
+    app = create_app(app_config(url, tmp_path, **{"JOBS_MODE": "rq", **config}))
     try:
         yield app
     finally:

@@ -2,7 +2,6 @@
 in a database of its own (not the savepoint-per-test one): exactly one certificate, one clear message."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -10,7 +9,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from saas.app import create_app
 from saas.certification.demo import complete_year
 from saas.certification.models import Certificate, CertificateCounter, CertificationDecision, CertificationProposal
 from saas.certification.services import Conflict, certificates, decisions
@@ -18,7 +16,7 @@ from saas.hms.models import CertificationYear
 from saas.tenancy import bind_tenant
 from saas.tenants.models import Tenant, User
 from tests import factories
-from tests.conftest import app_config, create_database, drop_database
+from tests.integration.conftest import app_on_own_database
 
 pytestmark = pytest.mark.postgres
 TODAY = date(2026, 6, 15)
@@ -26,13 +24,8 @@ TODAY = date(2026, 6, 15)
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    url = create_database(f"saas_cert_race_{os.getpid()}")
-    application = create_app(app_config(url, tmp_path_factory.mktemp("race")))
-    try:
+    with app_on_own_database("cert_race", tmp_path_factory.mktemp("race"), JOBS_MODE="sync") as application:
         yield application
-    finally:
-        application.extensions["saas.db"].engine.dispose()
-        drop_database(url)
 
 
 @pytest.fixture

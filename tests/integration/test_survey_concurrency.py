@@ -3,7 +3,6 @@ the savepoint-per-test one): a double click stores one response, a code answers 
 meets the survey being closed waits for the closing and is refused."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import timedelta
@@ -11,13 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from saas.app import create_app
 from saas.schemas import FieldErrors
 from saas.surveys.models import Survey, SurveyInvitation, SurveyResponse
 from saas.surveys.services import answering, distribution, oslo_today, surveys
 from saas.tenancy import bind_tenant
 from saas.tenants.models import Tenant, User
-from tests.conftest import app_config, create_database, drop_database
+from tests.integration.conftest import app_on_own_database
 from tests.integration.test_survey_services import make_world, survey_data
 
 pytestmark = pytest.mark.postgres
@@ -25,13 +23,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    url = create_database(f"saas_survey_race_{os.getpid()}")
-    application = create_app(app_config(url, tmp_path_factory.mktemp("survey-race")))
-    try:
+    with app_on_own_database("survey_race", tmp_path_factory.mktemp("survey-race"), JOBS_MODE="sync") as application:
         yield application
-    finally:
-        application.extensions["saas.db"].engine.dispose()
-        drop_database(url)
 
 
 @pytest.fixture
