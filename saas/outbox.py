@@ -91,36 +91,46 @@ def record(session: Session, name: str, args: list, tenant_id: int | None, key: 
     """
     if session.new or session.dirty or session.deleted:
         session.flush()  # rows the job refers to exist before its own row does
-    statement = _upsert(session.get_bind().dialect.name, rerun_done)
     parameters = dict(p_tenant=tenant_id, p_key=key, p_name=name, p_args=list(args), p_now=utcnow())
     with _as_owner(session, tenant_id):
-        armed = sealed_connection(session).execute(statement, parameters).first() is not None
+        connection = sealed_connection(session)
+        armed = connection.execute(_insert(session.get_bind().dialect.name), parameters).first() is not None
+        if not armed:  # the key has a row already: re-armed when it is done (``rerun_done``) or failed
+            armed = connection.execute(_rearm(rerun_done), parameters).first() is not None
     if armed:
         _dispatch_after_commit(session, Armed(key, name, tenant_id, list(args)))
     return armed
 
 
 @functools.cache
-def _upsert(dialect: str, rerun_done: bool):
-    """INSERT the job's row, or re-arm it when it is done (``rerun_done``) or failed; RETURNING its id only
-    when it was written.  Built once per dialect: building it is most of the cost of an enqueue."""
+def _insert(dialect: str):
+    """INSERT the job's row unless its key has one, RETURNING its id only when it was written.  A plain
+    ON CONFLICT DO NOTHING: the re-arm (rare) is a statement of its own, so the common case is not planned
+    with an UPDATE's row-level security.  Built once per dialect: building it costs more than running it."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = OutboxJob.__table__
-    c = table.c
-    statement = insert(table).values(
+    c = OutboxJob.__table__.c
+    return insert(OutboxJob.__table__).values(
         tenant_id=bindparam("p_tenant", type_=c.tenant_id.type), job_key=bindparam("p_key", type_=c.job_key.type),
         name=bindparam("p_name", type_=c.name.type), args=bindparam("p_args", type_=c.args.type), status=PENDING,
-        attempts=0, last_error="", created_at=bindparam("p_now", type_=c.created_at.type))
+        attempts=0, last_error="", created_at=bindparam("p_now", type_=c.created_at.type),
+    ).on_conflict_do_nothing(index_elements=[c.job_key]).returning(c.id)
+
+
+@functools.cache
+def _rearm(rerun_done: bool):
+    """Arm the key's row again when it is done (``rerun_done``) or failed, with the new arguments; RETURNING
+    its id only when it was."""
+    c = OutboxJob.__table__.c
     # Literal values, no IN list: an expanding parameter would make SQLAlchemy rewrite the SQL every time.
     rearm = or_(c.status == literal(DONE), c.status == literal(FAILED)) if rerun_done else c.status == literal(FAILED)
-    return statement.on_conflict_do_update(
-        index_elements=[c.job_key], where=rearm,
-        set_=dict(status=PENDING, attempts=0, last_error="", args=statement.excluded.args,
-                  created_at=statement.excluded.created_at, dispatched_at=None, not_before=None, finished_at=None),
-    ).returning(c.id)
+    return (update(OutboxJob.__table__).where(c.job_key == bindparam("p_key"), rearm)
+            .values(status=PENDING, attempts=0, last_error="", args=bindparam("p_args", type_=c.args.type),
+                    created_at=bindparam("p_now", type_=c.created_at.type), dispatched_at=None, not_before=None,
+                    finished_at=None)
+            .returning(c.id))
 
 
 def _as_owner(session: Session, tenant_id: int | None):
