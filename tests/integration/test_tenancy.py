@@ -21,6 +21,22 @@ def _id_in(db, model, tenant_id):
         return db.scalar(select(model.id).where(model.tenant_id == tenant_id))
 
 
+_BUILT_ONCE = select(ClientCompany.tenant_id, func.count()).group_by(ClientCompany.tenant_id)
+
+
+def test_a_statement_built_once_is_scoped_afresh_for_each_tenant_it_runs_for(db, two_tenants):
+    """Statements built once (module level) keep one tenant-scoped copy per tenant: each tenant still reads
+    only its own rows, run after run."""
+    from saas.tenancy import _scoped
+
+    a, b = two_tenants["a"]["tenant"].id, two_tenants["b"]["tenant"].id
+    for _ in range(2):
+        for tenant_id in (a, b, a):
+            bind_tenant(db, tenant_id)
+            assert {row.tenant_id for row in db.execute(_BUILT_ONCE)} == {tenant_id}
+    assert _scoped(_BUILT_ONCE, a) is _scoped(_BUILT_ONCE, a) and _scoped(_BUILT_ONCE, a) is not _scoped(_BUILT_ONCE, b)
+
+
 def test_bulk_update_and_delete_never_touch_another_tenant(db, two_tenants):
     a, b = two_tenants["a"], two_tenants["b"]
     bind_tenant(db, a["tenant"].id)
