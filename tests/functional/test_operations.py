@@ -122,3 +122,67 @@ def test_a_sentry_dsn_initialises_sentry_with_the_flask_integration(database_url
     create_app(app_config(database_url, tmp_path, SENTRY_DSN="https://key@sentry.example/1"))
     assert calls["dsn"] == "https://key@sentry.example/1" and calls["send_default_pii"] is False
     assert [type(i).__name__ for i in calls["integrations"]] == ["FlaskIntegration"]
+
+
+_SENTRY_PROBE = """
+import sys
+import sentry_sdk
+from tests.conftest import app_config
+from saas.app import create_app
+from pathlib import Path
+
+app = create_app(app_config(sys.argv[1], Path(sys.argv[2]), SENTRY_DSN=sys.argv[3]))
+
+@app.get("/_boom")
+def boom():
+    raise RuntimeError("sentry-probe: the error an operator must hear of")
+
+assert app.test_client().get("/_boom").status_code == 500
+sentry_sdk.flush(timeout=10)
+"""
+
+
+def test_an_unhandled_error_reaches_a_real_sentry_endpoint(database_url, tmp_path):
+    """sentry-sdk, installed, sends the error's envelope to the DSN (a Sentry stand-in on loopback), with the
+    exception's type and message, and no cookies or user data (send_default_pii is off)."""
+    import gzip
+    import threading
+    import zlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[tuple[str, bytes]] = []
+
+    class Sentry(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            encoding = self.headers.get("Content-Encoding", "")
+            if encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                body = zlib.decompress(body)
+            elif encoding == "br":
+                import brotli
+
+                body = brotli.decompress(body)
+            received.append((self.path, body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sentry)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        dsn = f"http://publickey@127.0.0.1:{server.server_address[1]}/42"
+        result = subprocess.run([sys.executable, "-c", _SENTRY_PROBE, database_url, str(tmp_path), dsn],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    events = [body.decode("utf-8", "replace") for path, body in received if path.startswith("/api/42/")]
+    assert any("RuntimeError" in e and "sentry-probe: the error an operator must hear of" in e for e in events), received
+    assert not any("session=" in e for e in events)
