@@ -152,6 +152,15 @@ def start(command: list[str], env: dict, cwd: Path, port: int) -> subprocess.Pop
     return server
 
 
+def stop(servers: list[subprocess.Popen], tmp: Path, url: str) -> None:
+    """End the servers ``start`` started (each with what it forked), remove ``tmp`` and drop the database."""
+    for server in servers:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    shutil.rmtree(tmp, ignore_errors=True)
+    drop_database(url)
+
+
 def gunicorn(app_spec: str, port: int, workers: int) -> list[str]:
     return [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", "sync",
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
@@ -291,11 +300,7 @@ def main() -> None:
             print(f"{name:24} {p:10.1f} {f:9.1f} {f / p:5.1f}× {pc:6.1f} / {fc:4.1f} {total:5d} ({set_config} set_config)",
                   flush=True)
     finally:
-        for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
-        shutil.rmtree(tmp, ignore_errors=True)
-        drop_database(url)
+        stop(servers, tmp, url)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ import http.client
 import logging
 import os
 import queue
-import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -34,7 +32,7 @@ from _common import bench_app, count_statements, free_port
 
 import survey_load
 from floor import prepare_insert_table
-from pages import gunicorn, start
+from pages import gunicorn, start, stop
 
 BENCH = Path(__file__).resolve().parent
 
@@ -125,7 +123,7 @@ def main() -> None:
     # prepare() prints codes for (respondents - PERSONAL + BASELINE) shared-link respondents
     prepared = survey_load.prepare(app, total + survey_load.PERSONAL - survey_load.BASELINE + 4)
     from _common import analyze
-    from tests.conftest import PG_ADMIN_URL, drop_database
+    from tests.conftest import PG_ADMIN_URL
 
     analyze(app)
     admin_url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/" + url.rsplit("/", 1)[1]
@@ -165,11 +163,7 @@ def main() -> None:
         print(f"survey submit at saturation: product {p:.1f}/s, floor (one INSERT) {f:.1f}/s, ratio {f / p:.1f}×, "
               f"{statements[0]} statements per submit ({statements[1]} set_config/enter_scope)")
     finally:
-        for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
-        shutil.rmtree(tmp, ignore_errors=True)
-        drop_database(url)
+        stop(servers, tmp, url)
 
 
 if __name__ == "__main__":
