@@ -77,8 +77,8 @@ def _load_user(session_id: str) -> User | None:
     with platform_access(session):
         # The session row, the user, its roles and its tenant in one statement.
         user, _row = _user_with_roles_and_tenant(
-            session, UserSession.token_hash == token_digest(session_id), UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(), join=UserSession)
+            session, UserSession, UserSession.token_hash == token_digest(session_id), UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow())
     if user is None or not user.active:
         return None
     user.session_token = session_id
@@ -116,21 +116,19 @@ def revoke_api_tokens(session, user: User) -> int:
                                .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
-def _user_with_roles_and_tenant(session, *where, join=None):
-    """The user, its roles and its tenant in one statement (with ``join``, the joined row too, as
-    ``(user, row)``); the tenant is kept in ``g.user_tenant`` so that ``enter_tenant`` need not read it
-    again."""
-    query = select(User, Tenant)
-    if join is not None:
-        query = query.add_columns(join).join(join, join.user_id == User.id)
+def _user_with_roles_and_tenant(session, join, *where):
+    """The user, its roles and its tenant with the ``join`` row that names the user (a session or an API
+    token), in one statement, as ``(user, row)`` (``(None, None)`` when none matches); the tenant is kept in
+    ``g.user_tenant`` so that ``enter_tenant`` need not read it again."""
     row = session.execute(
-        query.outerjoin(Tenant, Tenant.id == User.tenant_id).where(*where)
+        select(User, Tenant, join).join(join, join.user_id == User.id)
+        .outerjoin(Tenant, Tenant.id == User.tenant_id).where(*where)
         .options(joinedload(User.role_rows))
     ).unique().first()
     if row is None:
-        return None if join is None else (None, None)
-    g.user_tenant = row[1]
-    return row[0] if join is None else (row[0], row[2])
+        return None, None
+    user, g.user_tenant, joined = row
+    return user, joined
 
 
 def user_from_bearer() -> User | None:
@@ -142,8 +140,8 @@ def user_from_bearer() -> User | None:
     session = current_session()
     with platform_access(session):
         # The token, its user, the user's roles and tenant in one statement.
-        user, row = _user_with_roles_and_tenant(session, ApiToken.token_hash == token_digest(token.strip()),
-                                                ApiToken.revoked_at.is_(None), join=ApiToken)
+        user, row = _user_with_roles_and_tenant(session, ApiToken, ApiToken.token_hash == token_digest(token.strip()),
+                                                ApiToken.revoked_at.is_(None))
         if user is None or not user.active:
             return None
         now = utcnow()

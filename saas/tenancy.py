@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import weakref
-
 from contextlib import contextmanager
 from typing import Iterator
 

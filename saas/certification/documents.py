@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from saas import storage
 from saas.audits import clocks
 from saas.certification import labels
-from saas.pagination import rows_and_total
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany
 from saas.norway import format_org_number, normalize_org_number
+from saas.pagination import rows_and_total
 from saas.pdf import html_to_pdf, render_html
 from saas.schemes.services import settings_of
 from saas.tenancy import bind_tenant, bound_tenant, platform_access
