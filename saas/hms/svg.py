@@ -44,7 +44,7 @@ def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequen
     total = data.get("total", sum(sum(row) for row in counts))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-label="{_attr(title)}: {total} {_attr(w["hazards"])}">',
+        f'width="{width}" height="{height}" aria-label="{_attr(title)}: {total} {_attr(hazards)}">',
         f"<title>{escape(title)}</title>",
     ]
     for p in range(n_p, 0, -1):  # printed with the highest probability on top
@@ -68,9 +68,9 @@ def heatmap_svg(data: Mapping, probability_labels: Sequence[str] = (), consequen
     base = TOP + n_p * CELL
     for c in range(1, n_c + 1):
         parts.append(f'<text x="{LEFT + (c - 1) * CELL + CELL // 2}" y="{base + 14}" text-anchor="middle" font-size="12">{c}</text>')
-    parts.append(f'<text x="{LEFT + n_c * CELL // 2}" y="{base + 29}" text-anchor="middle" font-size="11">{escape(w["consequence"])}</text>')
+    parts.append(f'<text x="{LEFT + n_c * CELL // 2}" y="{base + 29}" text-anchor="middle" font-size="11">{escape(consequence)}</text>')
     parts.append(f'<text x="10" y="{TOP + n_p * CELL // 2}" text-anchor="middle" font-size="11" '
-                 f'transform="rotate(-90 10 {TOP + n_p * CELL // 2})">{escape(w["probability"])}</text>')
+                 f'transform="rotate(-90 10 {TOP + n_p * CELL // 2})">{escape(probability)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
