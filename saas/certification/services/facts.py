@@ -45,6 +45,7 @@ from saas.hms import rules
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services.actions import rule_item
+from saas.urls import url_pattern
 
 BATCH = 500
 COMPLETED = "completed"
@@ -285,10 +286,18 @@ REF_ENDPOINTS = {
 }
 
 
-def ref_url(kind: str, ref_id: int) -> str | None:
-    """The page of a referenced record, or None outside a request or when no page shows that kind."""
+def _ref_target(kind: str) -> tuple[str, str] | None:
+    """(endpoint, id parameter) of the page that shows ``kind``; None outside a request or without one."""
     target = REF_ENDPOINTS.get(kind)
     if target is None or not has_request_context() or target[0] not in current_app.view_functions:
+        return None
+    return target
+
+
+def ref_url(kind: str, ref_id: int) -> str | None:
+    """The page of a referenced record, or None outside a request or when no page shows that kind."""
+    target = _ref_target(kind)
+    if target is None:
         return None
     try:
         return url_for(target[0], **{target[1]: ref_id})
@@ -296,20 +305,20 @@ def ref_url(kind: str, ref_id: int) -> str | None:
         return None
 
 
-_SENTINEL_ID = 918273645546372819
-
-
 def ref_urls():
-    """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (with a sentinel id), the
-    id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
-    made: dict[str, tuple[str, str, str] | None] = {}
+    """``ref_url`` for the many refs of one verdict: ``url_for`` once per kind (``saas.urls.url_pattern``),
+    the id substituted into it for every ref (a year's verdict refers to each of its hundreds of items)."""
+    made: dict = {}
 
     def url(kind: str, ref_id: int) -> str | None:
         if kind not in made:
-            template = ref_url(kind, _SENTINEL_ID)
-            made[kind] = template.partition(str(_SENTINEL_ID)) if template else None
-        parts = made[kind]
-        return f"{parts[0]}{int(ref_id)}{parts[2]}" if parts else None
+            target = _ref_target(kind)
+            try:
+                made[kind] = url_pattern(*target) if target else None
+            except BuildError:
+                made[kind] = None
+        pattern = made[kind]
+        return pattern(ref_id) if pattern else None
     return url
 
 
