@@ -1,63 +1,123 @@
 """The floor of this stack: the least a Flask page on the same gunicorn settings can cost.
 
-One SELECT of 25 rows over psycopg 3 (a connection kept per worker) rendered into the product's own client
-list HTML, and one INSERT for the write floor.  `bench/pages.py` serves this app beside the product and
-prints product, floor and their ratio from one interleaved run; it is no product code.
+Issue #16 defines it: a Flask app on the product's gunicorn settings that runs one SELECT of 25 rows out of
+2,000 over psycopg 3 (a connection kept per worker) and renders the client list's own HTML.  Two floors:
 
-The page chrome (head, menu, footer) is the product's own rendered client list, captured by pages.py and
-handed over in FLOOR_CHROME (a file whose text holds one ``{rows}`` marker where the table body goes).
+- ``/t/<slug>/companies/`` (the stack floor, the issue's): Flask renders the product's own
+  ``clients/index.html`` with its layout, through Jinja, with the product's URL rules for ``url_for`` and
+  the i18n extension for ``_()``.  Nothing else of the product runs: no session, login, CSRF, tenancy,
+  row-level security or second query.  `bench/pages.py` checks that this page's HTML is the product's.
+- ``/floor/spliced`` (stricter): the same rows rendered by one small Jinja loop into a captured copy of the
+  product's page (head, menu and footer as a fixed string).  What Jinja costs for the layout is left out.
 
-Environment: FLOOR_DATABASE_URL (a libpq URL), FLOOR_CHROME (path), FLOOR_TENANT_ID (the tenant whose
-companies the SELECT reads).
+and ``/floor/insert``, one INSERT, the write floor of `bench/survey_submit.py`.  No product code is imported:
+what the page needs of the product (its URL rules, the signed-in user, the tenant, the filter choices) comes
+in a JSON file that `bench/pages.py` writes.
+
+Environment: FLOOR_DATABASE_URL (a libpq URL), FLOOR_CONTEXT (the JSON file; optional for the insert floor),
+FLOOR_CHROME (a copy of the product's page whose text holds one ``{rows}`` marker where the table body goes).
 Serve: gunicorn --workers 3 --worker-class sync "floor:create_app()"  (from bench/)
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
-from flask import Flask, request
+from babel.support import NullTranslations
+from flask import Flask, g, render_template, request
 from jinja2 import Environment
+from psycopg.rows import namedtuple_row
 
+ROOT = Path(__file__).resolve().parent.parent
+PER_PAGE = 25
 ROWS = Environment(autoescape=True).from_string(
     "{% for c in rows %}<tr><td><a href=\"/companies/{{ c[0] }}\">{{ c[1] }}</a></td><td class=\"nowrap\">{{ c[2] }}</td>"
     "<td class=\"hide-sm\">{{ c[3] }}</td><td class=\"hide-sm\">{{ c[4] if c[4] is not none else '—' }}</td>"
     "<td>{{ c[5] or '—' }}</td></tr>{% endfor %}")
-
+SELECT = ("SELECT c.id, c.name, c.org_number, c.city, c.employee_count, u.name AS consultant_name, "
+          "c.archived_at IS NOT NULL AS archived, count(*) OVER () AS total FROM client_companies c "
+          "LEFT JOIN users u ON u.id = c.consultant_id WHERE c.tenant_id = %s AND c.archived_at IS NULL "
+          "ORDER BY c.name, c.id LIMIT %s OFFSET %s")
 INSERT_TABLE = "bench_floor_inserts"
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"))
     url = os.environ["FLOOR_DATABASE_URL"]
-    chrome = Path(os.environ["FLOOR_CHROME"]).read_text(encoding="utf-8")
-    before, after = chrome.split("{rows}", 1)
-    tenant_id = int(os.environ.get("FLOOR_TENANT_ID", "1"))
+    context_file = os.environ.get("FLOOR_CONTEXT")
+    context = json.loads(Path(context_file).read_text(encoding="utf-8")) if context_file else None
     state: dict = {}
 
     def connection() -> psycopg.Connection:
         # One connection per worker process, opened lazily after gunicorn forks (like a pool of one).
         if state.get("pid") != os.getpid() or state["conn"].closed:
-            state["conn"] = psycopg.connect(url, autocommit=True)
+            state["conn"] = psycopg.connect(url, autocommit=True, row_factory=namedtuple_row)
             state["pid"] = os.getpid()
         return state["conn"]
 
-    @app.get("/floor/list")
-    def floor_list():
-        offset = max(0, int(request.args.get("page", "1")) - 1) * 25
-        rows = connection().execute(
-            "SELECT c.id, c.name, c.org_number, c.city, c.employee_count, u.name FROM client_companies c "
-            "LEFT JOIN users u ON u.id = c.consultant_id WHERE c.tenant_id = %s AND c.archived_at IS NULL "
-            "ORDER BY c.name LIMIT 25 OFFSET %s", (tenant_id, offset)).fetchall()
-        return before + ROWS.render(rows=rows) + after
+    def page_of_rows() -> tuple[int, list]:
+        page = max(1, int(request.args.get("page", "1")))
+        return page, connection().execute(SELECT, (context["tenant"]["id"], PER_PAGE, (page - 1) * PER_PAGE)).fetchall()
+
+    @app.get("/floor/healthz")
+    def floor_health():
+        return "ok"
 
     @app.post("/floor/insert")
     def floor_insert():
         connection().execute(f"INSERT INTO {INSERT_TABLE} (answer) VALUES (%s)", (request.get_data(as_text=True)[:200],))
         return "", 204
 
+    if context is None:
+        return app
+
+    def client_list(slug: str):
+        page, rows = page_of_rows()
+        total = rows[0].total if rows else 0
+        g.tenant = tenant
+        return render_template(
+            "clients/index.html", page=SimpleNamespace(items=rows, total=total, page=page, pages=math.ceil(total / PER_PAGE)),
+            flt=SimpleNamespace(q="", consultant_id=None, cert_class="", expiring_days=None, archived=False),
+            consultants=context["consultants"], args=request.args, class_filters=context["class_filters"],
+            expiry_filters=context["expiry_filters"], current_user=user)
+
+    # The product's URL rules, so that url_for builds the same links; only the client list answers.
+    for rule, endpoint, defaults in context["routes"]:
+        if endpoint != "static":
+            app.add_url_rule(rule, endpoint, client_list if endpoint == "clients.index" else _not_served, defaults=defaults)
+
+    @app.url_defaults
+    def tenant_slug(endpoint, values):
+        if "slug" not in values and app.url_map.is_endpoint_expecting(endpoint, "slug"):
+            values["slug"] = tenant.slug
+
+    tenant = SimpleNamespace(**context["tenant"])
+    roles = set(context["user"].pop("roles"))
+    user = SimpleNamespace(**context["user"], has_role=lambda *names: bool(roles.intersection(names)))
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_translations(NullTranslations(), newstyle=True)  # bokmål is the source language
+    app.jinja_env.filters["orgnr"] = lambda digits: f"{digits[0:3]} {digits[3:6]} {digits[6:9]}"
+    app.jinja_env.globals.update(LANGUAGES=context["languages"], get_locale=lambda: "nb", menu_counts=dict,
+                                 csrf_token=lambda: context["csrf_token"], has_endpoint=lambda name: name in app.view_functions)
+
+    chrome = os.environ.get("FLOOR_CHROME")
+    if chrome:
+        before, after = Path(chrome).read_text(encoding="utf-8").split("{rows}", 1)
+
+        @app.get("/floor/spliced")
+        def floor_spliced():
+            _page, rows = page_of_rows()
+            return before + ROWS.render(rows=rows) + after
+
     return app
+
+
+def _not_served(**_values):
+    return "", 404
 
 
 def prepare_insert_table(url: str) -> None:

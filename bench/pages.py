@@ -1,11 +1,12 @@
 """Every main page against the floor of the stack, in one interleaved run on PostgreSQL.
 
 The product runs under gunicorn exactly as the Procfile's `web` starts it (sync workers, 3 by default) and
-the floor app (bench/floor.py: one SELECT of 25 rows over psycopg 3, rendered into the product's own client
-list HTML) runs beside it on the same settings.  For each page the bench alternates product and floor for
-``--rounds`` rounds of ``--seconds`` seconds each under wrk (closed loop, ``--connections`` connections),
-then prints the median requests per second of both and their ratio, and the CPU time the gunicorn workers
-used per request (from /proc, so a shared machine's load does not enter it).  Statements per request are counted
+the floor app (bench/floor.py: one SELECT of 25 rows over psycopg 3, rendered through the product's own client
+list template) runs beside it on the same settings; the bench checks that the floor's page is the product's HTML.
+For each page the bench alternates product, floor and the stricter spliced floor (the rows spliced into a captured
+copy of the page) for ``--rounds`` rounds of ``--seconds`` seconds each under wrk (closed loop,
+``--connections`` connections), then prints the median requests per second of each, the product's ratio to
+both floors, and the CPU time the gunicorn workers used per request (from /proc, so a shared machine's load does not enter it).  Statements per request are counted
 in-process the same way as every other bench (bench/_common.py: every statement, set_config included).
 
 Data: 2,000 client companies (``--companies``) for one consultant, 300 of them with a certificate, and one
@@ -18,6 +19,8 @@ servers are stopped at the end, the database is dropped.
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import http.client
 import os
 import re
@@ -50,6 +53,7 @@ from tests.worlds.b_hms import build_company_history
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 SLUG = "bench"
+LIST = f"/t/{SLUG}/companies/"
 EMAIL = "konsulent@bench.example.no"
 CERTIFIED = 300
 
@@ -113,7 +117,7 @@ def pages(data: dict, only: set[str] | None) -> list[tuple[str, str, dict]]:
     """(name, product path, extra headers); the floor page is the same for all."""
     api = {"Authorization": f"Bearer {data['token']}"}
     every = [
-        ("client list, page 1", f"/t/{SLUG}/companies/", {}),
+        ("client list, page 1", LIST, {}),
         ("client list, page 40", f"/t/{SLUG}/companies/?page=40", {}),
         ("client list, search", f"/t/{SLUG}/companies/?q=bedrift%2001&sort=-employees", {}),
         ("company detail", f"/t/{SLUG}/companies/{data['company_id']}", {}),
@@ -145,7 +149,7 @@ def statement_counts(app, data: dict, cookie_pages: list[tuple[str, str, dict]])
 def start(command: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
     server = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
     try:
-        wait_for_http(port, "/healthz" if "saas.app" in command[-1] else "/floor/list")
+        wait_for_http(port, "/healthz" if "saas.app" in command[-1] else "/floor/healthz")
     except TimeoutError:
         os.killpg(server.pid, signal.SIGTERM)
         raise
@@ -183,11 +187,50 @@ def login_cookie(port: int) -> str:
     return response.getheader("Set-Cookie").split(";", 1)[0]
 
 
-def capture_chrome(port: int, cookie: str, path: Path) -> None:
-    """The product's client list page with its table body replaced by the floor's {rows} marker."""
+def floor_context(app, data: dict) -> dict:
+    """What the floor's copy of the client list needs of the product (bench/floor.py renders it without the product)."""
+    from saas.clients.services import consultants
+    from saas.clients.views import CLASS_FILTERS, EXPIRY_FILTERS
+    from saas.i18n import LANGUAGES
+    from saas.tenants.models import Tenant, User
+
+    db = app.extensions["saas.db"]
+    with app.test_request_context(), db.session_scope() as session:
+        bind_tenant(session, data["tenant_id"])
+        tenant = session.get(Tenant, data["tenant_id"])
+        user = session.scalars(select(User).where(User.email == EMAIL)).one()
+        return dict(
+            routes=[(rule.rule, rule.endpoint, rule.defaults) for rule in app.url_map.iter_rules()],
+            tenant=dict(id=tenant.id, slug=tenant.slug, name=tenant.name, primary_color=tenant.primary_color,
+                        accent_color=tenant.accent_color, logo_file=tenant.logo_file),
+            user=dict(id=user.id, name=user.name, tenant_id=user.tenant_id, is_authenticated=True, is_operator=user.is_operator,
+                      is_staff=user.is_staff, roles=sorted(row.role for row in user.role_rows)),
+            consultants=consultants(session), class_filters={key: str(label) for key, label in CLASS_FILTERS.items()},
+            expiry_filters=list(EXPIRY_FILTERS), languages=dict(LANGUAGES), csrf_token="floor-csrf-token")
+
+
+def get_html(port: int, path: str, headers: dict) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", f"/t/{SLUG}/companies/", headers={"Cookie": cookie})
-    html = conn.getresponse().read().decode()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"{path} answered {response.status}")
+    return response.read().decode()
+
+
+def check_floor_html(product: str, floor: str) -> None:
+    """The stack floor must serve the product's own client list HTML (CSRF tokens aside)."""
+    def masked(html: str) -> str:
+        return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+
+    if masked(product) != masked(floor):
+        diff = "\n".join(difflib.unified_diff(masked(product).splitlines(), masked(floor).splitlines(), "product", "floor",
+                                              lineterm="", n=1))
+        raise SystemExit(f"the floor's client list is not the product's HTML:\n{diff[:4000]}")
+
+
+def capture_chrome(html: str, path: Path) -> None:
+    """The product's client list page with its table body replaced by the spliced floor's {rows} marker."""
     head, rest = html.split("<tbody>", 1)
     _rows, tail = rest.split("</tbody>", 1)
     path.write_text(head + "<tbody>{rows}</tbody>" + tail, encoding="utf-8")
@@ -262,9 +305,11 @@ def main() -> None:
     analyze(app)
     chosen = pages(data, {w.strip() for w in args.only.split(",") if w.strip()} or None)
     counts = statement_counts(app, data, chosen)
-    app.extensions["saas.db"].engine.dispose()
 
     tmp = Path(tempfile.mkdtemp(prefix="saas-bench-pages-"))
+    context = tmp / "floor.json"
+    context.write_text(json.dumps(floor_context(app, data)), encoding="utf-8")
+    app.extensions["saas.db"].engine.dispose()
     product_port, floor_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
                STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
@@ -276,29 +321,38 @@ def main() -> None:
         cookie = login_cookie(product_port)
         clients = tmp / "clients.lua"
         clients.write_text(CLIENTS_LUA)
+        product_list = get_html(product_port, LIST, {"Cookie": cookie})
         chrome = tmp / "chrome.html"
-        capture_chrome(product_port, cookie, chrome)
-        floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(chrome), FLOOR_TENANT_ID=str(data["tenant_id"]))
+        capture_chrome(product_list, chrome)
+        floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CONTEXT=str(context), FLOOR_CHROME=str(chrome))
         servers.append(start(gunicorn("floor:create_app()", floor_port, args.workers), floor_env, BENCH, floor_port))
+        check_floor_html(product_list, get_html(floor_port, LIST, {}))
+        floors = [("floor", LIST), ("spliced", "/floor/spliced")]
         print(f"{args.companies} companies, gunicorn {args.workers} sync workers each, wrk {args.connections} connections, "
               f"{args.rounds} interleaved rounds of {args.seconds} s")
-        print("app CPU: milliseconds of CPU the gunicorn workers used per request (product / floor), PostgreSQL's not counted")
-        print(f"{'page':24} {'product/s':>10} {'floor/s':>9} {'ratio':>6} {'app CPU ms':>13} {'statements':>11}")
+        print("floor: bench/floor.py renders the product's client list template from one SELECT (its HTML is the product's); "
+              "spliced: the same rows spliced into a captured copy of the page")
+        print("app CPU: milliseconds of CPU the gunicorn workers used per request (product / floor / spliced), "
+              "PostgreSQL's not counted")
+        print(f"{'page':24} {'product/s':>10} {'floor/s':>8} {'ratio':>6} {'spliced/s':>10} {'ratio':>6} {'app CPU ms':>18} "
+              f"{'statements':>11}")
         for name, path, headers in chosen:
-            product, floor, product_cpu, floor_cpu = [], [], [], []
+            rates: dict[str, list[float]] = {"product": [], "floor": [], "spliced": []}
+            cpus: dict[str, list[float]] = {"product": [], "floor": [], "spliced": []}
             for _ in range(args.rounds):
                 rate, cpu = wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections, clients,
                                 servers[0].pid)
-                product.append(rate)
-                product_cpu.append(cpu)
-                rate, cpu = wrk(floor_port, "/floor/list", {}, args.seconds, args.connections, master=servers[1].pid)
-                floor.append(rate)
-                floor_cpu.append(cpu)
-            p, f = statistics.median(product), statistics.median(floor)
-            pc, fc = statistics.median(product_cpu), statistics.median(floor_cpu)
+                rates["product"].append(rate)
+                cpus["product"].append(cpu)
+                for floor_name, floor_path in floors:
+                    rate, cpu = wrk(floor_port, floor_path, {}, args.seconds, args.connections, master=servers[1].pid)
+                    rates[floor_name].append(rate)
+                    cpus[floor_name].append(cpu)
+            p, f, sp = (statistics.median(rates[key]) for key in ("product", "floor", "spliced"))
+            pc, fc, sc = (statistics.median(cpus[key]) for key in ("product", "floor", "spliced"))
             total, set_config = counts[name]
-            print(f"{name:24} {p:10.1f} {f:9.1f} {f / p:5.1f}× {pc:6.1f} / {fc:4.1f} {total:5d} ({set_config} set_config)",
-                  flush=True)
+            print(f"{name:24} {p:10.1f} {f:8.1f} {f / p:5.1f}× {sp:10.1f} {sp / p:5.1f}× {pc:6.1f} / {fc:3.1f} / {sc:3.1f} "
+                  f"{total:5d} ({set_config} set_config)", flush=True)
     finally:
         stop(servers, tmp, url)
 

@@ -137,9 +137,7 @@ def main() -> None:
                STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
                RATELIMIT_STORAGE_URI="memory://", PYTHONDONTWRITEBYTECODE="1")
     env.pop("REDIS_URL", None)
-    (tmp / "chrome.html").write_text("{rows}", encoding="utf-8")
-    floor_env = dict(env, FLOOR_DATABASE_URL=admin_url, FLOOR_CHROME=str(tmp / "chrome.html"),
-                     FLOOR_TENANT_ID=str(prepared["tenant_id"]))
+    floor_env = dict(env, FLOOR_DATABASE_URL=admin_url)
     servers = []
     try:
         servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, survey_load.ROOT, product_port))
