@@ -26,10 +26,23 @@ def rows_and_total(session, rows_query, counted, page: int, per_page: int) -> tu
     statement: the total rides along as an uncorrelated scalar subquery, which PostgreSQL runs once (an
     InitPlan).  Only a page past the last one (no rows to carry it) asks for the count on its own.  (A
     window count would carry every matching row through a WindowAgg: slower than the count.)"""
-    from sqlalchemy import func, select
+    return run_page(session, page_statements(rows_query, counted), page, per_page)
+
+
+def page_statements(rows_query, counted) -> tuple:
+    """The statements ``run_page`` runs: ``rows_query`` with the total of ``counted`` as a column and the
+    page's bounds as bind parameters, and the count alone.  Build them once for a query run often."""
+    from sqlalchemy import bindparam, func, select
 
     count = select(func.count()).select_from(counted.subquery())
-    rows = session.execute(rows_query.add_columns(count.scalar_subquery().label("total_count"))
-                           .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    total = rows[0].total_count if rows else (session.scalar(count) if page > 1 else 0)
+    rows = rows_query.add_columns(count.scalar_subquery().label("total_count"))
+    return rows.limit(bindparam("page_limit")).offset(bindparam("page_offset")), count
+
+
+def run_page(session, statements: tuple, page: int, per_page: int, params: dict | None = None) -> tuple[list, int]:
+    """One page and the total from ``page_statements``, with ``params`` for their other bind parameters."""
+    rows_statement, count = statements
+    params = dict(params or {}, page_limit=per_page, page_offset=(max(page, 1) - 1) * per_page)
+    rows = session.execute(rows_statement, params).all()
+    total = rows[0].total_count if rows else (session.scalar(count, params) if page > 1 else 0)
     return rows, total

@@ -3,6 +3,7 @@ and who did the work."""
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -18,9 +19,10 @@ from saas.tenants.models import User
 PENDING = "pending"
 
 
+@cache
 def pending_count_query():
-    """The number of proposals waiting for a decision, as a scalar subquery (the menu reads it together
-    with the unread notifications)."""
+    """The number of proposals waiting for a decision, as a scalar subquery built once (the menu reads it
+    together with the unread notifications on every page)."""
     return select(func.count(CertificationProposal.id)).where(CertificationProposal.status == PENDING).scalar_subquery()
 
 

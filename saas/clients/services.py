@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import cache, lru_cache
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
 from saas.db import utcnow
-from saas.pagination import Page, rows_and_total
+from saas.pagination import Page, page_statements, run_page
 from saas.schemas import FieldErrors
-from saas.tenants.models import Role, User
+from saas.tenants.models import Role, User, UserRole
 
 SORTS = {
     "name": ClientCompany.name,
@@ -29,9 +31,13 @@ class NotFound(LookupError):
 
 def visible_companies(user: User) -> Select:
     """Companies the user may see: all of the tenant's for staff, only linked ones for client contacts."""
+    return _visible_companies(user.is_staff, user.id)
+
+
+def _visible_companies(staff: bool, user_id) -> Select:
     query = select(ClientCompany)
-    if not user.is_staff:
-        linked = select(ContactPerson.company_id).where(ContactPerson.user_id == user.id)
+    if not staff:
+        linked = select(ContactPerson.company_id).where(ContactPerson.user_id == user_id)
         query = query.where(ClientCompany.id.in_(linked))
     return query
 
@@ -62,30 +68,18 @@ class CompanyFilter:
 
 def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
     """One page of companies (one query whatever the number of companies; two past the last page)."""
-    query = visible_companies(user).where(
-        ClientCompany.archived_at.is_not(None) if flt.archived else ClientCompany.archived_at.is_(None)
-    )
-    if flt.q:
-        term = f"%{flt.q.strip().lower()}%"
-        digits = "".join(ch for ch in flt.q if ch.isdigit())
-        conditions = [func.lower(ClientCompany.name).like(term), func.lower(ClientCompany.city).like(term)]
-        if digits:
-            conditions.append(ClientCompany.org_number.like(f"%{digits}%"))
-        query = query.where(or_(*conditions))
-    if flt.consultant_id:
-        query = query.where(ClientCompany.consultant_id == flt.consultant_id)
+    today = None
     if flt.cert_class or flt.expiring_days is not None:
-        from saas.certification.services.certificates import company_filter_clause
         from saas.scheduler import today_in_oslo
 
-        query = query.where(company_filter_clause(flt.cert_class or None, flt.expiring_days, today_in_oslo()))
-    column = SORTS.get(flt.sort, ClientCompany.name)
-    order = column.desc() if flt.descending else column.asc()
+        today = today_in_oslo()
+    digits = "".join(ch for ch in flt.q if ch.isdigit()) if flt.q else ""
+    shape = _ListShape(staff=user.is_staff, archived=flt.archived, search=bool(flt.q), digits=bool(digits),
+                       consultant=bool(flt.consultant_id), cert_class=flt.cert_class or None, expiring_days=flt.expiring_days,
+                       today=today, sort=flt.sort if flt.sort in SORTS else "name", descending=flt.descending)
     page = max(flt.page, 1)
-    rows, total = rows_and_total(session, query.with_only_columns(
-        ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city,
-        ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
-    ).outerjoin(User, and_(User.id == ClientCompany.consultant_id)).order_by(order, ClientCompany.id), query, page, flt.per_page)
+    rows, total = run_page(session, _list_statements(shape), page, flt.per_page, dict(
+        user_id=user.id, term=f"%{flt.q.strip().lower()}%", digits=f"%{digits}%", consultant_id=flt.consultant_id))
     items = [
         dict(id=r.id, name=r.name, org_number=r.org_number, city=r.city, employee_count=r.employee_count,
              consultant_id=r.consultant_id, consultant_name=r.consultant_name, archived=r.archived_at is not None)
@@ -94,14 +88,57 @@ def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
     return Page(items=items, total=total, page=page, per_page=flt.per_page)
 
 
-def consultants(session: Session) -> list[dict]:
-    from saas.tenants.models import UserRole
+@dataclass(frozen=True)
+class _ListShape:
+    """What decides the list statement's SQL; the values it is run with are bind parameters."""
+    staff: bool
+    archived: bool
+    search: bool
+    digits: bool
+    consultant: bool
+    cert_class: str | None
+    expiring_days: int | None
+    today: date | None
+    sort: str
+    descending: bool
 
-    rows = session.execute(
-        select(User.id, User.name).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.CONSULTANT.value, User.active.is_(True)).order_by(User.name)
-    ).all()
-    return [dict(id=r.id, name=r.name) for r in rows]
+
+@lru_cache(maxsize=256)
+def _list_statements(shape: _ListShape) -> tuple:
+    # Built once per shape: the list is the most visited page, and a statement built per request pays its
+    # construction, its tenant-scoped copy and a fresh cache key.
+    archived = ClientCompany.archived_at.is_not(None) if shape.archived else ClientCompany.archived_at.is_(None)
+    query = _visible_companies(shape.staff, bindparam("user_id")).where(archived)
+    if shape.search:
+        term = bindparam("term")
+        conditions = [func.lower(ClientCompany.name).like(term), func.lower(ClientCompany.city).like(term)]
+        if shape.digits:
+            conditions.append(ClientCompany.org_number.like(bindparam("digits")))
+        query = query.where(or_(*conditions))
+    if shape.consultant:
+        query = query.where(ClientCompany.consultant_id == bindparam("consultant_id"))
+    if shape.today is not None:
+        from saas.certification.services.certificates import company_filter_clause
+
+        query = query.where(company_filter_clause(shape.cert_class, shape.expiring_days, shape.today))
+    column = SORTS[shape.sort]
+    rows = query.with_only_columns(
+        ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city,
+        ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
+    ).outerjoin(User, and_(User.id == ClientCompany.consultant_id)).order_by(column.desc() if shape.descending else column.asc(),
+                                                                            ClientCompany.id)
+    return page_statements(rows, query)
+
+
+def consultants(session: Session) -> list[dict]:
+    return [dict(id=r.id, name=r.name) for r in session.execute(_consultants_statement()).all()]
+
+
+@cache
+def _consultants_statement():
+    # Built once: the client list's filter and every company form show the consultants.
+    return (select(User.id, User.name).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.CONSULTANT.value, User.active.is_(True)).order_by(User.name))
 
 
 def _check(session: Session, data: dict, company_id: int | None = None) -> None:

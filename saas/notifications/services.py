@@ -18,9 +18,10 @@ Nobody is told about their own act.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -220,12 +221,16 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def menu_counts(session: Session, user_id: int, queue_count=None) -> dict:
     """The menu's counts in one statement: the user's unread notifications and, when ``queue_count`` (a
-    scalar subquery) is given, that count as ``queue`` (else 0)."""
-    unread = unread_count_query(user_id).scalar_subquery()
-    if queue_count is None:
-        return dict(notifications=session.scalar(select(unread)) or 0, queue=0)
-    row = session.execute(select(unread, queue_count)).one()
-    return dict(notifications=row[0] or 0, queue=row[1] or 0)
+    scalar subquery built once) is given, that count as ``queue`` (else 0)."""
+    row = session.execute(_menu_statement(queue_count), {"user_id": user_id}).one()
+    return dict(notifications=row[0] or 0, queue=row[1] if queue_count is not None and row[1] else 0)
+
+
+@lru_cache(maxsize=8)
+def _menu_statement(queue_count):
+    # Built once (per queue count): every page of a tenant draws the menu.
+    unread = unread_count_query(bindparam("user_id")).scalar_subquery()
+    return select(unread) if queue_count is None else select(unread, queue_count)
 
 
 def _plain(n: Notification) -> dict:
