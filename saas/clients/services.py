@@ -6,7 +6,7 @@ from datetime import date
 from functools import cache, lru_cache
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
@@ -43,14 +43,24 @@ def _visible_companies(staff: bool, user_id) -> Select:
 
 
 def get_company(session: Session, user: User, company_id: int, *, with_details: bool = False) -> ClientCompany:
-    """Return the company or raise NotFound."""
-    query = visible_companies(user).where(ClientCompany.id == company_id)
-    if with_details:
-        query = query.options(selectinload(ClientCompany.sub_units), selectinload(ClientCompany.contacts))
-    company = session.scalar(query)
+    """Return the company or raise NotFound; ``with_details``: with its consultant and contacts (the same
+    statement) and its sub-units (one more)."""
+    company = session.scalars(_company_statement(user.is_staff, with_details),
+                              {"company_id": company_id, "user_id": user.id}).unique().first()
     if company is None:
         raise NotFound(company_id)
     return company
+
+
+@lru_cache(maxsize=4)
+def _company_statement(staff: bool, with_details: bool) -> Select:
+    # Built once: nearly every page of a company reads it.
+    query = _visible_companies(staff, bindparam("user_id")).where(ClientCompany.id == bindparam("company_id"))
+    if with_details:
+        # The consultant is shown by name: their roles (loaded with every user otherwise) are not read.
+        query = query.options(joinedload(ClientCompany.consultant).lazyload(User.role_rows),
+                              joinedload(ClientCompany.contacts), selectinload(ClientCompany.sub_units))
+    return query
 
 
 @dataclass(frozen=True)
