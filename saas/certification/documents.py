@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, timedelta
+from functools import cache
 
 import segno
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -285,17 +286,26 @@ def verification(session: Session, code: str, today: date) -> dict | None:
     """
     if not CODE_PATTERN.fullmatch(code or ""):
         return None
+    issuer, by_code = _verification_statements()
     with platform_access(session):
-        tenant = session.scalar(select(Tenant).join(Certificate, Certificate.tenant_id == Tenant.id)
-                                .where(Certificate.verification_code == code))
+        tenant = session.scalar(issuer, {"code": code})
     if tenant is None or not tenant.active:
         return None
     bind_tenant(session, tenant.id)
-    # The certificate with its company and scheme version in one statement; the sub-units in a second.
-    certificate = session.scalar(select(Certificate).where(Certificate.verification_code == code)
-                                 .options(joinedload(Certificate.company).selectinload(ClientCompany.sub_units),
-                                          joinedload(Certificate.scheme_version)))
+    certificate = session.scalars(by_code, {"code": code}).unique().first()
     return public_certificate(certificate, tenant, today)
+
+
+@cache
+def _verification_statements() -> tuple:
+    # Built once (anyone may ask, as often as the rate limit lets them): the issuer found by the code, then
+    # the certificate with its company, the company's sub-units and the scheme version in one statement.
+    code = bindparam("code")
+    issuer = select(Tenant).join(Certificate, Certificate.tenant_id == Tenant.id).where(Certificate.verification_code == code)
+    by_code = (select(Certificate).where(Certificate.verification_code == code)
+               .options(joinedload(Certificate.company).joinedload(ClientCompany.sub_units),
+                        joinedload(Certificate.scheme_version)))
+    return issuer, by_code
 
 
 def certificate_verification(session: Session, certificate_id: int, company_ids, today: date) -> dict | None:
