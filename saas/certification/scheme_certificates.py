@@ -8,9 +8,10 @@ from ``scope_reduced``.  A certificate past ``valid_until`` reads as expired at 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas.audit.services import record
 from saas.audits import clocks
@@ -291,10 +292,7 @@ def by_verification_code(session: Session, code: str) -> SchemeCertificate | Non
 
 def register_rows(session: Session, today: date, q: str = "") -> list[dict]:
     """The bound tenant's live scheme certificates (active or suspended, within validity) for the register."""
-    query = (select(SchemeCertificate).where(SchemeCertificate.state.in_(LIVE), SchemeCertificate.valid_until >= today)
-             .options(selectinload(SchemeCertificate.scheme), selectinload(SchemeCertificate.scheme_version))
-             .order_by(SchemeCertificate.id))
-    rows = [certificate_dict(c, today) for c in session.scalars(query)]
+    rows = [certificate_dict(c, today) for c in session.scalars(_live_statement(), {"today": today})]
     q = (q or "").strip().lower()
     if q:
         rows = [r for r in rows if q in r["holder"]["name"].lower() or r["holder"]["org_number"].startswith(q)]
@@ -323,3 +321,11 @@ def verification(session: Session, code: str, today: date) -> dict | None:
         return None
     bind_tenant(session, tenant_id)
     return public_view(by_verification_code(session, code), tenant, today)
+
+
+@cache
+def _live_statement():
+    # Built once, with the scheme and its version joined (one statement however many certificates).
+    return (select(SchemeCertificate).where(SchemeCertificate.state.in_(LIVE), SchemeCertificate.valid_until >= bindparam("today"))
+            .options(joinedload(SchemeCertificate.scheme), joinedload(SchemeCertificate.scheme_version))
+            .order_by(SchemeCertificate.id))
