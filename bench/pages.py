@@ -113,30 +113,34 @@ def _certify(session, company_ids: list[int], consultant_id: int, reviewer_id: i
     return certificate.verification_code
 
 
-def pages(data: dict, only: set[str] | None) -> list[tuple[str, str, dict]]:
-    """(name, product path, extra headers); the floor page is the same for all."""
+def pages(data: dict, only: set[str] | None) -> list[tuple[str, str, dict, bool]]:
+    """(name, product path, extra headers, signed in); the floor page is the same for all.  The public pages
+    are measured as the public sees them (no account) and as a signed-in user of the issuer does."""
     api = {"Authorization": f"Bearer {data['token']}"}
     every = [
-        ("client list, page 1", LIST, {}),
-        ("client list, page 40", f"/t/{SLUG}/companies/?page=40", {}),
-        ("client list, search", f"/t/{SLUG}/companies/?q=bedrift%2001&sort=-employees", {}),
-        ("company detail", f"/t/{SLUG}/companies/{data['company_id']}", {}),
-        ("year page", f"/t/{SLUG}/years/{data['year_id']}", {}),
-        ("consultant home", f"/t/{SLUG}/work/", {}),
-        ("public verify", f"/verify/{data['code']}", {}),
-        ("public register", f"/t/{SLUG}/register", {}),
-        ("API companies (50)", f"/api/v1/t/{SLUG}/companies?per_page=50", api),
+        ("client list, page 1", LIST, {}, True),
+        ("client list, page 40", f"/t/{SLUG}/companies/?page=40", {}, True),
+        ("client list, search", f"/t/{SLUG}/companies/?q=bedrift%2001&sort=-employees", {}, True),
+        ("company detail", f"/t/{SLUG}/companies/{data['company_id']}", {}, True),
+        ("year page", f"/t/{SLUG}/years/{data['year_id']}", {}, True),
+        ("consultant home", f"/t/{SLUG}/work/", {}, True),
+        ("public verify", f"/verify/{data['code']}", {}, False),
+        ("public verify, signed in", f"/verify/{data['code']}", {}, True),
+        ("public register", f"/t/{SLUG}/register", {}, False),
+        ("public register, signed in", f"/t/{SLUG}/register", {}, True),
+        ("API companies (50)", f"/api/v1/t/{SLUG}/companies?per_page=50", api, False),
     ]
     return [p for p in every if not only or any(word in p[0] for word in only)]
 
 
-def statement_counts(app, data: dict, cookie_pages: list[tuple[str, str, dict]]) -> dict[str, tuple[int, int]]:
+def statement_counts(app, data: dict, chosen: list[tuple[str, str, dict, bool]]) -> dict[str, tuple[int, int]]:
     """Statements per request for every page, through the test client in this process."""
-    client = app.test_client()
-    client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    signed_in, anonymous = app.test_client(), app.test_client()
+    signed_in.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
     engine = app.extensions["saas.db"].engine
     counts = {}
-    for name, path, headers in cookie_pages:
+    for name, path, headers, with_login in chosen:
+        client = signed_in if with_login else anonymous
         client.get(path, headers=headers)  # warm caches (templates, translations)
         with count_statements(engine) as counter:
             status = client.get(path, headers=headers).status_code
@@ -334,14 +338,14 @@ def main() -> None:
               "spliced: the same rows spliced into a captured copy of the page")
         print("app CPU: milliseconds of CPU the gunicorn workers used per request (product / floor / spliced), "
               "PostgreSQL's not counted")
-        print(f"{'page':24} {'product/s':>10} {'floor/s':>8} {'ratio':>6} {'spliced/s':>10} {'ratio':>6} {'app CPU ms':>18} "
+        print(f"{'page':27} {'product/s':>10} {'floor/s':>8} {'ratio':>6} {'spliced/s':>10} {'ratio':>6} {'app CPU ms':>18} "
               f"{'statements':>11}")
-        for name, path, headers in chosen:
+        for name, path, headers, with_login in chosen:
             rates: dict[str, list[float]] = {"product": [], "floor": [], "spliced": []}
             cpus: dict[str, list[float]] = {"product": [], "floor": [], "spliced": []}
             for _ in range(args.rounds):
-                rate, cpu = wrk(product_port, path, {"Cookie": cookie, **headers}, args.seconds, args.connections, clients,
-                                servers[0].pid)
+                rate, cpu = wrk(product_port, path, {"Cookie": cookie, **headers} if with_login else headers, args.seconds,
+                                args.connections, clients, servers[0].pid)
                 rates["product"].append(rate)
                 cpus["product"].append(cpu)
                 for floor_name, floor_path in floors:
@@ -351,7 +355,7 @@ def main() -> None:
             p, f, sp = (statistics.median(rates[key]) for key in ("product", "floor", "spliced"))
             pc, fc, sc = (statistics.median(cpus[key]) for key in ("product", "floor", "spliced"))
             total, set_config = counts[name]
-            print(f"{name:24} {p:10.1f} {f:8.1f} {f / p:5.1f}× {sp:10.1f} {sp / p:5.1f}× {pc:6.1f} / {fc:3.1f} / {sc:3.1f} "
+            print(f"{name:27} {p:10.1f} {f:8.1f} {f / p:5.1f}× {sp:10.1f} {sp / p:5.1f}× {pc:6.1f} / {fc:3.1f} / {sc:3.1f} "
                   f"{total:5d} ({set_config} set_config)", flush=True)
     finally:
         stop(servers, tmp, url)
