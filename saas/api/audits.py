@@ -41,9 +41,9 @@ def _company_ids():
     return visible_companies(current_user).with_only_columns(ClientCompany.id)
 
 
-def _case(case_id: int, for_update: bool = False):
+def _case(case_id: int, for_update: bool = False, options=()):
     try:
-        return cases.get_case(current_session(), current_user, case_id, for_update=for_update)
+        return cases.get_case(current_session(), current_user, case_id, for_update=for_update, options=options)
     except NotFound:
         abort(404)
 
@@ -74,7 +74,7 @@ def apply():
 @documented("/audit-cases/{case_id}", "get", "One case: the 11 steps, what happens next, who waits, clocks, team, "
             "findings with corrective actions, matrix", response=CaseSchema, params=("case_id",), tag=TAG)
 def get_case(case_id: int):
-    return _case_body(_case(case_id))
+    return _case_body(_case(case_id, options=overview.PAGE_LOADS))
 
 
 def _make_action(name: str):

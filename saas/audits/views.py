@@ -32,9 +32,9 @@ def _company_ids():
     return visible_companies(current_user).with_only_columns(ClientCompany.id)
 
 
-def _case_or_404(case_id: int, for_update: bool = False):
+def _case_or_404(case_id: int, for_update: bool = False, options=()):
     try:
-        return cases.get_case(current_session(), current_user, case_id, for_update=for_update)
+        return cases.get_case(current_session(), current_user, case_id, for_update=for_update, options=options)
     except NotFound:
         abort(404)
 
@@ -55,7 +55,8 @@ def _application_form(errors=None, values=None, status=200):
     companies = session.scalars(visible_companies(current_user).where(ClientCompany.archived_at.is_(None))
                                 .order_by(ClientCompany.name)).all()
     audit_schemes = schemes.schemes_for(session, "audit")
-    scopes = {s.id: [(sc.id, f"{sc.code} {sc.name}") for sc in schemes.scopes_of(session, s.id)] for s in audit_schemes}
+    scopes = {scheme_id: [(sc.id, f"{sc.code} {sc.name}") for sc in rows]
+              for scheme_id, rows in schemes.scopes_by_scheme(session, [s.id for s in audit_schemes]).items()}
     units = session.scalars(select(SubUnit).where(SubUnit.company_id.in_([c.id for c in companies]))
                             .order_by(SubUnit.name)).all()
     return render_template("audits/apply.html", companies=[(c.id, c.name) for c in companies],
@@ -90,7 +91,7 @@ def _case_page(case_id: int, template: str = "audits/case.html", errors=None, va
     session = current_session()
     if status >= 400:
         session.rollback()
-    case = _case_or_404(case_id)
+    case = _case_or_404(case_id, options=overview.PAGE_LOADS)
     page = overview.case_page(session, case, current_user, today_in_oslo())
     staff = []
     if current_user.is_staff:

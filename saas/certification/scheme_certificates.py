@@ -299,9 +299,11 @@ def register_rows(session: Session, today: date, q: str = "") -> list[dict]:
     return sorted(rows, key=lambda r: r["holder"]["name"].lower())
 
 
-def for_company(session: Session, company_id: int, today: date) -> list[dict]:
+def for_companies(session: Session, company_ids, today: date) -> list[dict]:
+    """The certificates of the companies ``company_ids`` (ids, or a select of them), newest first, in a
+    fixed number of statements."""
     return [certificate_dict(c, today) for c in session.scalars(
-        select(SchemeCertificate).where(SchemeCertificate.company_id == company_id)
+        select(SchemeCertificate).where(SchemeCertificate.company_id.in_(company_ids))
         .options(selectinload(SchemeCertificate.scheme), selectinload(SchemeCertificate.scheme_version))
         .order_by(SchemeCertificate.id.desc()))]
 

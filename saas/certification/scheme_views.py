@@ -50,11 +50,7 @@ def programme_calendar():
 
 @bp.get("/certificates")
 def scheme_certificates():
-    session = current_session()
-    rows = session.scalars(select(SchemeCertificate.id).where(SchemeCertificate.company_id.in_(_company_ids()))
-                           .order_by(SchemeCertificate.id.desc())).all()
-    today = today_in_oslo()
-    items = [service.detail(session, i, today) for i in rows]
+    items = service.for_companies(current_session(), _company_ids(), today_in_oslo())
     return render_template("certification/scheme_certificates.html", items=items)
 
 

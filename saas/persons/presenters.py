@@ -56,15 +56,25 @@ def card_data(card: Card) -> dict:
 
 
 def case_data(session: Session, case: RevocationCase, today: date) -> dict:
-    history = revocation.history_for(session, case, today)
-    clocks = revocation.case_clocks(session, case, today)
+    return case_rows(session, [case], today)[0]
+
+
+def case_rows(session: Session, cases: list[RevocationCase], today: date) -> list[dict]:
+    """``case_data`` of many cases, in a fixed number of statements."""
+    periods = revocation.periods_of(session, {c.scheme_id for c in cases})
+    histories = revocation.histories(session, cases, today, periods)
+    return [_case_dict(c, histories[c.id], periods[c.scheme_id], today) for c in cases]
+
+
+def _case_dict(case: RevocationCase, history, periods, today: date) -> dict:
+    clocks = revocation.case_clocks_under(case, today, periods)
     return dict(
         id=case.id, person_id=case.person_id, scheme_id=case.scheme_id, trigger=case.trigger, facts=case.facts,
         state=case.state, opened_on=case.opened_on, hearing_on=case.hearing_on, manager_name=case.manager_name,
         manager_present=case.manager_present, holder_statement=case.holder_statement,
         damage_potential=case.damage_potential, mitigating=case.mitigating, outcome=case.outcome,
         revoked_until=case.revoked_until, condition=case.condition, decided_on=case.decided_on,
-        decision_text=case.decision_text, appeal_notice=revocation.appeal_notice(session, case),
+        decision_text=case.decision_text, appeal_notice=revocation.appeal_notice_under(case, periods),
         appeal_received_on=case.appeal_received_on, appeal_text=case.appeal_text, committee=case.committee,
         committee_result=case.committee_result, committee_outcome=case.committee_outcome,
         committee_decided_on=case.committee_decided_on, committee_text=case.committee_text,

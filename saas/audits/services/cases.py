@@ -25,10 +25,12 @@ STAFF_ONLY = _l("Bare tilbyderens ansatte kan gjøre dette.")
 AUDIT_ONLY_KINDS = ("surveillance", "extraordinary")
 
 
-def get_case(session: Session, user: User, case_id: int, *, for_update: bool = False) -> AuditCase:
-    """The case if ``user`` may see it (staff: every case; client contacts: their companies').  NotFound."""
+def get_case(session: Session, user: User, case_id: int, *, for_update: bool = False, options=()) -> AuditCase:
+    """The case if ``user`` may see it (staff: every case; client contacts: their companies'), loaded with
+    ``options`` (e.g. ``overview.PAGE_LOADS``).  NotFound."""
     query = select(AuditCase).where(AuditCase.id == case_id,
                                     AuditCase.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+    query = query.options(*options)
     if for_update:
         query = query.with_for_update()
     case = session.scalar(query)

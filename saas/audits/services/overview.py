@@ -29,6 +29,9 @@ SKIPPED = {"surveillance": {"application", "pre_evaluation", "documents", "certi
            "extraordinary": {"application", "pre_evaluation", "documents", "certificate", "recertification"},
            "change": {"pre_evaluation", "recertification"}, "initial": {"surveillance", "recertification"},
            "recertification": {"surveillance"}}
+# What ``case_page`` reads of a case, loaded with it: the findings with their corrective actions in two
+# statements (a lazy load of each finding's corrective actions otherwise).
+PAGE_LOADS = (selectinload(AuditCase.findings).selectinload(Finding.corrective_actions),)
 
 
 def where_it_stands(case: AuditCase) -> tuple[str, str, str]:
@@ -105,7 +108,8 @@ def case_clocks(case: AuditCase, today: date) -> list[clocks.Clock]:
 
 
 def case_page(session: Session, case: AuditCase, viewer: User, today: date) -> dict:
-    """Everything the case page shows, as plain data."""
+    """Everything the case page shows, as plain data (a fixed number of statements for a case loaded with
+    ``PAGE_LOADS``)."""
     settings = settings_for(case)
     step, party, next_text = where_it_stands(case)
     skipped = SKIPPED.get(case.kind, set())

@@ -37,6 +37,12 @@ def current(session: Session, scheme: Scheme | int) -> tuple[SchemeVersion, Pers
     return version, person_settings(version)
 
 
+def currents(session: Session, scheme_ids) -> dict[int, tuple[SchemeVersion, PersonSchemeSettings]]:
+    """``scheme id → (current version, its settings)``, as ``current`` gives, for many schemes in one query."""
+    return {scheme_id: (version, person_settings(version))
+            for scheme_id, version in schemes.current_versions(session, scheme_ids).items()}
+
+
 def create_from_template(session: Session, user, code: str, name: str = "") -> Scheme:
     """A new person scheme of the tenant from a built-in template, with its competence catalogue."""
     try:
@@ -73,6 +79,19 @@ def competences(session: Session, scheme_id: int | None = None, *, active_only: 
     if active_only:
         query = query.where(PersonCompetence.active.is_(True))
     return list(session.scalars(query))
+
+
+def competences_by_scheme(session: Session, scheme_ids, *,
+                          active_only: bool = True) -> dict[int, list[PersonCompetence]]:
+    """``scheme id → its catalogue`` (in ``competences``' order) for many schemes, in one query."""
+    ids = list(scheme_ids)
+    out: dict[int, list[PersonCompetence]] = {i: [] for i in ids}
+    query = select(PersonCompetence).where(PersonCompetence.scheme_id.in_(ids))
+    if active_only:
+        query = query.where(PersonCompetence.active.is_(True))
+    for competence in session.scalars(query.order_by(PersonCompetence.position, PersonCompetence.code)):
+        out[competence.scheme_id].append(competence)
+    return out
 
 
 def get_competence(session: Session, competence_id: int) -> PersonCompetence:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from saas.audit.services import record
 from saas.persons import revocation as rules
@@ -36,8 +36,10 @@ def cases_of(session: Session, person: Person) -> list[RevocationCase]:
 
 
 def open_cases(session: Session) -> list[RevocationCase]:
+    """Cases not closed, oldest first, each with its person loaded."""
     return list(session.scalars(select(RevocationCase).where(RevocationCase.state != CaseState.CLOSED.value)
-                                .order_by(RevocationCase.opened_on, RevocationCase.id)))
+                                .order_by(RevocationCase.opened_on, RevocationCase.id)
+                                .options(selectinload(RevocationCase.person))))
 
 
 def _holdings(session: Session, case: RevocationCase) -> list[Holding]:
@@ -47,6 +49,12 @@ def _holdings(session: Session, case: RevocationCase) -> list[Holding]:
 
 def _periods(session: Session, scheme_id: int) -> rules.Periods:
     return catalogue.current(session, scheme_id)[1].revocation
+
+
+def periods_of(session: Session, scheme_ids) -> dict[int, rules.Periods]:
+    """``scheme id → the revocation periods of its current version``, in one query."""
+    return {scheme_id: settings.revocation
+            for scheme_id, (_version, settings) in catalogue.currents(session, scheme_ids).items()}
 
 
 def open_case(session: Session, user: User, person: Person, data: dict, today: date) -> RevocationCase:
@@ -96,12 +104,22 @@ def record_hearing(session: Session, user: User, case: RevocationCase, data: dic
 
 def history_for(session: Session, case: RevocationCase, today: date) -> rules.History:
     """Warnings and revocations of the same person in the last 5 years (other cases), shown as factors."""
-    previous = session.execute(select(RevocationCase.decided_on, RevocationCase.outcome, RevocationCase.committee_outcome)
-                               .where(RevocationCase.person_id == case.person_id, RevocationCase.id != case.id,
-                                      RevocationCase.decided_on.is_not(None))).all()
-    items = [(day, rules.Outcome(committee or outcome)) for day, outcome, committee in previous
-             if (committee or outcome)]
-    return rules.history(items, today, _periods(session, case.scheme_id))
+    return histories(session, [case], today, periods_of(session, [case.scheme_id]))[case.id]
+
+
+def histories(session: Session, cases: list[RevocationCase], today: date,
+              periods: dict[int, rules.Periods]) -> dict[int, rules.History]:
+    """``case id → history_for(case)`` of many cases (``periods`` by scheme id), in one query."""
+    previous: dict[int, list] = {}
+    for case_id, person_id, day, outcome, committee in session.execute(
+            select(RevocationCase.id, RevocationCase.person_id, RevocationCase.decided_on, RevocationCase.outcome,
+                   RevocationCase.committee_outcome)
+            .where(RevocationCase.person_id.in_([c.person_id for c in cases]), RevocationCase.decided_on.is_not(None))):
+        if committee or outcome:
+            previous.setdefault(person_id, []).append((case_id, day, rules.Outcome(committee or outcome)))
+    return {case.id: rules.history([(day, outcome) for other, day, outcome in previous.get(case.person_id, [])
+                                    if other != case.id], today, periods[case.scheme_id])
+            for case in cases}
 
 
 def _apply(session: Session, case: RevocationCase, effect: rules.RegisterEffect) -> None:
@@ -147,7 +165,13 @@ def appeal_notice(session: Session, case: RevocationCase) -> str:
     """How to appeal, as the written decision states it (only for a continued revocation)."""
     if not case.decided_on or not rules.may_appeal(rules.Outcome(case.outcome)):
         return ""
-    periods = _periods(session, case.scheme_id)
+    return appeal_notice_under(case, _periods(session, case.scheme_id))
+
+
+def appeal_notice_under(case: RevocationCase, periods: rules.Periods) -> str:
+    """``appeal_notice`` with the scheme's periods given."""
+    if not case.decided_on or not rules.may_appeal(rules.Outcome(case.outcome)):
+        return ""
     deadline = rules.appeal_deadline(case.decided_on, periods)
     return (f"Vedtaket kan påklages. Klagen sendes skriftlig til utstederen innen {deadline.strftime('%d.%m.%Y')} "
             f"({periods.appeal_days} dager etter vedtaket). Klagen behandles av et nedsatt utvalg innen "
@@ -225,6 +249,10 @@ def lift_condition(session: Session, user: User, case: RevocationCase, today: da
 
 
 def case_clocks(session: Session, case: RevocationCase, today: date) -> tuple[rules.Clock, ...]:
+    return case_clocks_under(case, today, _periods(session, case.scheme_id))
+
+
+def case_clocks_under(case: RevocationCase, today: date, periods: rules.Periods) -> tuple[rules.Clock, ...]:
+    """``case_clocks`` with the scheme's periods given."""
     outcome = rules.Outcome(case.outcome) if case.outcome else None
-    return rules.clocks(today, case.decided_on, outcome, case.appeal_received_on, case.committee_decided_on,
-                        _periods(session, case.scheme_id))
+    return rules.clocks(today, case.decided_on, outcome, case.appeal_received_on, case.committee_decided_on, periods)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from saas.audit.services import record
 from saas.persons import requirements as rules
@@ -19,6 +19,7 @@ from saas.persons.models import (
 )
 from saas.persons.services import NotFound, catalogue
 from saas.persons.services.register_state import holding_assessment
+from saas.persons.settings import PersonSchemeSettings
 from saas.persons.validity import add_months
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User
@@ -35,7 +36,9 @@ def get_enrolment(session: Session, enrolment_id: int) -> Enrolment:
 
 
 def enrolments_of(session: Session, person: Person) -> list[Enrolment]:
-    return list(session.scalars(select(Enrolment).where(Enrolment.person_id == person.id).order_by(Enrolment.id)))
+    """The person's enrolments, each with its competence loaded."""
+    return list(session.scalars(select(Enrolment).where(Enrolment.person_id == person.id).order_by(Enrolment.id)
+                                .options(selectinload(Enrolment.competence))))
 
 
 def enrol(session: Session, user: User, person: Person, competence: PersonCompetence, category: str,
@@ -114,6 +117,27 @@ def get_course(session: Session, course_id: int) -> Course:
     if course is None:
         raise NotFound(course_id)
     return course
+
+
+def courses(session: Session, limit: int) -> list[Course]:
+    """The newest courses, each with its instructor, competence and participants loaded."""
+    return list(session.scalars(select(Course).order_by(Course.starts_on.desc(), Course.id.desc()).limit(limit)
+                                .options(selectinload(Course.instructor), selectinload(Course.competence),
+                                         selectinload(Course.participants))))
+
+
+def participants_of(session: Session, course: Course) -> list[CourseParticipant]:
+    """The course's participants, each with its enrolment and person loaded."""
+    return list(session.scalars(select(CourseParticipant).where(CourseParticipant.course_id == course.id)
+                                .order_by(CourseParticipant.id)
+                                .options(selectinload(CourseParticipant.enrolment).selectinload(Enrolment.person))))
+
+
+def candidates_for(session: Session, course: Course) -> list[Enrolment]:
+    """Enrolments in training for the course's competence, each with its person loaded."""
+    return list(session.scalars(select(Enrolment).where(Enrolment.competence_id == course.competence_id,
+                                                        Enrolment.state == EnrolmentState.TRAINING.value)
+                                .options(selectinload(Enrolment.person))))
 
 
 def add_participant(session: Session, user: User, course: Course, enrolment: Enrolment) -> CourseParticipant:
@@ -242,8 +266,27 @@ def progress(session: Session, enrolment: Enrolment) -> Progress:
     """The candidate's progress: matrix activities still missing (driving practice counts as done when
     both practice minimums are met), practice totals with the daily cap applied, km, tests."""
     _version, settings = catalogue.current(session, enrolment.scheme_id)
+    return _progress(enrolment, settings, practice_of(session, enrolment), tests_of(session, enrolment))
+
+
+def progress_of(session: Session, enrolments: list[Enrolment]) -> dict[int, Progress]:
+    """``enrolment id → progress`` of many enrolments, in a fixed number of statements."""
+    ids = [e.id for e in enrolments]
+    settings = {i: s for i, (_v, s) in catalogue.currents(session, {e.scheme_id for e in enrolments}).items()}
+    entries: dict[int, list[PracticeEntry]] = {i: [] for i in ids}
+    for entry in session.scalars(select(PracticeEntry).where(PracticeEntry.enrolment_id.in_(ids))
+                                 .order_by(PracticeEntry.day, PracticeEntry.id)):
+        entries[entry.enrolment_id].append(entry)
+    tests: dict[int, list[TestAttempt]] = {i: [] for i in ids}
+    for attempt in session.scalars(select(TestAttempt).where(TestAttempt.enrolment_id.in_(ids))
+                                   .order_by(TestAttempt.taken_on, TestAttempt.id)):
+        tests[attempt.enrolment_id].append(attempt)
+    return {e.id: _progress(e, settings[e.scheme_id], entries[e.id], tests[e.id]) for e in enrolments}
+
+
+def _progress(enrolment: Enrolment, settings: PersonSchemeSettings, entries: list[PracticeEntry],
+              tests: list[TestAttempt]) -> Progress:
     p = settings.practice
-    entries = practice_of(session, enrolment)
     days_1 = [rules.PracticeDay(e.day, e.hours, e.km) for e in entries if e.phase == 1]
     days_2 = [rules.PracticeDay(e.day, e.hours, e.km) for e in entries if e.phase == 2]
     result_1 = rules.practice_1(days_1, min_hours=p.practice_1_hours, min_shifts=p.practice_1_shifts,
@@ -255,7 +298,6 @@ def progress(session: Session, enrolment: Enrolment) -> Progress:
         done.add("driving_practice")
     km = sum(e.km for e in entries)
     row = settings.row(enrolment.category) or rules.MatrixRow(enrolment.category, {})
-    tests = tests_of(session, enrolment)
     return Progress(
         outstanding=rules.outstanding(row, done, enrolment.documented, km),
         practice_1=result_1, practice_2=result_2, km=km,

@@ -24,8 +24,9 @@ from saas.schemas import FieldErrors, load_form
 def cases():
     session = current_session()
     today = today_in_oslo()
-    rows = [dict(presenters.case_data(session, c, today), person_name=c.person.name)
-            for c in revocation.open_cases(session)]
+    open_cases = revocation.open_cases(session)
+    rows = [dict(row, person_name=c.person.name)
+            for c, row in zip(open_cases, presenters.case_rows(session, open_cases, today))]
     return page("cases.html", cases=rows)
 
 

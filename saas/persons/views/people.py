@@ -31,7 +31,8 @@ def _companies():
 
 def _form(values: dict, errors: dict, person=None, status: int = 200):
     session = current_session()
-    categories = sorted({c for s in catalogue.person_schemes(session) for c in catalogue.current(session, s)[1].categories})
+    currents = catalogue.currents(session, [s.id for s in catalogue.person_schemes(session)])
+    categories = sorted({c for _version, settings in currents.values() for c in settings.categories})
     return page("form.html", status, values=values, errors=errors, person=person, companies=_companies(),
                 categories=categories)
 
@@ -79,11 +80,15 @@ def detail(person_id: int):
     person = person_or_404(person_id)
     today = today_in_oslo()
     schemes = catalogue.person_schemes(session)
-    settings = {s.id: catalogue.current(session, s)[1] for s in schemes}
+    settings = {i: s for i, (_v, s) in catalogue.currents(session, [s.id for s in schemes]).items()}
     categories = list(dict.fromkeys(c for s in schemes for c in settings[s.id].categories))
-    enrolments = [dict(id=e.id, competence=f"{e.competence.code} {e.competence.name}", category=e.category,
-                       state=e.state, ready=training.progress(session, e).ready)
-                  for e in training.enrolments_of(session, person)] if current_user.is_staff else []
+    competences = catalogue.competences_by_scheme(session, [s.id for s in schemes])
+    enrolments = []
+    if current_user.is_staff:
+        rows = training.enrolments_of(session, person)
+        progress = training.progress_of(session, rows)
+        enrolments = [dict(id=e.id, competence=f"{e.competence.code} {e.competence.name}", category=e.category,
+                           state=e.state, ready=progress[e.id].ready) for e in rows]
     return page(
         "detail.html", person=dict(name=person.name, birth_date=person.birth_date, email=person.email,
                                    phone=person.phone, category=person.category,
@@ -97,8 +102,8 @@ def detail(person_id: int):
                    for d in people.documents_of(session, person)],
         categories=categories,
         schemes=[dict(id=s.id, name=s.name, categories=settings[s.id].categories,
-                      competences=[dict(id=c.id, code=c.code, name=c.name)
-                                   for c in catalogue.competences(session, s.id)]) for s in schemes],
+                      competences=[dict(id=c.id, code=c.code, name=c.name) for c in competences[s.id]])
+                 for s in schemes],
         activities=ACTIVITIES, triggers=[t.value for t in Trigger], today=today,
     )
 

@@ -31,10 +31,13 @@ from saas.schemas import FieldErrors, load_form
 def schemes():
     session = current_session()
     rows = []
-    for scheme in catalogue.person_schemes(session):
-        version, settings = catalogue.current(session, scheme)
+    person_schemes = catalogue.person_schemes(session)
+    currents = catalogue.currents(session, [s.id for s in person_schemes])
+    competences = catalogue.competences_by_scheme(session, [s.id for s in person_schemes])
+    for scheme in person_schemes:
+        version, settings = currents[scheme.id]
         rows.append(dict(id=scheme.id, name=scheme.name, version=version.number, issues=settings.issues,
-                         competences=len(catalogue.competences(session, scheme.id))))
+                         competences=len(competences[scheme.id])))
     return page("schemes.html", schemes=rows, templates=[dict(code=t.code, name=t.name) for t in TEMPLATES])
 
 
@@ -205,7 +208,7 @@ def refuse(enrolment_id: int):
 @staff_required
 def courses():
     session = current_session()
-    rows = session.scalars(select(Course).order_by(Course.starts_on.desc(), Course.id.desc()).limit(200)).all()
+    rows = training.courses(session, limit=200)
     competences = [dict(id=c.id, label=f"{c.code} {c.name}") for c in catalogue.competences(session)]
     instructors = [dict(id=p.id, name=p.name) for p in session.scalars(
         select(Person).where(Person.approved_instructor.is_(True), Person.archived_at.is_(None)).order_by(Person.name))]
@@ -239,17 +242,15 @@ def course_create():
 def course(course_id: int):
     session = current_session()
     row = or_404(training.get_course, course_id)
-    from saas.persons.models import Enrolment
-
-    candidates = session.scalars(select(Enrolment).where(Enrolment.competence_id == row.competence_id,
-                                                         Enrolment.state == "training")).all()
-    taken = {p.enrolment_id for p in row.participants}
+    participants = training.participants_of(session, row)
+    taken = {p.enrolment_id for p in participants}
     return page("course.html", course=dict(id=row.id, title=row.title, activity=row.activity, hours=row.hours,
                                            starts_on=row.starts_on, ends_on=row.ends_on, completed_on=row.completed_on,
                                            instructor=row.instructor.name,
                                            competence=f"{row.competence.code} {row.competence.name}"),
-                participants=[dict(enrolment_id=p.enrolment_id, name=p.enrolment.person.name) for p in row.participants],
-                candidates=[dict(id=e.id, name=e.person.name) for e in candidates if e.id not in taken],
+                participants=[dict(enrolment_id=p.enrolment_id, name=p.enrolment.person.name) for p in participants],
+                candidates=[dict(id=e.id, name=e.person.name) for e in training.candidates_for(session, row)
+                            if e.id not in taken],
                 today=today_in_oslo())
 
 
