@@ -69,6 +69,7 @@ def _translations():
 
 # Per catalogue: the finished Markup of each text drawn without variables (most of a page's ``_()``).
 _DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DRAWN_LIMIT = 5_000
 
 
 @pass_context
@@ -86,6 +87,8 @@ def _template_gettext(context, text: str, **variables):
         drawn = _DRAWN[translations] = {}
     done = drawn.get(text)
     if done is None:
+        if len(drawn) >= _DRAWN_LIMIT:  # some texts come from the data (a scheme's own titles): keep it bounded
+            drawn.clear()
         done = drawn[text] = Markup(translations.ugettext(text)) % {}
     return done
 
