@@ -9,8 +9,10 @@ import hashlib
 import hmac
 import logging
 import time
+from collections import namedtuple
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import DateTime, MetaData, any_, create_engine, event, exc, literal, text
@@ -426,3 +428,16 @@ def ids_in(session: Session, column, ids) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(values)
+
+
+def named_rows(result) -> list[tuple]:
+    """The rows of ``result`` as named tuples, for code that reads many columns of many rows by name: a
+    result row's ``row.name`` costs ten times a named tuple's (the row looks the name up on its class first,
+    and misses), and a page of 25 rows that reads a dozen columns of each pays that 300 times."""
+    make = _row_type(tuple(result.keys()))._make
+    return [make(row) for row in result]
+
+
+@lru_cache(maxsize=256)
+def _row_type(keys: tuple[str, ...]):
+    return namedtuple("Row", keys, rename=True)

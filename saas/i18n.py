@@ -1,12 +1,15 @@
 """Language and display formats: bokmål first, English second; Europe/Oslo on screen."""
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from saas.norway import format_date, format_money, format_org_number
 
@@ -54,13 +57,40 @@ def _translations():
     """The request's (or job's) catalogue, looked up once per app context: Flask-Babel's template
     callables look it up again for every ``_()`` (the domain, the locale and the cache through four
     context lookups each), a tenth of a big page's rendering time."""
-    locale = getattr(g.get("_flask_babel"), "babel_locale", None)  # a new object under force_locale()
-    cached = g.get("_saas_translations")
+    state = g._get_current_object()  # through the proxy once, not for every attribute
+    locale = getattr(state.get("_flask_babel"), "babel_locale", None)  # a new object under force_locale()
+    cached = state.get("_saas_translations")
     if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
     translations = get_translations()
-    g._saas_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    state._saas_translations = (getattr(state.get("_flask_babel"), "babel_locale", None), translations)
     return translations
+
+
+# Per catalogue: the finished Markup of each text drawn without variables (most of a page's ``_()``).
+_DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DRAWN_LIMIT = 5_000
+
+
+@pass_context
+def _template_gettext(context, text: str, **variables):
+    """Templates' ``_()`` and ``gettext()``: Jinja's newstyle gettext (Markup, then ``%`` with the
+    variables, so ``%%`` is ``%`` with or without them), with a text without variables finished once per
+    catalogue: a big page draws some 140 of them, and each cost Jinja's alias, wrapper and formatting."""
+    translations = _translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables or not autoescape:
+        text = translations.ugettext(text)
+        return (Markup(text) if autoescape else text) % variables
+    drawn = _DRAWN.get(translations)
+    if drawn is None:
+        drawn = _DRAWN[translations] = {}
+    done = drawn.get(text)
+    if done is None:
+        if len(drawn) >= _DRAWN_LIMIT:  # some texts come from the data (a scheme's own titles): keep it bounded
+            drawn.clear()
+        done = drawn[text] = Markup(translations.ugettext(text)) % {}
+    return done
 
 
 def init_i18n(app) -> None:
@@ -72,6 +102,8 @@ def init_i18n(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # ``_`` straight to it, not through the i18n extension's alias that looks ``gettext`` up on every call.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
     app.jinja_env.filters.update(
         date=display_date, datetime=local_datetime, money=format_money, orgnr=format_org_number,
     )

@@ -24,6 +24,7 @@ from saas.certification.models import (Certificate, CertificateCounter, Certific
 from saas.certification.services import Conflict, NotFound, Refused
 from saas.certification.services.facts import ref_urls
 from saas.clients.models import ClientCompany
+from saas.db import named_rows
 from saas.hms.models import CertificationYear
 from saas.schemas import FieldErrors
 from saas.schemes.models import SchemeVersion
@@ -252,8 +253,8 @@ def expiring(session: Session, consultant_id: int | None, within_days: int, toda
     companies when ``consultant_id`` is given.  Plain dicts: id, number, company_id, company_name,
     cert_class, valid_until, days_left, state, ... and ``url`` (the certificate's page; None outside a
     request)."""
-    rows = session.execute(_expiring_query(consultant_id is not None), dict(
-        today=today, until=today + timedelta(days=within_days), consultant_id=consultant_id)).all()
+    rows = named_rows(session.execute(_expiring_query(consultant_id is not None), dict(
+        today=today, until=today + timedelta(days=within_days), consultant_id=consultant_id)))
     url = ref_urls()
     return [certificate_dict(c, today, c.company_name) | {"url": url("certificate", c.id)} for c in rows]
 

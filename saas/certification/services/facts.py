@@ -323,6 +323,10 @@ def ref_urls():
 
 
 def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
+    """``c`` (a criterion of a fresh ``Verdict.to_dict()``) with its labels; each of its refs gets its ``url``
+    in place (a year's verdict refers to hundreds of items: no copy of each)."""
+    for r in c["refs"]:
+        r["url"] = url(r["kind"], r["id"]) if links else None
     # B-alt "not met" only means nobody asked for it: shown neutral, not as a failure.
     unused_b_alt = c["id"] == rules.B_ALT and c["outcome"] == rules.Outcome.NOT_MET.value
     return {
@@ -332,7 +336,6 @@ def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
         "outcome_label": "Ikke brukt" if unused_b_alt else labels.OUTCOME_LABELS[c["outcome"]],
         "badge": "" if unused_b_alt else labels.OUTCOME_BADGES[c["outcome"]],
         "client_step": labels.CLIENT_STEPS.get(c["id"], ""),
-        "refs": [{**r, "url": url(r["kind"], r["id"]) if links else None} for r in c["refs"]],
     }
 
 

@@ -84,10 +84,13 @@ _RULE_STATUS = {status.value: status for status in rules.ActionStatus}
 
 def rule_item(row) -> rules.ActionItem:
     """Any row with the item's columns (ORM object or select row) as the class rules see it."""
+    return _rule_item(row.id, row.title, row.area, row.status, row.deadline, row.started_at)
+
+
+def _rule_item(id_: int, title: str, area: str, status: str, deadline: date | None, started_at) -> rules.ActionItem:
     # The dict first: a year's verdict maps every item of its plan, and Enum(value) is the slow lookup.
-    status = _RULE_STATUS.get(row.status) or rules.ActionStatus(row.status)
-    return rules.ActionItem(id=row.id, title=row.title, area=row.area, status=status, deadline=row.deadline,
-                            started=row.started_at is not None)
+    return rules.ActionItem(id_, title, area, _RULE_STATUS.get(status) or rules.ActionStatus(status), deadline,
+                            started_at is not None)
 
 
 def is_item_overdue(row, today: date) -> bool:
@@ -346,6 +349,7 @@ class ActionFilter:
 
 
 def _item_select() -> Select:
+    # The first six columns are a rules.ActionItem's fields, in their order (``_rule_items`` unpacks them).
     return (select(ActionItem.id, ActionItem.title, ActionItem.area, ActionItem.status, ActionItem.deadline,
                    ActionItem.started_at, ActionItem.source_type, ActionItem.grade,
                    ActionItem.responsible_name, ActionItem.responsible_user_id, ActionItem.verified_at,
@@ -364,14 +368,18 @@ def _rows_query() -> Select:
 
 
 def _plain(row, today: date) -> dict:
-    overdue = is_item_overdue(row, today)
-    return dict(id=row.id, title=row.title, area=row.area, area_label=AREA_LABELS.get(row.area, row.area),
-                status=row.status, status_label=STATUS_LABELS.get(row.status, row.status), deadline=row.deadline,
-                source_type=row.source_type, grade=row.grade, responsible_user_id=row.responsible_user_id,
-                responsible=row.responsible_user_name or row.responsible_name or "", overdue=overdue,
-                days_overdue=(today - row.deadline).days if overdue else 0,
-                awaiting_verification=row.status == "done" and row.verified_at is None,
-                active_improvement=rules.is_in_active_improvement(rule_item(row), today))
+    # By position, like ``_rule_items``: the twelve columns of ``_item_select`` (a summary's window counts follow).
+    (id_, title, area, status, deadline, started_at, source_type, grade, responsible_name, responsible_user_id,
+     verified_at, responsible_user_name) = row[:12]
+    item = _rule_item(id_, title, area, status, deadline, started_at)
+    overdue = status != "done" and rules.is_overdue(item, today)  # is_item_overdue
+    return dict(id=id_, title=title, area=area, area_label=AREA_LABELS.get(area, area),
+                status=status, status_label=STATUS_LABELS.get(status, status), deadline=deadline,
+                source_type=source_type, grade=grade, responsible_user_id=responsible_user_id,
+                responsible=responsible_user_name or responsible_name or "", overdue=overdue,
+                days_overdue=(today - deadline).days if overdue else 0,
+                awaiting_verification=status == "done" and verified_at is None,
+                active_improvement=rules.is_in_active_improvement(item, today))
 
 
 def _overdue_first(item: dict):
@@ -457,7 +465,7 @@ def year_summary_and_rule_items(session: Session, year_id: int, today: date | No
     holds the summary to ``year_summary``."""
     today = today or oslo_today()
     rows = _rows(session, year_id)
-    items = tuple(rule_item(row) for row in rows)
+    items = _rule_items(rows)
     done = rules.ActionStatus.DONE
     overdue = [item.status is not done and rules.is_overdue(item, today) for item in items]
     # ``_overdue_first`` on the rules' items, without making a dict of every row.
@@ -469,6 +477,12 @@ def year_summary_and_rule_items(session: Session, year_id: int, today: date | No
     return summary, items
 
 
+def _rule_items(rows) -> tuple[rules.ActionItem, ...]:
+    """``rule_item`` of each row of ``_item_select``, its leading columns unpacked by position: reading a
+    result row's column by name costs ten times reading it by index, and a year's plan has hundreds of items."""
+    return tuple(_rule_item(*row[:6]) for row in rows)
+
+
 def item_detail(session: Session, item: ActionItem, today: date | None = None) -> dict:
     """One item with its notes (and who wrote them) as plain data for a page or the API."""
     today = today or oslo_today()
@@ -478,7 +492,8 @@ def item_detail(session: Session, item: ActionItem, today: date | None = None) -
         select(ActionNote.id, ActionNote.text, ActionNote.new_status, ActionNote.created_at, User.name.label("author"))
         .outerjoin(User, User.id == ActionNote.author_id).where(ActionNote.action_id == item.id).order_by(ActionNote.id)
     ).all()
-    data = _plain(_ItemRow(item, responsible), today)
+    data = _plain((item.id, item.title, item.area, item.status, item.deadline, item.started_at, item.source_type, item.grade,
+                   item.responsible_name, item.responsible_user_id, item.verified_at, responsible), today)  # a _rows row
     data.update(source=item_source(session, item), description=item.description, year_id=item.year_id, source_id=item.source_id,
                 responsible_name=item.responsible_name, started_at=item.started_at, completed_at=item.completed_at,
                 verified_at=item.verified_at, verified_by_name=verifier or "",
@@ -509,14 +524,3 @@ def item_source(session: Session, item: ActionItem) -> dict | None:
         if owner is not None:
             return dict(kind=kind, id=owner, answer_id=answer.id, label=f"{answer.item_key} {answer.item_text}")
     return None
-
-
-@dataclass(frozen=True)
-class _ItemRow:
-    """An ORM item with the responsible user's name, shaped like a ``_rows`` row."""
-
-    item: ActionItem
-    responsible_user_name: str | None
-
-    def __getattr__(self, name):
-        return getattr(self.item, name)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.clients.services import NotFound
+from saas.db import named_rows
 from saas.hms import risk
 from saas.hms.models import ActionItem, CertificationYear, Hazard, RiskAssessment, RiskMatrixVersion
 from saas.hms.services.actions import create_action_item
@@ -300,7 +301,7 @@ def year_summary(session: Session, year_id: int) -> dict:
     newest assessment's matrix; hazards of an assessment whose snapshot has another size cannot be placed
     on it and are counted in ``heatmap["other_matrix"]``.
     """
-    rows = session.execute(_year_summary_query(), {"year_id": year_id}).all()
+    rows = named_rows(session.execute(_year_summary_query(), {"year_id": year_id}))
     assessments = list({row.id: row for row in rows}.values())  # in the query's order, once each
     by_assessment = defaultdict(list)
     for row in rows:

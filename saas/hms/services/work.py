@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies
+from saas.db import named_rows
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, ComplianceCheck,
                              PhysicalMapping, PsychosocialMapping)
@@ -45,8 +46,9 @@ def _mine(query, mine: bool):
 
 
 def _section_rows(session: Session, query, consultant_id: int | None, **params) -> list:
-    """Run one of the cached section statements below for ``consultant_id`` (None: every company)."""
-    return session.execute(query, dict(params, consultant_id=consultant_id)).all()
+    """Run one of the cached section statements below for ``consultant_id`` (None: every company); named
+    tuples, read column by column into the page's dicts."""
+    return named_rows(session.execute(query, dict(params, consultant_id=consultant_id)))
 
 
 # Each section's statement is built once (per "mine or everyone" and limit) and bound per request: making
