@@ -53,7 +53,7 @@ UNKNOWN_CODE = "Ukjent kode. Skriv koden slik den står på lappen (10 tegn)."
 USED_CODE = "Denne koden er allerede brukt. Hver kode kan gi ett svar."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TenantBrand:
     """What the public pages show of the survey's tenant (its name, colours and logo in base.html)."""
 
@@ -65,7 +65,7 @@ class TenantBrand:
     logo_file: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """What a token leads to, as plain values: the survey's state, its questionnaire version, the tenant and,
     for a personal link, the invitation."""
