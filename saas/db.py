@@ -250,6 +250,7 @@ def _drop_after_commit(session: Session, previous_transaction) -> None:
 # -- PostgreSQL: the row-level security scope and the runtime role ------------------------------------
 
 SCOPE_PROOF_INFO = "saas.scope_proof"
+_PROOF_LITERAL = "saas.scope_proof_literal"
 
 
 def scope_proof(secret_key: str) -> str:
@@ -265,17 +266,21 @@ def set_pg_tenant_settings(connection, tenant_id: int | None, platform: bool) ->
     """Seal the transaction's scope that the RLS policies read (see saas/rls.sql).
 
     At the start of a transaction the BEGIN that ``defer_begin`` held back travels with it in one round
-    trip: a simple-protocol query of two statements, its three values written as literals by psycopg.
+    trip: a simple-protocol query of two statements, its three values written as literals: the tenant an
+    integer or NULL, the flag a boolean, and the proof quoted by psycopg once per connection (it stays the same).
     """
     proof = connection.info.get(SCOPE_PROOF_INFO, "")
     if connection.info.pop(_BEGIN_PENDING, False):
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.info.transaction_status == _PG_IDLE:
-            from psycopg.sql import Literal
+            proof_literal = connection.info.get(_PROOF_LITERAL)
+            if proof_literal is None:
+                from psycopg.sql import Literal
 
-            values = ", ".join(Literal(v).as_string(dbapi_connection)
-                               for v in (tenant_id, bool(platform), proof))
-            connection.exec_driver_sql(f"BEGIN; SELECT saas_private.enter_scope({values})")
+                proof_literal = connection.info[_PROOF_LITERAL] = Literal(proof).as_string(dbapi_connection)
+            tenant = "NULL" if tenant_id is None else str(int(tenant_id))
+            connection.exec_driver_sql(f"BEGIN; SELECT saas_private.enter_scope({tenant}, "
+                                       f"{'true' if platform else 'false'}, {proof_literal})")
             return
     connection.exec_driver_sql("SELECT saas_private.enter_scope(%(tenant)s::integer, %(platform)s, %(proof)s)",
                                {"tenant": tenant_id, "platform": bool(platform), "proof": proof})

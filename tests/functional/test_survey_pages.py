@@ -167,6 +167,62 @@ def test_a_closed_survey_and_an_unknown_link_get_a_clear_message(app, db, world)
     assert unknown.status_code == 404 and "Lenken finnes ikke" in unknown.get_data(as_text=True)
 
 
+
+def _ready_to_submit(app, db, world, survey, code: str | None = None) -> tuple[object, str, dict]:
+    """A respondent who has opened the page (so this process has read the link) with every answer filled in."""
+    client = app.test_client()
+    url = f"/s/{survey.public_token}"
+    form = _hidden_fields(client.get(url).get_data(as_text=True))
+    form.update({f"q_{item['key']}": "2" for item in survey.questionnaire_version.content["items"]}, nav="submit",
+                page="99", group="none", **({"code": code} if code else {}))
+    return client, url, form
+
+
+def test_a_submit_on_a_link_that_changed_since_the_page_was_read_stores_nothing_and_says_why(app, db, world):
+    closing = _open_survey(app, db, world)
+    [code] = _codes(app, db, world, closing, 1)
+    turned_off, suspended = _open_survey(app, db, world, open_link=True), None
+    waiting = [_ready_to_submit(app, db, world, closing, code), _ready_to_submit(app, db, world, turned_off)]
+    with app.test_request_context():
+        bind_tenant(db, world["tenant"].id)
+        close(db, world, db.get(Survey, closing.id), TODAY)
+        db.get(Survey, turned_off.id).shared_link = False
+    db.commit()
+
+    closed = waiting[0][0].post(waiting[0][1], data=waiting[0][2])
+    assert closed.status_code == 200 and "Undersøkelsen er avsluttet" in closed.get_data(as_text=True)
+    gone = waiting[1][0].post(waiting[1][1], data=waiting[1][2])
+    assert gone.status_code == 404 and "Lenken finnes ikke" in gone.get_data(as_text=True)
+    assert _responses(db, world, closing) == 0 and _responses(db, world, turned_off) == 0
+
+    suspended = _open_survey(app, db, world, open_link=True)
+    client, url, form = _ready_to_submit(app, db, world, suspended)
+    world["tenant"].active = False
+    db.commit()
+    assert client.post(url, data=form).status_code == 404
+    world["tenant"].active = True
+    db.commit()
+    assert _responses(db, world, suspended) == 0
+
+
+def test_a_link_remembered_in_the_wrong_tenant_stores_the_answer_in_its_own(app, db, world):
+    from dataclasses import replace
+
+    from saas.auth import token_digest
+    from saas.surveys.services import answering
+
+    other = make_world(db, slug="annen")
+    db.commit()
+    survey = _open_survey(app, db, world, open_link=True)
+    client, url, form = _ready_to_submit(app, db, world, survey)
+    digest = token_digest(survey.public_token)
+    link = answering._SEEN[digest]
+    answering._SEEN[digest] = replace(link, tenant=replace(link.tenant, id=other["tenant"].id))
+
+    assert client.post(url, data=form).status_code == 303
+    assert _responses(db, world, survey) == 1
+    assert answering._SEEN[digest].tenant_id == world["tenant"].id
+
 # -- staff pages ----------------------------------------------------------------------------------------------
 
 def test_staff_create_publish_and_see_the_shared_link_with_a_qr_code(app, db, world, staff):

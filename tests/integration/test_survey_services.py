@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -274,12 +275,13 @@ def test_a_link_is_read_in_its_tenant_only_and_a_wrong_hint_finds_nothing_there(
     foreign = make_survey(db, other)
     assert answering.resolve(db, foreign.public_token).tenant_id == other["tenant"].id
     # A hint that pointed a token at another tenant would find nothing there; the token is found where it is.
-    answering._SEEN[token_digest(survey.public_token)] = (other["tenant"].id, False)
+    link = answering.resolve(db, survey.public_token)
+    answering._SEEN[token_digest(survey.public_token)] = replace(link, tenant=replace(link.tenant, id=other["tenant"].id))
     link = answering.resolve(db, survey.public_token)
     assert (link.survey_id, link.tenant_id) == (survey.id, world["tenant"].id)
     assert bound_tenant(db) == world["tenant"].id
-    assert answering._SEEN[token_digest(survey.public_token)] == (world["tenant"].id, False)
-    answering._SEEN[token_digest(foreign.public_token)] = (world["tenant"].id, True)
+    assert answering._SEEN[token_digest(survey.public_token)].tenant_id == world["tenant"].id
+    answering._SEEN[token_digest(foreign.public_token)] = replace(link, invitation_id=1)
     assert answering.resolve(db, foreign.public_token).tenant_id == other["tenant"].id
 
 

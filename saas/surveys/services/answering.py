@@ -12,9 +12,10 @@ gets more answers than invitations.  Only a survey made with an open link takes 
 link without a code (its results say so).
 
 A submit is the hot path of a survey (a whole workforce answering in the same hour), so it reads and
-writes in as few statements as it can: the link in one read (``resolve``), then the survey's lock, the
-claim and the insert in one statement (``storing``).  Everything that is not a plain success (an
-incomplete form, a used code, a double click) is explained afterwards by ``_refusal``.
+writes in as few statements as it can: the survey's lock, the claim and the insert in one statement
+(``storing``), on the link as this process read it before (``remembered``, checked again by that statement),
+else after reading the link (``resolve``).  Everything that is not a plain success (an incomplete form, a
+used code, a double click) is explained afterwards by ``_refusal``, on a link read in the same request.
 """
 from __future__ import annotations
 
@@ -44,14 +45,15 @@ NO_GROUP = "none"  # the respondent's "I'd rather not say"
 
 # What a link leads to
 OPEN, NOT_YET, CLOSED, USED = "open", "not_yet", "closed", "used"
-# What a submit did
-STORED, DUPLICATE = "stored", "duplicate"
+# What a submit did; RECHECK: nothing, on a remembered link that no longer holds or that would have more to tell
+# than "thank you" (read the link and submit again)
+STORED, DUPLICATE, RECHECK = "stored", "duplicate", "recheck"
 
 UNKNOWN_CODE = "Ukjent kode. Skriv koden slik den står på lappen (10 tegn)."
 USED_CODE = "Denne koden er allerede brukt. Hver kode kan gi ett svar."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TenantBrand:
     """What the public pages show of the survey's tenant (its name, colours and logo in base.html)."""
 
@@ -63,7 +65,7 @@ class TenantBrand:
     logo_file: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """What a token leads to, as plain values: the survey's state, its questionnaire version, the tenant and,
     for a personal link, the invitation."""
@@ -79,6 +81,7 @@ class Link:
     invitation_id: int | None = None
     responded: bool = False
     group_id: int | None = None  # the personal invitation's group
+    recheck: storing.Remembered | None = None  # a link remembered from an earlier request: what a submit checks
 
     @property
     def tenant_id(self) -> int:
@@ -110,9 +113,10 @@ def _personal_lookup():
             .where(SurveyInvitation.token_hash == bindparam("digest"), Tenant.active.is_(True)))
 
 
-# The links resolved before, by the token's digest (no token is kept): (tenant id, personal link?).  A hint,
-# checked by the very read it saves.
-_SEEN: dict[str, tuple[int, bool]] = {}
+# The links resolved before, by the token's digest (no token is kept), as last read.  A hint: for ``resolve``
+# where to look, checked by the very read it saves; for a submit what it links to, checked by the statement that
+# stores the answers (``remembered``).
+_SEEN: dict[str, Link] = {}
 
 
 def resolve(session: Session, token: str) -> Link | None:
@@ -130,8 +134,9 @@ def resolve(session: Session, token: str) -> Link | None:
     digest = token_digest(token)
     row, seen = None, _SEEN.get(digest)
     if seen is not None:
-        bind_tenant(session, seen[0])
-        row, personal = _read_link(session, token, digest, seen[1]), seen[1]
+        personal = seen.invitation_id is not None
+        bind_tenant(session, seen.tenant_id)
+        row = _read_link(session, token, digest, personal)
     if row is None:
         with platform_access(session):
             row, personal = _read_link(session, token, digest, False), False
@@ -142,14 +147,31 @@ def resolve(session: Session, token: str) -> Link | None:
             return None
         if len(_SEEN) >= 20_000:
             _SEEN.clear()
-        _SEEN[digest] = (row.tenant_id, personal)
     bind_tenant(session, row.tenant_id)
-    return Link(survey_id=row.id, tenant=TenantBrand(row.tenant_id, row.slug, row.name, row.primary_color,
-                                                     row.accent_color, row.logo_file),
-                status=row.status, opens_on=row.opens_on, closes_on=row.closes_on, open_link=row.open_link,
-                version_id=row.questionnaire_version_id, opened_at=row.opened_at,
-                invitation_id=row.invitation_id if personal else None, responded=personal and row.responded,
-                group_id=row.group_id if personal else None)
+    link = _SEEN[digest] = Link(
+        survey_id=row.id, tenant=TenantBrand(row.tenant_id, row.slug, row.name, row.primary_color, row.accent_color,
+                                             row.logo_file),
+        status=row.status, opens_on=row.opens_on, closes_on=row.closes_on, open_link=row.open_link,
+        version_id=row.questionnaire_version_id, opened_at=row.opened_at,
+        invitation_id=row.invitation_id if personal else None, responded=personal and row.responded,
+        group_id=row.group_id if personal else None)
+    return link
+
+
+def remembered(session: Session, token: str) -> Link | None:
+    """The link as this process last read it for ``token``, with the request bound to its tenant, for a submit:
+    the statement that stores the answers checks again what the submit takes from it (``Link.recheck``); None
+    for a token not read since its survey opened.  A link never moves to another survey or tenant, but the
+    survey may have closed, the shared link been turned off or the tenant suspended since."""
+    if not TOKEN.fullmatch(token or ""):
+        return None
+    digest = token_digest(token)
+    link = _SEEN.get(digest)
+    if link is None or link.opened_at is None:
+        return None
+    bind_tenant(session, link.tenant_id)
+    return replace(link, recheck=storing.Remembered(token=token, digest=digest, version_id=link.version_id,
+                                                    opened_at=link.opened_at, open_link=link.open_link))
 
 
 def _read_link(session: Session, token: str, digest: str, personal: bool):
@@ -263,7 +285,8 @@ def check_submission(answers: dict, group_ok: bool, nonce: str) -> None:
 def submit(session: Session, link: Link, form, today: date) -> str:
     """Store the posted answers once; returns STORED, DUPLICATE (this form was already stored), USED (the
     personal link or code was already used), CLOSED or NOT_YET.  Raises FieldErrors for an incomplete form
-    or a missing, unknown or used code on the shared link.
+    or a missing, unknown or used code on the shared link.  On a remembered link (``remembered``) it returns
+    STORED, DUPLICATE or RECHECK, and stores nothing unless the link still holds.
 
     Idempotent: the invitation (personal link or code) is claimed by a conditional UPDATE and the form
     carries a one-time nonce under a unique constraint, both in the transaction that inserts the response.
@@ -271,7 +294,7 @@ def submit(session: Session, link: Link, form, today: date) -> str:
     """
     current = state(link, False, today)
     if current != OPEN:
-        return current
+        return current if link.recheck is None else RECHECK
     answers = pages.parse_answers(form, questionnaire(session, link))
     nonce = form.get("nonce", "")
     if not answers or not NONCE.fullmatch(nonce or ""):
@@ -289,11 +312,11 @@ def submit(session: Session, link: Link, form, today: date) -> str:
         group_id, group_ok = posted_group(session, link, form.get("group"))
         if not group_ok:
             return _refusal(session, link, form, answers, nonce, today)
-    outcome = storing.store(session, link.survey_id, claim, group_id, answers, nonce, today)
+    outcome = storing.store(session, link.survey_id, claim, group_id, answers, nonce, today, link.recheck)
     if outcome.stored:
         return STORED
-    if not outcome.opened:  # closed since the link was read
-        return _closed(outcome, today)
+    if not outcome.opened:  # closed since the link was read (or, remembered, no longer what it was)
+        return _closed(outcome, today) if link.recheck is None else RECHECK
     if claim is None or outcome.claimed:
         return DUPLICATE  # this nonce is stored already
     return _refusal(session, link, form, answers, nonce, today)
@@ -303,7 +326,10 @@ def _refusal(session: Session, link: Link, form, answers: dict, nonce: str, toda
     """Why a submit stored nothing, told in the order a respondent should hear it: on the shared link
     DUPLICATE when this very form was stored (a double click), then FieldErrors for the code; FieldErrors for
     the rest of the form; then DUPLICATE or USED.  An invitation without a group in a survey with groups
-    (never made since groups are fixed when a survey opens) is stored here, with the group chosen on the form."""
+    (never made since groups are fixed when a survey opens) is stored here, with the group chosen on the form.
+    A remembered link is not explained: RECHECK."""
+    if link.recheck is not None:
+        return RECHECK
     if link.invitation_id is None and link.open_link:
         check_submission(answers, posted_group(session, link, form.get("group"))[1], nonce)
         return DUPLICATE

@@ -10,7 +10,7 @@ No parameter is named like a column: an UPDATE takes such a parameter as one mor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from saas.surveys.models import Survey, SurveyGroup, SurveyInvitation, SurveyResponse
+from saas.tenants.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -34,27 +35,48 @@ class Claim:
     chosen: bool = False
 
 
+@dataclass(frozen=True)
+class Remembered:
+    """What a submit took from the link as this process read it before (``answering.remembered``), for the
+    statement to check again: the survey is still reached by ``token`` (the shared link; a personal link by the
+    invitation with the token's ``digest``), in an active tenant, answered with the questionnaire version pinned at
+    ``opened_at``, with or without an open link."""
+
+    token: str
+    digest: str
+    version_id: int
+    opened_at: datetime
+    open_link: bool
+
+
 class Outcome(NamedTuple):
     opened: bool  # the survey was taking answers
     claimed: bool  # the invitation was used up now
     stored: bool  # the response was inserted
-    survey: Row | None  # the survey's status, opens_on and closes_on; None when it is gone (a deleted draft)
+    # The survey's status, opens_on and closes_on; None when it is gone (a deleted draft) or the remembered link
+    # no longer leads to it
+    survey: Row | None
 
 
 def store(session: Session, survey_id: int, claim: Claim | None, group_id: int | None, answers: dict, nonce: str,
-          today: date) -> Outcome:
+          today: date, remembered: Remembered | None = None) -> Outcome:
     """Claim the invitation (none on an open link, whose answers count in ``group_id``) and insert the
     response.  Nothing is claimed for a nonce already stored, and nothing is inserted when the survey is not
-    taking answers or the claim fails."""
+    taking answers or the claim fails, nor when the link is no longer what ``remembered`` says (the outcome's
+    ``survey`` is then None)."""
     params = dict(survey=survey_id, day=today, form_nonce=nonce, form_answers=answers, group=group_id)
     kind = None
     if claim is not None:
         kind = "personal" if claim.invitation_id is not None else "code"
         params.update(invitation=claim.invitation_id, code_digest=claim.code_digest, group=claim.fallback_group,
                       group_chosen=claim.chosen)
+    if remembered is not None:
+        params.update(link_token=remembered.token, link_digest=remembered.digest, link_version=remembered.version_id,
+                      link_opened_at=remembered.opened_at, link_open=remembered.open_link)
+    checked = remembered is not None
     if session.get_bind().dialect.name != "postgresql":
-        return _store_in_steps(session, kind, params, today)
-    row = session.execute(_store_in_one(kind), params).first()
+        return _store_in_steps(session, kind, checked, params, today)
+    row = session.execute(_store_in_one(kind, checked), params).first()
     if row is None:
         return Outcome(False, False, False, None)
     return Outcome(_takes_answers(row, today), bool(row.claimed), bool(row.stored), row)
@@ -70,13 +92,28 @@ def _taking_answers(survey):
     return (survey.status == "open") & (survey.opens_on <= day) & (survey.closes_on >= day)
 
 
+def _link_holds(kind: str | None):
+    """The conditions under which a remembered link still leads where it did (``Remembered``), on the survey's
+    columns and the parameters ``link_*``."""
+    conditions = [Survey.questionnaire_version_id == bindparam("link_version", type_=Integer),
+                  Survey.opened_at == bindparam("link_opened_at", type_=Survey.__table__.c.opened_at.type),
+                  Survey.open_link == bindparam("link_open", type_=Boolean),
+                  exists().where(Tenant.id == Survey.tenant_id, Tenant.active.is_(True))]
+    if kind != "personal":
+        conditions += [Survey.public_token == bindparam("link_token", type_=String), Survey.shared_link.is_(True)]
+    return conditions
+
+
 @cache
-def _claiming(kind: str, locked=None):
+def _claiming(kind: str, locked=None, checked: bool = False):
     """The UPDATE that uses the invitation up, only when it is unused, this form is not stored yet, and the
     invitation brings its group (or the survey has none, or the form's group was checked: ``group_chosen``).
-    ``locked`` is the locked survey of ``_store_in_one``; without it the survey is the parameter."""
+    ``locked`` is the locked survey of ``_store_in_one``; without it the survey is the parameter.  ``checked``:
+    a personal link's invitation is also the one with the remembered token's digest."""
     which = (SurveyInvitation.id == bindparam("invitation") if kind == "personal" else
              (SurveyInvitation.kind == "code") & (SurveyInvitation.token_hash == bindparam("code_digest")))
+    if checked and kind == "personal":
+        which = which & (SurveyInvitation.token_hash == bindparam("link_digest", type_=String))
     conditions = [which, SurveyInvitation.responded.is_(False),
                   SurveyInvitation.group_id.isnot(None) | bindparam("group_chosen", type_=Boolean)
                   | ~exists().where(SurveyGroup.survey_id == SurveyInvitation.survey_id),
@@ -89,7 +126,7 @@ def _claiming(kind: str, locked=None):
 
 
 @cache
-def _store_in_one(kind: str | None):
+def _store_in_one(kind: str | None, checked: bool = False):
     """PostgreSQL: the survey's share lock (so closing waits for this answer or refuses it), the claim and
     the insert in ONE statement, which answers with the survey's state and whether the invitation was
     claimed and the response stored.  Under read committed the lock waits for a closing in progress and
@@ -98,12 +135,16 @@ def _store_in_one(kind: str | None):
 
     A SELECT over data-modifying CTEs: the tenancy adds the bound tenant to every table it reads, row-level
     security checks every row it writes, and the response takes its tenant from the row it was claimed from
-    (or the locked survey), never from the request."""
+    (or the locked survey), never from the request.
+
+    ``checked``: the link was remembered, and the survey is locked only when it still holds (``_link_holds``);
+    else the statement answers no row and does nothing."""
     group = bindparam("group", type_=Integer)
     locked = (select(Survey.id, Survey.tenant_id, Survey.status, Survey.opens_on, Survey.closes_on)
-              .where(Survey.id == bindparam("survey")).with_for_update(read=True).cte("locked_survey"))
+              .where(Survey.id == bindparam("survey"), *(_link_holds(kind) if checked else ()))
+              .with_for_update(read=True).cte("locked_survey"))
     if kind is not None:
-        claimed = (_claiming(kind, locked)
+        claimed = (_claiming(kind, locked, checked)
                    .returning(SurveyInvitation.tenant_id, SurveyInvitation.survey_id,
                               func.coalesce(SurveyInvitation.group_id, group).label("group_id"))
                    .cte("claimed"))
@@ -126,14 +167,15 @@ def _store_in_one(kind: str | None):
                   select(func.count()).select_from(stored).scalar_subquery().label("stored"))
 
 
-def _store_in_steps(session: Session, kind: str | None, params: dict, today: date) -> Outcome:
+def _store_in_steps(session: Session, kind: str | None, checked: bool, params: dict, today: date) -> Outcome:
     survey = session.execute(select(Survey.status, Survey.opens_on, Survey.closes_on)
-                             .where(Survey.id == params["survey"])).first()
+                             .where(Survey.id == bindparam("survey"), *(_link_holds(kind) if checked else ())),
+                             params).first()
     if survey is None or not _takes_answers(survey, today):
         return Outcome(False, False, False, survey)
     group_id = params["group"]
     if kind is not None:
-        claimed = session.execute(_claiming(kind).returning(SurveyInvitation.group_id), params).first()
+        claimed = session.execute(_claiming(kind, checked=checked).returning(SurveyInvitation.group_id), params).first()
         if claimed is None:
             return Outcome(True, False, False, survey)
         group_id = claimed.group_id if claimed.group_id is not None else group_id

@@ -62,25 +62,16 @@ def _private(response):
 @answer_bp.route("/<token>", methods=["GET", "POST"])
 def answer(token: str):
     session = current_session()
+    form = request.form
+    if request.method == "POST" and form.get("nav") == "submit":
+        return _submit(session, token, form)
     link = answering.resolve(session, token)
     if link is None:
         return _message("unknown", status=404)
     g.tenant = link.tenant
-    today = oslo_today()
-    current = answering.state(link, link.responded, today)
-    form = request.form
-    # A used personal link may still be posting its own answers again (a double click): submit tells.
-    submitting = request.method == "POST" and form.get("nav") == "submit"
-    if current != answering.OPEN and not (submitting and current == answering.USED):
+    current = answering.state(link, link.responded, oslo_today())
+    if current != answering.OPEN:
         return _message(current, link)
-    if submitting:
-        try:
-            outcome = answering.submit(session, link, form, today)
-        except FieldErrors as error:
-            return _refused(link, form, error.errors)
-        if outcome in (answering.STORED, answering.DUPLICATE):
-            return redirect(url_for("survey_answer.thanks", token=token), 303)
-        return _message(outcome, link)
     content = answering.questionnaire(session, link)
     layout = pages.paginate(content)
     if request.method == "GET":
@@ -104,6 +95,31 @@ def answer(token: str):
         return _page(link, content, layout, 0, answers, group, nonce,
                      {"group": [gettext("Velg avdelingen din (eller «Vil ikke oppgi»).")]}, status=422, **state)
     return _page(link, content, layout, min(number + 1, len(layout)), answers, group, nonce, **state)
+
+
+def _submit(session, token: str, form):
+    """The final submit: on the link as this process read it before, in one statement (``answering.remembered``),
+    else, or when that link no longer holds, on the link read now."""
+    today = oslo_today()
+    link = answering.remembered(session, token)
+    outcome = answering.submit(session, link, form, today) if link is not None else answering.RECHECK
+    if outcome == answering.RECHECK:
+        link = answering.resolve(session, token)
+        if link is None:
+            return _message("unknown", status=404)
+        g.tenant = link.tenant
+        current = answering.state(link, link.responded, today)
+        # A used personal link may still be posting its own answers again (a double click): submit tells.
+        if current not in (answering.OPEN, answering.USED):
+            return _message(current, link)
+        try:
+            outcome = answering.submit(session, link, form, today)
+        except FieldErrors as error:
+            return _refused(link, form, error.errors)
+    g.tenant = link.tenant
+    if outcome in (answering.STORED, answering.DUPLICATE):
+        return redirect(url_for("survey_answer.thanks", token=token), 303)
+    return _message(outcome, link)
 
 
 def _posted(form, layout: list[list[str]]) -> tuple[str, str, int]:
