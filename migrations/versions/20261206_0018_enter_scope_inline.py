@@ -1,7 +1,7 @@
 """Row-level security: enter_scope() writes the seal with seal()'s formula inline instead of calling the SQL
 function, which was planned again in every transaction (saas/rls.sql); the same seal, some 0.07 ms less.
 
-Revision ID: 0018_survey17
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 11:35:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 from saas.migrate import install_scope_support
 
 
-revision = "0018_survey17"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
