@@ -100,11 +100,12 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         options = [connect_args.get("options", "")]
         if statement_timeout:
             options.append(f"-c statement_timeout={int(statement_timeout * 1000)}")
-        # psycopg prepares a statement on its fifth run, and PostgreSQL may then switch it to a generic plan,
-        # planned without the parameters' values: blind for ``= ANY(:ids)`` (ids_in) and the row-level
-        # security settings.  Measured in the yearly run's facts (bench/yearly_run.py): generic plans made the
-        # action-item lookups 8x slower; with custom plans one array parameter beats the IN list.
-        options.append("-c plan_cache_mode=force_custom_plan")
+        # psycopg prepares a statement on its fifth run, and PostgreSQL may then keep one generic plan for
+        # it instead of planning every run again (planning a page's statements cost it more PostgreSQL CPU
+        # than running them: bench/pages.py, the year page 6.4x the floor with a plan per run, 5.2x without).
+        # A generic plan is blind to an id array's length, though: ``ids_in`` asks for a plan per run in a
+        # transaction that passes a long one (``plan_with_values``).
+        options.append("-c plan_cache_mode=auto")
         connect_args["options"] = " ".join(o for o in options if o)
         kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
@@ -431,8 +432,29 @@ def ids_in(session: Session, column, ids) -> Any:
     nothing on both."""
     values = list(ids)
     if session.get_bind().dialect.name == "postgresql":
+        if len(values) > LONG_ID_LIST:
+            plan_with_values(session)
         return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(values)
+
+
+LONG_ID_LIST = 100
+_PLANS_WITH_VALUES = "saas.plans_with_values"
+
+
+def plan_with_values(session: Session) -> None:
+    """Plan every statement of this transaction with its parameters' values (PostgreSQL), not with a
+    generic plan kept from earlier runs: a generic plan cannot see how long an id array is.  Measured in
+    the yearly run's facts (bench/yearly_run.py), generic plans made the action-item lookups 8x slower."""
+    if not session.info.get(_PLANS_WITH_VALUES):
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.info[_PLANS_WITH_VALUES] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_plans_with_values(session: Session, transaction) -> None:
+    # SET LOCAL ends with the transaction (and a rolled-back savepoint undoes it): ask again next time.
+    session.info.pop(_PLANS_WITH_VALUES, None)
 
 
 def named_rows(result) -> list[tuple]:
