@@ -42,6 +42,7 @@ from saas.certification.services import NotFound
 from saas.clients.models import ClientCompany
 from saas.db import ids_in
 from saas.hms import rules
+from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services.actions import rule_item
@@ -81,6 +82,15 @@ def gather_facts_bulk(session: Session, year_ids, as_of: date, *,
     for start in range(0, len(ids), BATCH):
         result.update(_gather_batch(session, ids[start:start + BATCH], as_of, b_alternatives or {}))
     return result
+
+
+_CHECK_POSITION = {check["key"]: i for i, check in enumerate(COMPLIANCE_CHECKS)}
+
+
+def _check_order(check) -> tuple:
+    # The order the year page shows them in (saas.hms.services.compliance.year_checks), whichever path read
+    # them: the verdict's refs, and so its snapshot, come out the same from both.
+    return _CHECK_POSITION.get(check.key, len(_CHECK_POSITION)), check.id
 
 
 def _group(rows, key=lambda r: r.year_id) -> dict[int, list]:
@@ -203,7 +213,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
             psychosocial_mappings=tuple(_psy_fact(m, has_report(m)) for m in psychosocial.get(y.id, [])),
             previous_psychosocial_no_significant_conditions=prev_psy.no_significant_conditions if prev_psy else None,
             compliance_checks=tuple(rules.ComplianceCheck(c.id, c.key, c.status == "verified")
-                                    for c in checks.get(y.id, []) if c.key in rules.COMPLIANCE_KEYS),
+                                    for c in sorted(checks.get(y.id, []), key=_check_order) if c.key in rules.COMPLIANCE_KEYS),
             a4_attestation=_attestation(attestations.get((y.id, "a4"), [])),
             a_plus_2_attestation=_attestation(attestations.get((y.id, "a_plus_2"), [])),
             previous_certificate=rules.PreviousCertificate(
