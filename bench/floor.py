@@ -38,10 +38,16 @@ ROWS = Environment(autoescape=True).from_string(
     "{% for c in rows %}<tr><td><a href=\"/companies/{{ c[0] }}\">{{ c[1] }}</a></td><td class=\"nowrap\">{{ c[2] }}</td>"
     "<td class=\"hide-sm\">{{ c[3] }}</td><td class=\"hide-sm\">{{ c[4] if c[4] is not none else '—' }}</td>"
     "<td>{{ c[5] or '—' }}</td></tr>{% endfor %}")
+# The page's rows and, for the heading and the pagination, the total: as an uncorrelated scalar subquery
+# that PostgreSQL runs once (a window count would carry all 2,000 rows through a WindowAgg, a slower floor).
 SELECT = ("SELECT c.id, c.name, c.org_number, c.city, c.employee_count, u.name AS consultant_name, "
-          "c.archived_at IS NOT NULL AS archived, count(*) OVER () AS total FROM client_companies c "
-          "LEFT JOIN users u ON u.id = c.consultant_id WHERE c.tenant_id = %s AND c.archived_at IS NULL "
-          "ORDER BY c.name, c.id LIMIT %s OFFSET %s")
+          "c.archived_at IS NOT NULL AS archived, (SELECT count(*) FROM client_companies t WHERE t.tenant_id = %(tenant)s "
+          "AND t.archived_at IS NULL) AS total FROM client_companies c LEFT JOIN users u ON u.id = c.consultant_id "
+          "WHERE c.tenant_id = %(tenant)s AND c.archived_at IS NULL ORDER BY c.name, c.id LIMIT %(limit)s OFFSET %(offset)s")
+# The spliced floor's rows alone (its page chrome, total included, is a fixed string).
+ROWS_ONLY = ("SELECT c.id, c.name, c.org_number, c.city, c.employee_count, u.name AS consultant_name FROM client_companies c "
+             "LEFT JOIN users u ON u.id = c.consultant_id WHERE c.tenant_id = %(tenant)s AND c.archived_at IS NULL "
+             "ORDER BY c.name, c.id LIMIT %(limit)s OFFSET %(offset)s")
 INSERT_TABLE = "bench_floor_inserts"
 
 
@@ -59,9 +65,10 @@ def create_app() -> Flask:
             state["pid"] = os.getpid()
         return state["conn"]
 
-    def page_of_rows() -> tuple[int, list]:
+    def page_of_rows(query: str = SELECT) -> tuple[int, list]:
         page = max(1, int(request.args.get("page", "1")))
-        return page, connection().execute(SELECT, (context["tenant"]["id"], PER_PAGE, (page - 1) * PER_PAGE)).fetchall()
+        bounds = dict(tenant=context["tenant"]["id"], limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+        return page, connection().execute(query, bounds).fetchall()
 
     @app.get("/floor/healthz")
     def floor_health():
@@ -110,7 +117,7 @@ def create_app() -> Flask:
 
         @app.get("/floor/spliced")
         def floor_spliced():
-            _page, rows = page_of_rows()
+            _page, rows = page_of_rows(ROWS_ONLY)
             return before + ROWS.render(rows=rows) + after
 
     return app
