@@ -18,8 +18,8 @@ Nobody is told about their own act.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError

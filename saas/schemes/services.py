@@ -127,22 +127,21 @@ def requirements_of(session: Session, version_id: int) -> list[Requirement]:
 
 
 def scopes_of(session: Session, scheme_id: int, *, active_only: bool = True) -> list[SchemeScope]:
-    query = select(SchemeScope).where(SchemeScope.scheme_id == scheme_id).order_by(SchemeScope.position, SchemeScope.id)
-    if active_only:
-        query = query.where(SchemeScope.active.is_(True))
-    return list(session.scalars(query))
+    return list(session.scalars(_scopes_query(active_only).where(SchemeScope.scheme_id == scheme_id)))
 
 
 def scopes_by_scheme(session: Session, scheme_ids, *, active_only: bool = True) -> dict[int, list[SchemeScope]]:
     """``scheme id → its scopes`` (in ``scopes_of``'s order) for many schemes, in one query."""
     ids = list(scheme_ids)
-    query = select(SchemeScope).where(SchemeScope.scheme_id.in_(ids)).order_by(SchemeScope.position, SchemeScope.id)
-    if active_only:
-        query = query.where(SchemeScope.active.is_(True))
     out: dict[int, list[SchemeScope]] = {i: [] for i in ids}
-    for scope in session.scalars(query):
+    for scope in session.scalars(_scopes_query(active_only).where(SchemeScope.scheme_id.in_(ids))):
         out[scope.scheme_id].append(scope)
     return out
+
+
+def _scopes_query(active_only: bool):
+    query = select(SchemeScope).order_by(SchemeScope.position, SchemeScope.id)
+    return query.where(SchemeScope.active.is_(True)) if active_only else query
 
 
 def scheme_overview(session: Session) -> list[dict]:

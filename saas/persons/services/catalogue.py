@@ -73,11 +73,9 @@ def create_from_template(session: Session, user, code: str, name: str = "") -> S
 
 
 def competences(session: Session, scheme_id: int | None = None, *, active_only: bool = True) -> list[PersonCompetence]:
-    query = select(PersonCompetence).order_by(PersonCompetence.scheme_id, PersonCompetence.position, PersonCompetence.code)
+    query = _competences_query(active_only)
     if scheme_id is not None:
         query = query.where(PersonCompetence.scheme_id == scheme_id)
-    if active_only:
-        query = query.where(PersonCompetence.active.is_(True))
     return list(session.scalars(query))
 
 
@@ -86,12 +84,14 @@ def competences_by_scheme(session: Session, scheme_ids, *,
     """``scheme id → its catalogue`` (in ``competences``' order) for many schemes, in one query."""
     ids = list(scheme_ids)
     out: dict[int, list[PersonCompetence]] = {i: [] for i in ids}
-    query = select(PersonCompetence).where(PersonCompetence.scheme_id.in_(ids))
-    if active_only:
-        query = query.where(PersonCompetence.active.is_(True))
-    for competence in session.scalars(query.order_by(PersonCompetence.position, PersonCompetence.code)):
+    for competence in session.scalars(_competences_query(active_only).where(PersonCompetence.scheme_id.in_(ids))):
         out[competence.scheme_id].append(competence)
     return out
+
+
+def _competences_query(active_only: bool):
+    query = select(PersonCompetence).order_by(PersonCompetence.scheme_id, PersonCompetence.position, PersonCompetence.code)
+    return query.where(PersonCompetence.active.is_(True)) if active_only else query
 
 
 def get_competence(session: Session, competence_id: int) -> PersonCompetence:
