@@ -94,8 +94,12 @@ def _rule_item(id_: int, title: str, area: str, status: str, deadline: date | No
 
 
 def is_item_overdue(row, today: date) -> bool:
+    return _overdue(row.status, rule_item(row), today)
+
+
+def _overdue(status: str, item: rules.ActionItem, today: date) -> bool:
     # A finished item is no longer "late", whatever its deadline was.
-    return row.status != "done" and rules.is_overdue(rule_item(row), today)
+    return status != "done" and rules.is_overdue(item, today)
 
 
 # -- creating and changing -----------------------------------------------------------------------------
@@ -372,7 +376,7 @@ def _plain(row, today: date) -> dict:
     (id_, title, area, status, deadline, started_at, source_type, grade, responsible_name, responsible_user_id,
      verified_at, responsible_user_name) = row[:12]
     item = _rule_item(id_, title, area, status, deadline, started_at)
-    overdue = status != "done" and rules.is_overdue(item, today)  # is_item_overdue
+    overdue = _overdue(status, item, today)
     return dict(id=id_, title=title, area=area, area_label=AREA_LABELS.get(area, area),
                 status=status, status_label=STATUS_LABELS.get(status, status), deadline=deadline,
                 source_type=source_type, grade=grade, responsible_user_id=responsible_user_id,
