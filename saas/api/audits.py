@@ -18,8 +18,7 @@ from saas.certification import programme as programme_service
 from saas.certification import scheme_certificates
 from saas.certification.scheme_models import SchemeCertificate
 from saas.certification.schemas import SanctionSchema, SchemeCertificateSchema, ScopeReductionSchema
-from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
 from saas.tenants.models import Role
@@ -38,7 +37,7 @@ def _sanction_refused(error):
 
 
 def _company_ids():
-    return visible_companies(current_user).with_only_columns(ClientCompany.id)
+    return visible_company_ids(current_user.is_staff, current_user.id)
 
 
 def _case(case_id: int, for_update: bool = False, options=()):

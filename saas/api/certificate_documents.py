@@ -11,8 +11,7 @@ from saas import storage
 from saas.api.core import tenant_api
 from saas.api.spec import documented
 from saas.certification import documents
-from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import current_session
 from saas.schemas import BaseSchema
 from saas.scheduler import today_in_oslo
@@ -93,7 +92,7 @@ class RenderingSchema(BaseSchema):
 
 
 def _company_ids():
-    return visible_companies(current_user).with_only_columns(ClientCompany.id)
+    return visible_company_ids(current_user.is_staff, current_user.id)
 
 
 def _pdf_url(certificate_id: int) -> str:

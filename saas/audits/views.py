@@ -3,7 +3,7 @@ with every step's form, the conformity matrix, the auditor's audit page (for a p
 case files.  Blueprints are listed in BLUEPRINTS (registered by saas.app)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -17,7 +17,7 @@ from saas.audits.schemas import (AnswerSchema, ApplicationSchema, CorrectiveActi
 from saas.audits.services import NotFound, Refused, audit, cases, overview
 from saas.auth import staff_required, tenant_blueprint
 from saas.clients.models import ClientCompany, SubUnit
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_companies, visible_company_ids
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
 from saas.schemas import FieldErrors, flatten_errors, load_form
@@ -29,7 +29,7 @@ BLUEPRINTS = (bp,)
 
 
 def _company_ids():
-    return visible_companies(current_user).with_only_columns(ClientCompany.id)
+    return visible_company_ids(current_user.is_staff, current_user.id)
 
 
 def _case_or_404(case_id: int, for_update: bool = False, options=()):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from saas.calendar.models import CalendarFeed
 from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import utcnow
 from saas.tenants.models import User
 
@@ -27,7 +27,7 @@ FEED_DAYS_BACK, FEED_DAYS_AHEAD = 30, 400
 
 
 def _companies(user: User, company_id: int | None, mine_only: bool):
-    query = visible_companies(user).with_only_columns(ClientCompany.id)
+    query = visible_company_ids(user.is_staff, user.id)
     if company_id is not None:
         query = query.where(ClientCompany.id == company_id)
     if mine_only and user.is_staff:

@@ -16,8 +16,7 @@ from saas.app import limiter
 from saas.auth import admin_required, public, tenant_blueprint
 from saas.certification import document_jobs, documents, hooks, kinds
 from saas.certification.schemas import SchemeCertificateSchema, SchemeVerificationSchema
-from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
 from saas.urls import safe_next
@@ -152,7 +151,7 @@ def register_logo():
 def certificate_pdf(certificate_id: int):
     session = current_session()
     document, found = documents.document_for(session, certificate_id,
-                                             visible_companies(current_user).with_only_columns(ClientCompany.id))
+                                             visible_company_ids(current_user.is_staff, current_user.id))
     if not found:
         abort(404)
     if document is None:
@@ -167,7 +166,7 @@ def certificate_pdf(certificate_id: int):
 
 
 def _visible_certificate_or_404(session, certificate_id: int) -> None:
-    _, found = documents.document_for(session, certificate_id, visible_companies(current_user).with_only_columns(ClientCompany.id))
+    _, found = documents.document_for(session, certificate_id, visible_company_ids(current_user.is_staff, current_user.id))
     if not found:
         abort(404)
 

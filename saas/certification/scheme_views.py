@@ -15,8 +15,7 @@ from saas.certification import programme as programme_service
 from saas.certification import scheme_certificates as service
 from saas.certification.scheme_models import SchemeCertificate
 from saas.certification.schemas import SanctionSchema
-from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import current_session
 from saas.scheduler import today_in_oslo
 from saas.schemas import FieldErrors, load_form
@@ -28,7 +27,7 @@ BLUEPRINTS = (bp,)
 
 
 def _company_ids():
-    return visible_companies(current_user).with_only_columns(ClientCompany.id)
+    return visible_company_ids(current_user.is_staff, current_user.id)
 
 
 @bp.get("/programme")

@@ -34,6 +34,12 @@ def visible_companies(user: User) -> Select:
     return _visible_companies(user.is_staff, user.id)
 
 
+def visible_company_ids(staff: bool, user_id) -> Select:
+    """The ids of the companies ``visible_companies`` gives a staff member (``staff``) or the client contact
+    ``user_id``, for an ``in_``; ``user_id`` may be a ``bindparam`` (a statement built once, bound per call)."""
+    return _visible_companies(staff, user_id).with_only_columns(ClientCompany.id)
+
+
 def _visible_companies(staff: bool, user_id) -> Select:
     query = select(ClientCompany)
     if not staff:
@@ -137,7 +143,7 @@ def _list_statements(shape: _ListShape) -> tuple:
         ClientCompany.employee_count, ClientCompany.consultant_id, ClientCompany.archived_at, User.name.label("consultant_name"),
     ).outerjoin(User, and_(User.id == ClientCompany.consultant_id)).order_by(column.desc() if shape.descending else column.asc(),
                                                                             ClientCompany.id)
-    return page_statements(rows, query)
+    return page_statements(rows, query, scan_once=shape.search)
 
 
 def consultants(session: Session) -> list[dict]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from saas.clients.models import ClientCompany, ContactPerson
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.tenants.models import User
 
 MIN_LENGTH = 2
@@ -50,7 +50,7 @@ def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> di
         return hits
     pattern = _pattern(term)
     digits = term.replace(" ", "")
-    companies = visible_companies(user).with_only_columns(ClientCompany.id)
+    companies = visible_company_ids(user.is_staff, user.id)
 
     company_match = [_like(ClientCompany.name, pattern)]
     if digits.isdigit():

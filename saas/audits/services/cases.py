@@ -13,7 +13,7 @@ from saas.audits import clocks
 from saas.audits.models import AuditCase, CaseFile, ConformityEntry, Finding, TeamMember
 from saas.audits.services import NotFound, Refused
 from saas.clients.models import ClientCompany, SubUnit
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_companies, visible_company_ids
 from saas.schemas import FieldErrors
 from saas.schemes import services as schemes
 from saas.schemes.impartiality import competence_problem, impartiality_problem, scopes_covered
@@ -29,7 +29,7 @@ def get_case(session: Session, user: User, case_id: int, *, for_update: bool = F
     """The case if ``user`` may see it (staff: every case; client contacts: their companies'), loaded with
     ``options`` (e.g. ``overview.PAGE_LOADS``).  NotFound."""
     query = select(AuditCase).where(AuditCase.id == case_id,
-                                    AuditCase.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+                                    AuditCase.company_id.in_(visible_company_ids(user.is_staff, user.id)))
     query = query.options(*options)
     if for_update:
         query = query.with_for_update()

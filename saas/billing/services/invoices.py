@@ -22,7 +22,7 @@ from saas.billing.models import Invoice, InvoiceCounter, InvoiceLine, InvoiceSta
 from saas.billing.services import NotFound, Refused
 from saas.billing.services.settings import price_table, settings_values
 from saas.clients.models import ClientCompany
-from saas.clients.services import visible_companies
+from saas.clients.services import visible_company_ids
 from saas.db import utcnow
 from saas.norway import kid_mod10, kid_mod11
 from saas.schemas import FieldErrors
@@ -237,7 +237,7 @@ def visible_invoices(user: User):
     """Invoices the user may see: all of the tenant's for staff, only their companies' for client contacts."""
     query = select(Invoice)
     if not user.is_staff:
-        query = query.where(Invoice.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+        query = query.where(Invoice.company_id.in_(visible_company_ids(user.is_staff, user.id)))
     return query
 
 

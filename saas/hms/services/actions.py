@@ -17,8 +17,8 @@ from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from saas.audit.services import record
-from saas.clients.models import ClientCompany, ContactPerson
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.models import ContactPerson
+from saas.clients.services import NotFound, visible_company_ids
 from saas.db import utcnow
 from saas.hms import finding_defaults, rules
 from saas.hms.models import ActionItem, ActionNote, CertificationYear
@@ -50,7 +50,7 @@ class Forbidden(PermissionError):
 # -- visibility ----------------------------------------------------------------------------------------
 
 def _visible_company_ids(user: User) -> Select:
-    return visible_companies(user).with_only_columns(ClientCompany.id)
+    return visible_company_ids(user.is_staff, user.id)
 
 
 def visible_year(session: Session, user: User, year_id: int) -> CertificationYear:

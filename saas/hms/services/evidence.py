@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from saas import storage
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.services import NotFound, visible_company_ids
 from saas.db import ids_in, utcnow
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
@@ -126,7 +126,7 @@ def resolve_target(session: Session, target_type: str, target_id: int, user: Use
              .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
              .where(CertificationYear.id == year_id))
     if user is not None:
-        query = query.where(ClientCompany.id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+        query = query.where(ClientCompany.id.in_(visible_company_ids(user.is_staff, user.id)))
     found = session.execute(query).first()
     if found is None:
         raise NotFound(target_id)

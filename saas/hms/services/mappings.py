@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from saas.audit.services import record
-from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.services import NotFound, visible_company_ids
 from saas.db import utcnow
 from saas.hms.models import ActionItem, CertificationYear, ChecklistRun, ChecklistTemplateVersion, PhysicalMapping, PsychosocialMapping
 from saas.hms.services import checklists
@@ -28,7 +27,7 @@ PSYCHOSOCIAL_FIELDS = ("method_interviews", "method_survey", "done_by_provider",
 
 
 def _visible(user: User):
-    return CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id))
+    return CertificationYear.company_id.in_(visible_company_ids(user.is_staff, user.id))
 
 
 def get_physical(session: Session, user: User, mapping_id: int) -> tuple[PhysicalMapping, CertificationYear]:

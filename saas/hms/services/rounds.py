@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from saas.audit.services import record
-from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.services import NotFound, visible_company_ids
 from saas.db import utcnow
 from saas.hms.models import ActionItem, CertificationYear, ChecklistRun, ChecklistTemplateVersion, SafetyRound
 from saas.hms.services import checklists
@@ -25,7 +24,7 @@ def get_round(session: Session, user: User, round_id: int) -> tuple[SafetyRound,
     row = session.execute(
         select(SafetyRound, CertificationYear).join(CertificationYear, CertificationYear.id == SafetyRound.year_id)
         .where(SafetyRound.id == round_id,
-               CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
+               CertificationYear.company_id.in_(visible_company_ids(user.is_staff, user.id)))
         .options(joinedload(SafetyRound.run).joinedload(ChecklistRun.template_version).joinedload(ChecklistTemplateVersion.template),
                  joinedload(CertificationYear.company))
     ).first()

@@ -5,7 +5,7 @@ data: a fixed number of queries whatever the number of action items, hazards or 
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.services import NotFound, visible_company_ids
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Evidence, Hazard, PhysicalMapping,
                              PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services import checklists
@@ -29,16 +29,20 @@ METHOD_LABELS = {"provider": "Med tilbyderen", "self": "Av virksomheten selv", "
 
 def get_year(session: Session, user: User, year_id: int) -> CertificationYear:
     """The year with its company, if ``user`` may see the company; raises NotFound."""
-    year = session.scalar(
-        select(CertificationYear)
-        .where(CertificationYear.id == year_id,
-               CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id)))
-        # The consultant's roles are not the page's business: loaded only if asked for (not one more statement).
-        .options(joinedload(CertificationYear.company), joinedload(CertificationYear.consultant).lazyload(User.role_rows))
-    )
+    year = session.scalar(_year_statement(user.is_staff), {"year_id": year_id, "user_id": user.id})
     if year is None:
         raise NotFound(year_id)
     return year
+
+
+@lru_cache(maxsize=2)
+def _year_statement(staff: bool) -> Select:
+    # Built once per kind of user and bound per call: every page of a year reads it first.
+    return (select(CertificationYear)
+            .where(CertificationYear.id == bindparam("year_id"),
+                   CertificationYear.company_id.in_(visible_company_ids(staff, bindparam("user_id"))))
+            # The consultant's roles are not the page's business: loaded only if asked for (not one more statement).
+            .options(joinedload(CertificationYear.company), joinedload(CertificationYear.consultant).lazyload(User.role_rows)))
 
 
 def check_open(year: CertificationYear) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, get_company, visible_companies
+from saas.clients.services import NotFound, get_company, visible_company_ids
 from saas.db import utcnow
 from saas.hms.models import CertificationYear
 from saas.hms.services.years import open_year
@@ -47,7 +47,7 @@ def tenant_k(tenant: Tenant) -> int:
 def visible_surveys(user: User) -> Select:
     """Surveys of the companies ``user`` may see (all of the tenant's for staff)."""
     return (select(Survey).join(CertificationYear, CertificationYear.id == Survey.year_id)
-            .where(CertificationYear.company_id.in_(visible_companies(user).with_only_columns(ClientCompany.id))))
+            .where(CertificationYear.company_id.in_(visible_company_ids(user.is_staff, user.id))))
 
 
 def get_survey(session: Session, user: User, survey_id: int) -> Survey:
