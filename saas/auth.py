@@ -114,6 +114,19 @@ def revoke_api_tokens(session, user: User) -> int:
                                .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
+# What other packages read about the signed-in user on every page, riding on the session lookup instead of
+# a statement of its own: name -> a function making a scalar subquery correlated to ``User.id`` (the menu's
+# unread notifications).  Registered when the package is imported, before the first request builds the lookup;
+# the values are in ``session_user_extras()``.
+SESSION_LOOKUP_EXTRAS: dict = {}
+
+
+def session_user_extras() -> dict:
+    """The ``SESSION_LOOKUP_EXTRAS`` values read with this request's session user (empty for a bearer token
+    or no user): as the request began, so a page that changes them must read them again."""
+    return g.get("session_user_extras", {})
+
+
 def _user_with_roles_and_tenant(session, statement, **params):
     """The user, its roles and its tenant with what names the user (a session's id or an API token's row), in
     one statement (``_by_session`` or ``_by_api_token``), as ``(user, row)`` (``(None, None)`` when none
@@ -121,13 +134,15 @@ def _user_with_roles_and_tenant(session, statement, **params):
     row = session.execute(statement, params).unique().first()
     if row is None:
         return None, None
-    user, g.user_tenant, joined = row
+    user, g.user_tenant, joined, *extras = row
+    if extras:
+        g.session_user_extras = dict(zip(SESSION_LOOKUP_EXTRAS, extras))
     return user, joined
 
 
-def _lookup(join, joined, *where):
-    return (select(User, Tenant, joined).join(join, join.user_id == User.id).outerjoin(Tenant, Tenant.id == User.tenant_id)
-            .where(*where).options(joinedload(User.role_rows)))
+def _lookup(join, joined, *where, extras=()):
+    return (select(User, Tenant, joined, *extras).join(join, join.user_id == User.id)
+            .outerjoin(Tenant, Tenant.id == User.tenant_id).where(*where).options(joinedload(User.role_rows)))
 
 
 # Built once: every signed-in request runs one of them, and one built per request pays its construction and
@@ -135,7 +150,8 @@ def _lookup(join, joined, *where):
 @cache
 def _by_session():
     return _lookup(UserSession, UserSession.id, UserSession.token_hash == bindparam("digest"),
-                   UserSession.revoked_at.is_(None), UserSession.expires_at > bindparam("now"))
+                   UserSession.revoked_at.is_(None), UserSession.expires_at > bindparam("now"),
+                   extras=[make().label(name) for name, make in SESSION_LOOKUP_EXTRAS.items()])
 
 
 @cache

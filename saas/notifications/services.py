@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from saas.auth import SESSION_LOOKUP_EXTRAS
 from saas.db import utcnow
 from saas.notifications.models import Notification, NotificationSettings
 from saas.tenants.models import Role, User, UserRole
@@ -215,22 +216,36 @@ def unread_count_query(user_id: int):
     return select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
+def _unread_of_the_session_user():
+    # Rides on the signed-in user's lookup (saas.auth.SESSION_LOOKUP_EXTRAS): the menu's count without a
+    # statement of its own.  The lookup runs with platform access; the user id alone picks the rows.
+    return unread_count_query(User.id).scalar_subquery()
+
+
+SESSION_LOOKUP_EXTRAS["unread_notifications"] = _unread_of_the_session_user
+
+
 def unread_count(session: Session, user_id: int) -> int:
     return session.scalar(unread_count_query(user_id)) or 0
 
 
-def menu_counts(session: Session, user_id: int, queue_count=None) -> dict:
-    """The menu's counts in one statement: the user's unread notifications and, when ``queue_count`` (a
-    scalar subquery built once) is given, that count as ``queue`` (else 0)."""
-    row = session.execute(_menu_statement(queue_count), {"user_id": user_id}).one()
-    return dict(notifications=row[0] or 0, queue=row[1] if queue_count is not None and row[1] else 0)
+def menu_counts(session: Session, user_id: int, queue_count=None, unread: int | None = None) -> dict:
+    """The menu's counts: the user's unread notifications (``unread`` when already read, see
+    ``_unread_of_the_session_user``) and, when ``queue_count`` (a scalar subquery built once) is given, that
+    count as ``queue`` (else 0); at most one statement."""
+    if unread is not None and queue_count is None:
+        return dict(notifications=unread, queue=0)
+    row = session.execute(_menu_statement(queue_count, unread is None), {"user_id": user_id}).one()
+    if unread is None:
+        unread, row = row[0], row[1:]
+    return dict(notifications=unread or 0, queue=row[0] if queue_count is not None and row[0] else 0)
 
 
 @lru_cache(maxsize=8)
-def _menu_statement(queue_count):
+def _menu_statement(queue_count, with_unread: bool = True):
     # Built once (per queue count): every page of a tenant draws the menu.
-    unread = unread_count_query(bindparam("user_id")).scalar_subquery()
-    return select(unread) if queue_count is None else select(unread, queue_count)
+    unread = [unread_count_query(bindparam("user_id")).scalar_subquery()] if with_unread else []
+    return select(*unread) if queue_count is None else select(*unread, queue_count)
 
 
 def _plain(n: Notification) -> dict:

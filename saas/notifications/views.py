@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from saas.auth import require_roles, tenant_blueprint
+from saas.auth import require_roles, session_user_extras, tenant_blueprint
 from saas.db import current_session
 from saas.notifications import services
 from saas.pagination import page_count
@@ -25,10 +25,12 @@ def menu_counts():
         if "menu_counts" not in g:
             from saas.certification import queue
 
-            # One statement for both counts; the queue's only for those the menu shows it to (base.html).
+            # The unread count came with the signed-in user (a GET changes no notification of theirs before the
+            # page is drawn); else it is read with the queue's, which only those the menu shows it to need.
+            unread = session_user_extras().get("unread_notifications") if request.method in ("GET", "HEAD") else None
+            reviewer = current_user.has_role(Role.REVIEWER, Role.ADMIN)
             g.menu_counts = services.menu_counts(current_session(), current_user.id,
-                                                 queue.pending_count_query() if current_user.has_role(Role.REVIEWER, Role.ADMIN)
-                                                 else None)
+                                                 queue.pending_count_query() if reviewer else None, unread)
         return g.menu_counts
 
     return dict(menu_counts=counts)

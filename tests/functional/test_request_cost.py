@@ -55,9 +55,9 @@ def test_an_api_read_writes_the_tokens_last_use_at_most_every_five_minutes(clien
     assert last_used() > first
 
 
-def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, statements):
+def test_the_menu_counts_ride_on_the_user_lookup_and_the_queue_is_read_only_for_reviewers(client, db, a, statements):
     from saas.certification import queue
-    from saas.notifications.services import notify
+    from saas.notifications.services import notify, unread_count
 
     notify(db, [a["reviewer"].id, a["consultant"].id], "test", "Noe skjedde")
     db.commit()
@@ -65,20 +65,30 @@ def test_the_menu_reads_both_of_its_counts_in_one_statement(client, db, a, state
     login(client, a["reviewer"])
     statements.clear()
     html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
+    # The unread count is read with the signed-in user (the session lookup), the queue's in one statement.
     counts = [s for s in own_statements(statements) if "FROM notifications" in s]
-    assert len(counts) == 1 and "FROM certification_proposals" in counts[0]
-    assert not [s for s in own_statements(statements) if "FROM certification_proposals" in s and s not in counts]
+    assert len(counts) == 1 and "user_sessions.token_hash" in counts[0], counts
+    queue_reads = [s for s in own_statements(statements) if "FROM certification_proposals" in s]
+    assert len(queue_reads) == 1 and "FROM notifications" not in queue_reads[0]
     assert 'aria-label="1 uleste"' in html
     assert (f'aria-label="{pending} venter"' in html) == bool(pending)
 
-    # A consultant's menu shows no decision queue: its count is not read.
+    # A consultant's menu shows no decision queue: no statement of its own at all.
     client.post("/logout")
     login(client, a["consultant"])
+    unread = unread_count(db, a["consultant"].id)
     statements.clear()
     html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
-    assert '<span class="label">Varsler</span> <span class="count" aria-label="' in html, html[html.find("notifications-link"):][:300]
+    assert f'<span class="label">Varsler</span> <span class="count" aria-label="{unread} uleste"' in html, \
+        html[html.find("notifications-link"):][:300]
     counts = [s for s in own_statements(statements) if "FROM notifications" in s]
-    assert len(counts) == 1 and "certification_proposals" not in counts[0]
+    assert len(counts) == 1 and "user_sessions.token_hash" in counts[0] and "certification_proposals" not in counts[0]
+
+    # Each page reads it afresh: a new notification is counted on the next page.
+    notify(db, [a["consultant"].id], "test", "Enda en ting")
+    db.commit()
+    html = client.get("/t/tenant-a/companies/").get_data(as_text=True)
+    assert f'aria-label="{unread + 1} uleste"' in html
 
 
 def test_the_client_list_reads_its_page_and_total_in_one_statement(client, db, a, statements):
