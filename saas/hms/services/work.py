@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
-from saas.clients.services import NotFound, visible_companies
+from saas.clients.services import NotFound, visible_companies, visible_company_ids
 from saas.db import named_rows
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, ComplianceCheck,
@@ -104,14 +104,19 @@ def companies_without_mapping(session: Session, consultant_id: int | None, curre
 
 @lru_cache(maxsize=8)
 def _without_mapping_query(mine: bool, limit: int) -> Select:
-    year = aliased(CertificationYear)
-    has_mapping = select(literal(1)).where(PhysicalMapping.year_id == year.id).exists()
-    return _mine(
-        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, year.id.label("year_id"),
-               func.count().over().label("total_count"))
-        .outerjoin(year, and_(year.company_id == ClientCompany.id, year.year == bindparam("year")))
-        .where(ClientCompany.archived_at.is_(None), or_(year.id.is_(None), ~has_mapping)), mine
-    ).order_by(ClientCompany.name, ClientCompany.id).limit(limit)
+    # The window count needs every matching company, so the filter is an anti-join (a hash of this year's
+    # mapped years, probed once per company) and the year's id is looked up for the page's rows only: as an
+    # outer join of every company to its year it was 2,000 index lookups (2.6 ms at 2,000 companies).
+    mapped = (select(literal(1)).select_from(CertificationYear)
+              .join(PhysicalMapping, PhysicalMapping.year_id == CertificationYear.id)
+              .where(CertificationYear.company_id == ClientCompany.id, CertificationYear.year == bindparam("year")).exists())
+    page = _mine(
+        select(ClientCompany.id, ClientCompany.name, ClientCompany.city, func.count().over().label("total_count"))
+        .where(ClientCompany.archived_at.is_(None), ~mapped), mine
+    ).order_by(ClientCompany.name, ClientCompany.id).limit(limit).subquery("page")
+    year_id = (select(CertificationYear.id)
+               .where(CertificationYear.company_id == page.c.id, CertificationYear.year == bindparam("year")).scalar_subquery())
+    return select(page.c.id, page.c.name, page.c.city, year_id.label("year_id"), page.c.total_count).order_by(page.c.name, page.c.id)
 
 
 def mappings_to_verify(session: Session, consultant_id: int | None, limit: int = SECTION_LIMIT) -> dict:
@@ -164,7 +169,7 @@ def _open_years(session: Session, user: User) -> list:
         select(CertificationYear.id, CertificationYear.year, CertificationYear.self_mapping, ClientCompany.id.label("company_id"),
                ClientCompany.name.label("company_name"))
         .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
-        .where(ClientCompany.id.in_(visible_companies(user).with_only_columns(ClientCompany.id)),
+        .where(ClientCompany.id.in_(visible_company_ids(user.is_staff, user.id)),
                ClientCompany.archived_at.is_(None), CertificationYear.status == "open")
         .order_by(ClientCompany.name, CertificationYear.year.desc())).all()
 
