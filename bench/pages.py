@@ -13,7 +13,7 @@ Data: 2,000 client companies (``--companies``) for one consultant, 300 of them w
 big company with 5 years of history (300 action items, 100 hazards); ANALYZE runs before measuring.
 
 Run: .venv/bin/python bench/pages.py [--companies 2000] [--seconds 5] [--rounds 3] [--only list,home]
-Needs PostgreSQL on 127.0.0.1 and wrk (`apt-get install wrk`).  Bounded: wrk runs for a fixed time, the
+Needs PostgreSQL on 127.0.0.1 and wrk (`apt-get install wrk`); the rate limits are counted in Redis on 127.0.0.1 (db 14) as in production when it answers (`--limiter memory` for the embedded default).  Bounded: wrk runs for a fixed time, the
 servers are stopped at the end, the database is dropped.
 """
 from __future__ import annotations
@@ -253,6 +253,23 @@ end
 """
 
 
+LIMITER_REDIS = "redis://127.0.0.1:6379/14"
+
+
+def limiter_storage(kind: str) -> str:
+    """The rate limits' storage: Redis as production runs it (REDIS_URL), else memory (the embedded default).
+    The public pages are limited per client address, and every request here comes from another one."""
+    if kind == "redis":
+        try:
+            import redis
+
+            redis.Redis.from_url(LIMITER_REDIS, socket_connect_timeout=1).ping()
+            return LIMITER_REDIS
+        except Exception as error:  # noqa: BLE001 - any failure to reach it: say so and count in memory
+            print(f"Redis is not reachable ({error}); rate limits counted in memory", file=sys.stderr)
+    return "memory://"
+
+
 def worker_cpu(master: int) -> float:
     """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -293,6 +310,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=6)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
     parser.add_argument("--only", default="", help="comma-separated words; measure only pages whose name has one")
+    parser.add_argument("--limiter", choices=("redis", "memory"), default="redis",
+                        help="where the rate limits are counted: Redis, as in production (the default), or memory")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -317,7 +336,7 @@ def main() -> None:
     product_port, floor_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=app.config["SECRET_KEY"], SAAS_ENV="production", JOBS_MODE="sync",
                STORAGE_DIR=str(tmp / "files"), SAAS_ROOT=str(tmp), PUBLIC_BASE_URL=f"http://127.0.0.1:{product_port}",
-               RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES="1", PYTHONDONTWRITEBYTECODE="1")
+               RATELIMIT_STORAGE_URI=limiter_storage(args.limiter), TRUSTED_PROXIES="1", PYTHONDONTWRITEBYTECODE="1")
     env.pop("REDIS_URL", None)
     servers = []
     try:
