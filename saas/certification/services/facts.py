@@ -179,7 +179,8 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
     if overview is not None:
         read = _read_for_one_year(session, batch[0], company_ids[0])
     else:
-        read = {name: _rows(session, *columns, where=[ids_in(session, key, company_ids if name == "certificates" else batch), *where])
+        ids = {"year_id": batch, "company_id": company_ids}
+        read = {name: _rows(session, *columns, where=[ids_in(session, key, ids[key.key]), *where])
                 for name, (columns, key, where) in _READS.items()}
     attestations = _group(read["attestations"], key=lambda r: (r.year_id, r.kind))
     certificates = _group(read["certificates"], key=lambda r: r.company_id)
@@ -229,7 +230,7 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
 
 
 # Tables read the same way for a batch of years and for the year page's one year: (columns, the column
-# holding the year's or the company's id, further conditions).
+# holding the year's or the company's id (``year_id`` or ``company_id``), further conditions).
 _READS = {
     "attestations": ((Attestation.id, Attestation.year_id, Attestation.kind, Attestation.note, Attestation.by_user_id,
                       Attestation.on), Attestation.year_id, ()),
@@ -272,8 +273,7 @@ def _one_year_union():
             slots[slot] = type_coerce(column, kind)  # the same type in every part; only the NULLs are cast
             layout.append((column.key, slot + 1))
         values = [s if s is not None else cast(null(), t) for s, t in zip(slots, _SLOT_TYPES)]
-        owner = bindparam("company_id") if name == "certificates" else bindparam("year_id")
-        parts.append(select(literal(number, Integer), *values).where(key == owner, *where))
+        parts.append(select(literal(number, Integer), *values).where(key == bindparam(key.key), *where))
         layouts[name] = tuple(layout)
     return union_all(*parts), layouts
 
