@@ -13,8 +13,9 @@ Data: 2,000 client companies (``--companies``) for one consultant, 300 of them w
 big company with 5 years of history (300 action items, 100 hazards); ANALYZE runs before measuring.
 
 Run: .venv/bin/python bench/pages.py [--companies 2000] [--seconds 5] [--rounds 3] [--only list,home]
-Needs PostgreSQL on 127.0.0.1 and wrk (`apt-get install wrk`); the rate limits are counted in Redis on 127.0.0.1 (db 14) as in production when it answers (`--limiter memory` for the embedded default).  Bounded: wrk runs for a fixed time, the
-servers are stopped at the end, the database is dropped.
+Needs PostgreSQL on 127.0.0.1 and wrk (`apt-get install wrk`); the rate limits are counted in Redis on
+127.0.0.1 (db 14) as in production when it answers (`--limiter memory` for the embedded default).  Bounded: wrk
+runs for a fixed time, the servers are stopped at the end, the database is dropped.
 """
 from __future__ import annotations
 
