@@ -314,17 +314,22 @@ def heatmap(hazards: Iterable[tuple[int | None, int | None]], matrix: RiskMatrix
     (a pair with None in it: a hazard not yet assessed). A level outside the matrix raises
     ValueError, since it means the hazard was scored against another matrix.
     """
+    return heatmap_of_counts(((p, c, 1) for p, c in hazards), matrix)
+
+
+def heatmap_of_counts(cells: Iterable[tuple[int | None, int | None, int]], matrix: RiskMatrix | None = None) -> dict[str, Any]:
+    """``heatmap`` of hazards already counted by cell: (probability, consequence, how many)."""
     matrix = matrix or default_matrix()
     counts = [[0] * matrix.n_consequence for _ in range(matrix.n_probability)]
     by_colour = dict.fromkeys(COLOURS, 0)
     total = unscored = 0
-    for p, c in hazards:
+    for p, c, n in cells:
         if p is None or c is None:
-            unscored += 1
+            unscored += n
             continue
-        by_colour[matrix.colour(p, c)] += 1
-        counts[p - 1][c - 1] += 1
-        total += 1
+        by_colour[matrix.colour(p, c)] += n
+        counts[p - 1][c - 1] += n
+        total += n
     return {
         "counts": counts,
         "colours": [list(row) for row in matrix.cells],

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import Date, Integer, Text, bindparam, cast, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
@@ -46,6 +46,7 @@ from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ComplianceCheck, Evidence, Hazard,
                              PhysicalMapping, PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services.actions import rule_item
+from saas.hms.services.years import YEAR_PAGE_READS
 from saas.urls import url_pattern
 
 BATCH = 500
@@ -176,8 +177,8 @@ def _gather_batch(session: Session, batch: list[int], as_of: date, overrides: di
                               where=[ids_in(session, SafetyRound.year_id, batch), SafetyRound.status == COMPLETED]))
         checks = _group(_rows(session, ComplianceCheck.id, ComplianceCheck.year_id, ComplianceCheck.key, ComplianceCheck.status,
                               where=[ids_in(session, ComplianceCheck.year_id, batch)]))
-    if overview is not None:
-        read = _read_for_one_year(session, batch[0], company_ids[0])
+    if overview is not None:  # read with the page's other lists
+        read = {name: overview["registered_reads"][f"facts.{name}"] for name in _READS}
     else:
         ids = {"year_id": batch, "company_id": company_ids}
         read = {name: _rows(session, *columns, where=[ids_in(session, key, ids[key.key]), *where])
@@ -244,38 +245,14 @@ _READS = {
 }
 
 
-def _read_for_one_year(session: Session, year_id: int, company_id: int) -> dict[str, list[SimpleNamespace]]:
-    """The rows of every ``_READS`` table for the year page's one year and its company, in one statement (a
-    UNION ALL built once and bound per call) instead of one each: four small reads cost the page more in
-    round trips and statement overhead than in rows."""
-    statement, layouts = _one_year_union()
-    read: dict[str, list[SimpleNamespace]] = {name: [] for name in _READS}
-    for row in session.execute(statement, {"year_id": year_id, "company_id": company_id}):
-        name = _READ_NAMES[row[0]]
-        read[name].append(SimpleNamespace(**{column: row[slot] for column, slot in layouts[name]}))
-    return read
+def _read_part(name: str) -> Select:
+    columns, key, where = _READS[name]
+    return select(*columns).where(key == bindparam(key.key), *where)
 
 
-_READ_NAMES = tuple(_READS)
-# The union's columns after the source's number: typed slots that each read fills with its columns.
-_SLOT_TYPES = (Integer, Integer, Integer, Text, Text, Date)
-
-
-@cache
-def _one_year_union():
-    parts, layouts = [], {}
-    for number, (name, (columns, key, where)) in enumerate(_READS.items()):
-        slots: list = [None] * len(_SLOT_TYPES)
-        layout = []
-        for column in columns:
-            kind = Date if isinstance(column.type, Date) else Integer if isinstance(column.type, Integer) else Text
-            slot = next(i for i, t in enumerate(_SLOT_TYPES) if t is kind and slots[i] is None)
-            slots[slot] = type_coerce(column, kind)  # the same type in every part; only the NULLs are cast
-            layout.append((column.key, slot + 1))
-        values = [s if s is not None else cast(null(), t) for s, t in zip(slots, _SLOT_TYPES)]
-        parts.append(select(literal(number, Integer), *values).where(key == bindparam(key.key), *where))
-        layouts[name] = tuple(layout)
-    return union_all(*parts), layouts
+# The year page reads them with its other small lists, in one statement (saas.hms.services.years.YEAR_PAGE_READS).
+for _name in _READS:
+    YEAR_PAGE_READS[f"facts.{_name}"] = cache(partial(_read_part, _name))
 
 
 def _counts_as_assessed(has_hazard: bool, no_significant_hazards: bool, conclusion_note: str | None) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from saas.audit.services import record
 from saas.clients.services import NotFound
-from saas.db import utcnow
+from saas.db import columns_of, utcnow
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS, required_compliance_keys
 from saas.hms.models import CertificationYear, ComplianceCheck
 from saas.schemas import FieldErrors
@@ -34,10 +34,14 @@ def ensure_compliance_checks(session: Session, year: CertificationYear) -> list[
 
 def year_checks(session: Session, year: CertificationYear) -> dict:
     """The year's checks in COMPLIANCE_CHECKS order (one query), and the required keys still without a row."""
-    required = required_compliance_keys(year.company.employee_count)
-    rows = session.execute(_year_checks_query(), {"year_id": year.id}).all()
+    return checks_from(session.execute(year_checks_part(), {"year_id": year.id}).all(), year.company.employee_count)
+
+
+def checks_from(rows, employee_count: int | None) -> dict:
+    """``year_checks`` from the rows of ``year_checks_part`` (the year page reads them with its other reads)."""
+    required = required_compliance_keys(employee_count)
     order = {key: i for i, key in enumerate(CHECKS)}
-    checks = sorted((check_dict(check, name, required) for check, name in rows), key=lambda c: order.get(c["key"], 99))
+    checks = sorted((check_dict(row, row.verified_by_name, required) for row in rows), key=lambda c: order.get(c["key"], 99))
     present = {c["key"] for c in checks}
     counts = {state: sum(1 for c in checks if c["status"] == state) for state in STATUS_LABELS}
     return dict(checks=checks, missing=[dict(key=k, title=CHECKS[k]["title_nb"]) for k in required if k not in present],
@@ -45,10 +49,10 @@ def year_checks(session: Session, year: CertificationYear) -> dict:
 
 
 @cache
-def _year_checks_query() -> Select:
+def year_checks_part() -> Select:
     # Built once, bound per call (the year page shows the checks on every visit).
-    return (select(ComplianceCheck, User.name).outerjoin(User, User.id == ComplianceCheck.verified_by)
-            .where(ComplianceCheck.year_id == bindparam("year_id")))
+    return (select(*columns_of(ComplianceCheck), User.name.label("verified_by_name"))
+            .outerjoin(User, User.id == ComplianceCheck.verified_by).where(ComplianceCheck.year_id == bindparam("year_id")))
 
 
 def check_dict(check: ComplianceCheck, verified_by_name: str | None, required) -> dict:

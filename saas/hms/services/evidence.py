@@ -303,19 +303,23 @@ def files_for(session: Session, target_type: str, target_ids) -> dict[int, list[
 
 def year_summary(session: Session, year_id: int) -> dict:
     """Counts of the year's current files by verification state (one query)."""
-    row = session.execute(_year_summary_query(), {"year_id": year_id}).one()
-    return dict(total=int(row[0]), pending=int(row[1]), verified=int(row[2]), rejected=int(row[3]))
+    return summary_from(session.execute(year_summary_part(), {"year_id": year_id}).all())
+
+
+def summary_from(rows) -> dict:
+    """``year_summary`` from the one row of ``year_summary_part`` (the year page reads it with its other reads)."""
+    row = rows[0]
+    return dict(total=int(row.total), pending=int(row.pending), verified=int(row.verified), rejected=int(row.rejected))
 
 
 @lru_cache(maxsize=1)
-def _year_summary_query() -> Select:
+def year_summary_part() -> Select:
     # Built once, bound per call: the year page shows it on every visit.
-    return select(
-        func.count(Evidence.id),
-        func.coalesce(func.sum(case((Evidence.status == "pending", 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Evidence.status == "verified", 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Evidence.status == "rejected", 1), else_=0)), 0),
-    ).where(Evidence.year_id == bindparam("year_id"), Evidence.superseded.is_(False))
+    def count(status: str):
+        return func.coalesce(func.sum(case((Evidence.status == status, 1), else_=0)), 0).label(status)
+
+    return (select(func.count(Evidence.id).label("total"), count("pending"), count("verified"), count("rejected"))
+            .where(Evidence.year_id == bindparam("year_id"), Evidence.superseded.is_(False)))
 
 
 def pending_for_review(session: Session, consultant_id: int | None, limit: int = 100, *,

@@ -301,8 +301,13 @@ def year_summary(session: Session, year_id: int) -> dict:
     newest assessment's matrix; hazards of an assessment whose snapshot has another size cannot be placed
     on it and are counted in ``heatmap["other_matrix"]``.
     """
-    rows = named_rows(session.execute(_year_summary_query(), {"year_id": year_id}))
-    assessments = list({row.id: row for row in rows}.values())  # in the query's order, once each
+    return summary_from(session, named_rows(session.execute(year_summary_part(), {"year_id": year_id})))
+
+
+def summary_from(session: Session, rows) -> dict:
+    """``year_summary`` from the rows of ``year_summary_part`` (the year page reads them with its other reads)."""
+    rows = sorted(rows, key=lambda r: (r.assessed_on is None, -r.assessed_on.toordinal() if r.assessed_on else 0, -r.id))
+    assessments = list({row.id: row for row in rows}.values())  # newest first, once each
     by_assessment = defaultdict(list)
     for row in rows:
         if row.hazards:
@@ -323,23 +328,23 @@ def year_summary(session: Session, year_id: int) -> dict:
         for p, c, p_after, c_after, n in by_assessment[a.id]:
             counts[matrix.colour(p, c)] += n
             if same_size:
-                before += [(p, c)] * n
-                after += [(p_after, c_after)] * n
+                before.append((p, c, n))
+                after.append((p_after, c_after, n))
             else:
                 other += n
         items.append(dict(id=a.id, title=a.title, assessed_on=a.assessed_on, next_review_on=a.next_review_on,
                           status=a.status, status_label=ASSESSMENT_STATUS_LABELS.get(a.status, a.status),
                           no_significant_hazards=a.no_significant_hazards, conclusion_note=a.conclusion_note,
                           hazard_count=sum(counts.values()), **counts))
-    heatmap = risk.heatmap(before, year_matrix)
-    heatmap.update(after=risk.heatmap(after, year_matrix), other_matrix=other, **_labels(year_matrix))
+    heatmap = risk.heatmap_of_counts(before, year_matrix)
+    heatmap.update(after=risk.heatmap_of_counts(after, year_matrix), other_matrix=other, **_labels(year_matrix))
     return dict(assessments=items, heatmap=heatmap)
 
 
 @cache
-def _year_summary_query() -> Select:
-    # Built once, bound per call (the year page shows the summary on every visit).  One row per assessment
-    # and hazard cell; an assessment without hazards comes once, with a count of 0.
+def year_summary_part() -> Select:
+    # Built once, bound per call (the year page shows the summary on every visit); ``summary_from`` orders it.
+    # One row per assessment and hazard cell; an assessment without hazards comes once, with a count of 0.
     return (select(RiskAssessment.id, RiskAssessment.title, RiskAssessment.assessed_on, RiskAssessment.next_review_on,
                    RiskAssessment.status, RiskAssessment.matrix_snapshot, RiskAssessment.no_significant_hazards,
                    RiskAssessment.conclusion_note, Hazard.probability, Hazard.consequence, Hazard.probability_after,
@@ -348,5 +353,4 @@ def _year_summary_query() -> Select:
             .where(RiskAssessment.year_id == bindparam("year_id"))
             # The assessment's other columns follow from its primary key.
             .group_by(RiskAssessment.id, Hazard.probability, Hazard.consequence, Hazard.probability_after,
-                      Hazard.consequence_after)
-            .order_by(RiskAssessment.assessed_on.desc().nulls_last(), RiskAssessment.id.desc()))
+                      Hazard.consequence_after))

@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany

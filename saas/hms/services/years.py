@@ -6,6 +6,7 @@ data: a fixed number of queries whatever the number of action items, hazards or 
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import Callable
 
 from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from saas.audit.services import record
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_company_ids
+from saas.db import ReadsTogether, columns_of
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, Evidence, Hazard, PhysicalMapping,
                              PsychosocialMapping, RiskAssessment, SafetyRound)
 from saas.hms.services import checklists
-from saas.hms.services.compliance import ensure_compliance_checks, year_checks
+from saas.hms.services.compliance import checks_from, ensure_compliance_checks, year_checks_part
 from saas.i18n import today_in_oslo as oslo_today  # noqa: F401  (views call years.oslo_today)
 from saas.schemas import FieldErrors
 from saas.schemes.services import hms_version
@@ -53,18 +55,23 @@ def check_open(year: CertificationYear) -> None:
 
 def company_years(session: Session, company_id: int) -> list[dict]:
     """The company's years, newest first (one query)."""
-    rows = session.execute(_company_years_query(), {"company_id": company_id}).all()
+    return years_from(session.execute(company_years_part(), {"company_id": company_id}).all())
+
+
+def years_from(rows) -> list[dict]:
+    """``company_years`` from the rows of ``company_years_part``."""
     return [dict(id=r.id, year=r.year, status=r.status, status_label=STATUS_LABELS.get(r.status, r.status),
-                 consultant_name=r.consultant_name or "", carried_over=r.previous_year_id is not None) for r in rows]
+                 consultant_name=r.consultant_name or "", carried_over=r.previous_year_id is not None)
+            for r in sorted(rows, key=lambda r: r.year, reverse=True)]
 
 
 @cache
-def _company_years_query() -> Select:
+def company_years_part() -> Select:
     # Built once, bound per call (the year and company pages read it on every visit).
     return (select(CertificationYear.id, CertificationYear.year, CertificationYear.status, CertificationYear.previous_year_id,
                    User.name.label("consultant_name"))
             .outerjoin(User, User.id == CertificationYear.consultant_id)
-            .where(CertificationYear.company_id == bindparam("company_id")).order_by(CertificationYear.year.desc()))
+            .where(CertificationYear.company_id == bindparam("company_id")))
 
 
 def open_year(session: Session, actor: User, company: ClientCompany, data: dict) -> CertificationYear:
@@ -204,15 +211,17 @@ def _carry_risks(session: Session, previous: CertificationYear, year: Certificat
 # -- the year page -------------------------------------------------------------------------------------
 
 def year_overview(session: Session, year: CertificationYear) -> dict:
-    """Everything the year page shows, as plain data, in a fixed number of queries."""
+    """Everything the year page shows, as plain data, in two queries: the action plan, and every other
+    list read together (``_overview_reads``)."""
     from saas.hms.services import actions, evidence, risks
 
     company = year.company
-    history = company_years(session, company.id)
-    safety_rounds = round_rows(session, year.id)
+    read = _overview_reads(tuple(YEAR_PAGE_READS)).read(
+        session, dict(year_id=year.id, company_id=company.id, year=year.year, previous_year=year.year - 1))
+    history = years_from(read["history"])
+    safety_rounds = _rounds_from(read["safety_rounds"])
     action_summary, rule_action_items = actions.year_summary_and_rule_items(session, year.id)
-    psychosocial, previous_psychosocial = _psychosocial_rows_and_previous(
-        session, year.id, next((h["id"] for h in history if h["year"] == year.year - 1), None))
+    psychosocial, previous_psychosocial = _psychosocial_from(read["psychosocial"], year.id)
     return dict(
         year=dict(id=year.id, year=year.year, status=year.status, status_label=STATUS_LABELS.get(year.status, year.status),
                   open=year.status == "open", self_mapping=year.self_mapping, previous_year_id=year.previous_year_id,
@@ -221,34 +230,71 @@ def year_overview(session: Session, year: CertificationYear) -> dict:
                      works_off_premises=company.works_off_premises),
         history=history,
         can_start_from_previous=year.previous_year_id is None and year.status == "open" and any(h["year"] < year.year for h in history),
-        physical_mappings=physical_rows(session, year.id),
+        physical_mappings=_physical_from(read["physical_mappings"]),
         psychosocial_mappings=psychosocial,
         safety_rounds=safety_rounds,
         show_safety_rounds=company.works_off_premises or bool(safety_rounds),
-        compliance=year_checks(session, year),
-        risks=risks.year_summary(session, year.id),
+        compliance=checks_from(read["compliance"], company.employee_count),
+        risks=risks.summary_from(session, read["risks"]),
         actions=action_summary,
-        evidence=evidence.year_summary(session, year.id),
+        evidence=evidence.summary_from(read["evidence"]),
         # For the verdict's facts (saas.certification.services.facts), not the page: every item as the class rules
         # see it, and the completed psychosocial mappings of the company's year before (the A1 and A+3 waivers).
         rule_action_items=rule_action_items,
         previous_psychosocial_mappings=previous_psychosocial,
+        # The rows of the reads registered in YEAR_PAGE_READS, by their names.
+        registered_reads={name: read[name] for name in YEAR_PAGE_READS},
     )
 
 
+# Reads that a package above this one adds to the year page's one statement: a name and a function that builds
+# a select (once) bound with ``year_id`` and ``company_id``; its rows come back in the overview's
+# ``registered_reads``.  The certification's facts register the verdict's own reads here (attestations,
+# earlier certificates, ...), so the page reads them without one more statement and without this package
+# importing the certification's.
+YEAR_PAGE_READS: dict[str, Callable[[], Select]] = {}
+
+
+@cache
+def _overview_reads(registered: tuple[str, ...]) -> ReadsTogether:
+    # The year page's small lists in one statement, built once per set of registered reads (binds: year_id,
+    # company_id, year, previous_year).  The action plan is read apart: hundreds of rows read fastest as tuples.
+    from saas.hms.services import evidence, risks
+
+    return ReadsTogether(dict(
+        history=company_years_part(), safety_rounds=_with_run_stats_part(SafetyRound),
+        physical_mappings=_with_run_stats_part(PhysicalMapping), psychosocial=_psychosocial_part(),
+        compliance=year_checks_part(), risks=risks.year_summary_part(), evidence=evidence.year_summary_part(),
+        **{name: YEAR_PAGE_READS[name]() for name in registered}))
 
 
 def physical_rows(session: Session, year_id: int) -> list[dict]:
     """The year's physical mappings with their checklist counts and ``report_evidence_status``, the status of
     their report's evidence (None without one) (one query)."""
-    rows = _with_run_stats(session, PhysicalMapping, year_id)
-    return [dict(physical_mapping_dict(m), **stats, report_evidence_status=report_status) for m, stats, report_status in rows]
+    return _physical_from(session.execute(_with_run_stats_part(PhysicalMapping), {"year_id": year_id}).all())
 
 
 def round_rows(session: Session, year_id: int) -> list[dict]:
     """The year's safety rounds with their checklist counts (one query)."""
-    rows = _with_run_stats(session, SafetyRound, year_id)
-    return [dict(safety_round_dict(r), **stats) for r, stats in rows]
+    return _rounds_from(session.execute(_with_run_stats_part(SafetyRound), {"year_id": year_id}).all())
+
+
+def _physical_from(rows) -> list[dict]:
+    return [dict(physical_mapping_dict(m), **_stats(m), report_evidence_status=m.report_evidence_status)
+            for m in _newest_first(rows, "performed_on")]
+
+
+def _rounds_from(rows) -> list[dict]:
+    return [dict(safety_round_dict(r), **_stats(r)) for r in _newest_first(rows, "held_on")]
+
+
+def _newest_first(rows, day: str) -> list:
+    # Not yet done (no date) first, then the newest, then as entered.
+    def key(row):
+        on = getattr(row, day)
+        return on is not None, -on.toordinal() if on else 0, row.id
+
+    return sorted(rows, key=key)
 
 
 def _stat_columns():
@@ -266,29 +312,25 @@ def _stat_columns():
 _STAT_KEYS = ("total", "answered", "findings", "new", "changed", "removed")
 
 
-def _with_run_stats(session: Session, model, year_id: int) -> list[tuple]:
-    """(row, run_stats dict) for the year's mappings or rounds, the counts of their checklist runs joined
-    in as an aggregate subquery over this year's runs only (one statement instead of two); a physical
-    mapping's tuple ends with the status of its report's evidence."""
-    result = session.execute(_with_run_stats_query(model), {"year_id": year_id}).all()
-    n = len(_STAT_KEYS)
-    return [(row[0], {k: int(v or 0) for k, v in zip(_STAT_KEYS, row[1:n + 1])}, *row[n + 1:]) for row in result]
+def _stats(row) -> dict:
+    return {key: int(getattr(row, key) or 0) for key in _STAT_KEYS}
 
 
 @cache
-def _with_run_stats_query(model) -> Select:
-    # Built once per model and bound per call: making this statement (six aggregates and a subquery's
-    # columns) cost more CPU than running it.
+def _with_run_stats_part(model) -> Select:
+    # The year's mappings or rounds with the counts of their checklist runs joined in as an aggregate
+    # subquery over this year's runs only (one statement instead of two); a physical mapping's row ends with
+    # the status of its report's evidence.  Built once per model and bound per call: making this statement
+    # (six aggregates and a subquery's columns) cost more CPU than running it.
     year_id = bindparam("year_id")
-    first_order = {PhysicalMapping: PhysicalMapping.performed_on, SafetyRound: SafetyRound.held_on}[model].desc().nulls_first()
     stats = (select(ChecklistAnswer.run_id.label("run_id"), *_stat_columns())
              .join(model, model.run_id == ChecklistAnswer.run_id).where(model.year_id == year_id)
              .group_by(ChecklistAnswer.run_id).subquery())
-    query = select(model, *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
+    query = select(*columns_of(model), *(stats.c[k] for k in _STAT_KEYS)).outerjoin(stats, stats.c.run_id == model.run_id)
     if model is PhysicalMapping:  # the verdict's "has a report" (B2): not one more statement for it
         query = (query.add_columns(Evidence.status.label("report_evidence_status"))
                  .outerjoin(Evidence, Evidence.id == PhysicalMapping.report_evidence_id))
-    return query.where(model.year_id == year_id).order_by(first_order, model.id)
+    return query.where(model.year_id == year_id)
 
 
 def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
@@ -301,20 +343,22 @@ def run_stats(session: Session, run_ids: list[int]) -> dict[int, dict]:
                        removed=int(r[6])) for r in rows}
 
 
-def _psychosocial_rows_and_previous(session: Session, year_id: int, previous_year_id: int | None) -> tuple[list[dict], list[dict]]:
+def _psychosocial_from(rows, year_id: int) -> tuple[list[dict], list[dict]]:
     """``psychosocial_rows`` of the year, each with ``report_evidence_status`` (the status of its report's
-    evidence, None without one), and the completed mappings of ``previous_year_id``: one query for both."""
-    ids = [year_id] if previous_year_id is None else [year_id, previous_year_id]
-    rows = session.execute(_psychosocial_query(), {"ids": ids}).all()
-    return ([dict(psychosocial_dict(p), report_evidence_status=status) for p, status in rows if p.year_id == year_id],
-            [psychosocial_dict(p) for p, _status in rows if p.year_id != year_id and p.status == "completed"])
+    evidence, None without one), and the completed mappings of the company's year before."""
+    rows = sorted(rows, key=lambda p: p.id)
+    return ([dict(psychosocial_dict(p), report_evidence_status=p.report_evidence_status) for p in rows if p.year_id == year_id],
+            [psychosocial_dict(p) for p in rows if p.year_id != year_id and p.status == "completed"])
 
 
 @cache
-def _psychosocial_query() -> Select:
-    return (select(PsychosocialMapping, Evidence.status)
+def _psychosocial_part() -> Select:
+    # The mappings of the company's year and of its year before (binds: company_id, year, previous_year).
+    years = select(CertificationYear.id).where(CertificationYear.company_id == bindparam("company_id"),
+                                                CertificationYear.year.in_((bindparam("year"), bindparam("previous_year"))))
+    return (select(*columns_of(PsychosocialMapping), Evidence.status.label("report_evidence_status"))
             .outerjoin(Evidence, Evidence.id == PsychosocialMapping.report_evidence_id)
-            .where(PsychosocialMapping.year_id.in_(bindparam("ids", expanding=True))).order_by(PsychosocialMapping.id))
+            .where(PsychosocialMapping.year_id.in_(years.scalar_subquery())))
 
 
 def psychosocial_rows(session: Session, year_id: int) -> list[dict]:
