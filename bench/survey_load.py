@@ -75,8 +75,12 @@ def prepare(app, respondents: int) -> dict:
                             group_id=first.id)
         # Every shared-link respondent types a one-time code from a printed sheet (one sheet per group).
         per_group = (respondents - PERSONAL + BASELINE) // 2 + 1
-        sheets = [(str(group.id), distribution.code_sheet(session, survey, distribution.issue_codes(
-            session, consultant, survey, per_group, today, group_id=group.id))["codes"]) for group in (first, second)]
+        # (as many sheets per group as it takes: one sheet prints at most MAX_CODES_PER_SHEET codes)
+        sheets = [(str(group.id), [code for start in range(0, per_group, distribution.MAX_CODES_PER_SHEET)
+                                   for code in distribution.code_sheet(session, survey, distribution.issue_codes(
+                                       session, consultant, survey, min(distribution.MAX_CODES_PER_SHEET, per_group - start),
+                                       today, group_id=group.id))["codes"]])
+                  for group in (first, second)]
         codes = [(group, code) for pair in zip(*[[(g, c) for c in cs] for g, cs in sheets]) for group, code in pair]
         bodies = session.scalars(select(OutboxMessage.body).where(OutboxMessage.tenant_id == tenant.id)).all()
         tokens = [re.search(r"/s/([A-Za-z0-9_-]{43})", body).group(1) for body in bodies]

@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import DateTime, MetaData, any_, create_engine, event, exc, literal, text
+from sqlalchemy import DateTime, MetaData, any_, create_engine, event, exc, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import Label
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -477,19 +478,29 @@ class ReadsTogether:
     every part shares (a part fills the slots it has no column for with typed NULLs), and are read back as
     named tuples with the part's own column names.  A page that shows a dozen small lists pays one round
     trip and one statement's overhead instead of a dozen.  The parts' binds share one namespace (a name
-    used in two parts is one value); a part cannot have ORDER BY or LIMIT of its own (a compound statement's
-    parts cannot on SQLite), so the rows of a part come in no promised order.  The tenant criterion is
-    added to every part as to any ORM statement.
+    used in two parts is one value).  A part with ORDER BY or LIMIT is read as a subquery numbered in its
+    order (a compound statement's parts cannot order themselves on SQLite, and a UNION ALL promises no
+    order of its rows), and its rows come back in that order; the rows of a part without come in no
+    promised order.  The tenant criterion is added to every part as to any ORM statement.
     """
 
     def __init__(self, parts: dict[str, Any]):
         from sqlalchemy import Integer, cast, null, type_coerce, union_all
-        from sqlalchemy.sql.elements import Label
         from sqlalchemy.types import NullType
 
+        parts = dict(parts)  # (the ordered ones are replaced by their numbered subqueries below)
         self.names = tuple(parts)
-        columns = {name: [(key, c.element if isinstance(c, Label) else c) for key, c in part.selected_columns.items()]
-                   for name, part in parts.items()}
+        columns, ordered = {}, set()
+        for name, part in parts.items():
+            keys = list(part.selected_columns.keys())
+            # (Select keeps these private; ORDER BY and LIMIT are what a compound part cannot carry.)
+            if part._order_by_clauses or part._limit_clause is not None or part._offset_clause is not None:
+                numbered = part.add_columns(func.row_number(type_=Integer).over(order_by=list(part._order_by_clauses))
+                                            .label("read_in_order")).subquery()
+                part = parts[name] = select(*numbered.c)
+                keys.append("read_in_order")
+                ordered.add(name)
+            columns[name] = [(key, c.element if isinstance(c, Label) else c) for key, c in zip(keys, part.selected_columns)]
         slot_types: list = []  # one type per slot, shared by every part that fills it
         placed: dict[str, list[int]] = {}
         for name, cols in columns.items():
@@ -510,16 +521,22 @@ class ReadsTogether:
                 values[slot] = type_coerce(column, slot_types[slot])  # the first part's types read every row
             statements.append(part.with_only_columns(literal(number, Integer), *values, maintain_column_froms=True))
         self.statement = union_all(*statements)
-        self._layouts = tuple((_row_type(tuple(key for key, _ in columns[name]))._make, [s + 1 for s in placed[name]])
-                              for name in self.names)
+        self._layouts = []
+        for name in self.names:
+            keys, slots = [key for key, _ in columns[name]], [s + 1 for s in placed[name]]
+            order = slots.pop() if name in ordered else None
+            self._layouts.append((_row_type(tuple(keys[:len(slots)]))._make, slots, order))
 
     def read(self, session: Session, params: dict) -> dict[str, list[tuple]]:
         """Every part's rows (named tuples) by the part's name, from one statement."""
-        rows: dict[str, list[tuple]] = {name: [] for name in self.names}
-        lists = [rows[name] for name in self.names]
+        found: list[list] = [[] for _ in self.names]
         for row in session.execute(self.statement, params):
-            make, slots = self._layouts[row[0]]
-            lists[row[0]].append(make([row[s] for s in slots]))
+            found[row[0]].append(row)
+        rows = {}
+        for name, part_rows, (make, slots, order) in zip(self.names, found, self._layouts):
+            if order is not None:
+                part_rows.sort(key=lambda row: row[order])
+            rows[name] = [make([row[s] for s in slots]) for row in part_rows]
         return rows
 
 

@@ -18,6 +18,9 @@ def _parts():
         .join(ClientCompany, ClientCompany.id == SubUnit.company_id),
         counted=select(func.count(ClientCompany.id).label("n"), func.max(ClientCompany.created_at).label("newest")),
         nothing=select(ClientCompany.id).where(ClientCompany.id == bindparam("missing")),
+        # Ordered and limited parts come back in their order, limited.
+        newest_name=select(ClientCompany.id, ClientCompany.name).order_by(ClientCompany.name.desc(), ClientCompany.id).limit(1),
+        by_name=select(ClientCompany.name, func.count().over().label("total")).order_by(ClientCompany.name),
     )
 
 
@@ -39,7 +42,12 @@ def test_each_part_reads_what_it_reads_alone_with_its_names_and_types_in_one_sta
     assert len(reads) == 1 and "UNION ALL" in reads[0]  # besides the test's savepoint and the scope's seal
     for name, part in parts.items():
         alone = [tuple(row) for row in db.execute(part, params)]
-        assert sorted(map(tuple, read[name]), key=repr) == sorted(alone, key=repr), name
+        if name in ("newest_name", "by_name"):
+            assert list(map(tuple, read[name])) == alone, name  # in the part's own order
+        else:
+            assert sorted(map(tuple, read[name]), key=repr) == sorted(alone, key=repr), name
+    assert len(read["newest_name"]) == 1 and len(read["by_name"]) == read["by_name"][0].total >= 2
+    assert read["by_name"][0]._fields == ("name", "total")  # the numbering column is not one of them
     company = read["companies"][0]
     assert company._fields == tuple(column.key for column in columns_of(ClientCompany))
     assert isinstance(company.works_off_premises, bool) and company.created_at.tzinfo is not None

@@ -26,6 +26,7 @@ from saas.certification.services.facts import ref_urls
 from saas.clients.models import ClientCompany
 from saas.db import named_rows
 from saas.hms.models import CertificationYear
+from saas.hms.services.work import HOME_SECTIONS
 from saas.schemas import FieldErrors
 from saas.schemes.models import SchemeVersion
 from saas.schemes.services import settings_of
@@ -253,8 +254,13 @@ def expiring(session: Session, consultant_id: int | None, within_days: int, toda
     companies when ``consultant_id`` is given.  Plain dicts: id, number, company_id, company_name,
     cert_class, valid_until, days_left, state, ... and ``url`` (the certificate's page; None outside a
     request)."""
-    rows = named_rows(session.execute(_expiring_query(consultant_id is not None), dict(
-        today=today, until=today + timedelta(days=within_days), consultant_id=consultant_id)))
+    return expiring_from(named_rows(session.execute(_expiring_query(consultant_id is not None), dict(
+        today=today, until=today + timedelta(days=within_days), consultant_id=consultant_id))), today)
+
+
+def expiring_from(rows, today: date) -> list[dict]:
+    """``expiring`` from the rows of ``_expiring_query`` (the consultant's home reads them with its other
+    sections: saas.hms.services.work.HOME_SECTIONS)."""
     url = ref_urls()
     return [certificate_dict(c, today, c.company_name) | {"url": url("certificate", c.id)} for c in rows]
 
@@ -271,4 +277,7 @@ def _expiring_query(mine: bool):
                     ClientCompany.archived_at.is_(None))
              .order_by(Certificate.valid_until, Certificate.id))
     return query.where(ClientCompany.consultant_id == bindparam("consultant_id")) if mine else query
+
+
+HOME_SECTIONS["certificates"] = (_expiring_query, expiring_from)  # within work.EXPIRING_WITHIN_DAYS, bound as ``until``
 

@@ -260,7 +260,7 @@ def _with_people(query: Select) -> Select:
 
 
 def _plain(row) -> dict:
-    return dict(row._mapping)
+    return row._asdict()  # a result row or a named tuple (ReadsTogether)
 
 
 def describe(session: Session, evidence: Evidence) -> dict:
@@ -335,7 +335,13 @@ def pending_for_review(session: Session, consultant_id: int | None, limit: int =
                  .order_by(Evidence.uploaded_at, Evidence.id).limit(limit))
         rows = session.execute(query).all()
     else:
-        rows = session.execute(_pending_query(consultant_id is not None, limit), {"consultant_id": consultant_id}).all()
+        rows = session.execute(pending_part(consultant_id is not None, limit), {"consultant_id": consultant_id}).all()
+    return pending_from(rows, companies)
+
+
+def pending_from(rows, companies: dict[int, str] | None = None) -> tuple[list[dict], int]:
+    """``pending_for_review`` from the rows of ``pending_part`` (the consultant's home reads them with its other
+    sections)."""
     total = rows[0].total_count if rows else 0
     items = []
     for row in rows:
@@ -359,7 +365,7 @@ def _pending_select(with_company: bool) -> Select:
 
 
 @lru_cache(maxsize=8)
-def _pending_query(mine: bool, limit: int) -> Select:
+def pending_part(mine: bool, limit: int) -> Select:
     # Built once and bound per call (the consultant's home runs it on every visit); the API's pages pass
     # other limits, hence a small bounded cache.
     query = _pending_select(with_company=True)

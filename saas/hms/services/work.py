@@ -2,7 +2,7 @@
 
 * The consultant's home: what needs attention across their clients (overdue action items, files waiting
   for verification, self-mappings waiting for verification, companies whose current year has no physical
-  mapping, certificates expiring soon).  Each section is one query whatever the number of companies.
+  mapping, certificates expiring soon).  Two statements whatever the number of companies.
 * A client contact's home: per linked company, the checklists the company fills in itself, the action
   items assigned to the contact, and what evidence is still missing.  A fixed number of queries too.
 
@@ -11,8 +11,9 @@ so the rules of each stay in one place.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext
 from sqlalchemy import Select, bindparam, func, literal, select
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from saas.clients.models import ClientCompany
 from saas.clients.services import NotFound, visible_companies, visible_company_ids
-from saas.db import named_rows
+from saas.db import ReadsTogether, named_rows
 from saas.hms.checklist_defaults import COMPLIANCE_CHECKS
 from saas.hms.models import (ActionItem, CertificationYear, ChecklistAnswer, ChecklistRun, ComplianceCheck,
                              PhysicalMapping, PsychosocialMapping)
@@ -29,7 +30,7 @@ from saas.hms.services.years import get_year
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
-__all__ = ["NotFound", "SECTION_LIMIT", "consultant_home", "expiring_certificates", "overdue_actions",
+__all__ = ["NotFound", "SECTION_LIMIT", "HOME_SECTIONS", "consultant_home", "overdue_actions",
            "companies_without_mapping", "mappings_to_verify", "client_home", "assigned_item", "update_assigned_action",
            "self_mapping", "self_mapping_year", "start_self_mapping", "save_self_mapping"]
 
@@ -56,24 +57,16 @@ def _section_rows(session: Session, query, consultant_id: int | None, **params) 
 
 # -- the consultant's home ---------------------------------------------------------------------------
 
-def expiring_certificates(session: Session, user: User, within_days: int = 90, *, everyone: bool = False,
-                          today: date | None = None) -> list:
-    """Active certificates of the user's companies (all the tenant's with ``everyone``) that expire within
-    ``within_days`` (for the home page; one query whatever their number).
-    Each entry: dict(id, company_id, company_name, number, cert_class, valid_until, url)."""
-    from saas.certification.services.certificates import expiring
-    from saas.scheduler import today_in_oslo
-
-    return expiring(session, None if everyone else user.id, within_days, today or today_in_oslo())
-
-
 def overdue_actions(session: Session, consultant_id: int | None, today: date, limit: int = SECTION_LIMIT) -> dict:
     """Action items past their deadline and not done, in the live years of the active companies of
     ``consultant_id`` (None: every company), oldest deadline first (one query).
 
     Overdue is the class rules' definition (``rules_facts.is_overdue``): due today is still on time.
     """
-    rows = _section_rows(session, _overdue_query(consultant_id is not None, limit), consultant_id, today=today)
+    return _overdue_from(_section_rows(session, _overdue_query(consultant_id is not None, limit), consultant_id, today=today), today)
+
+
+def _overdue_from(rows, today: date) -> dict:
     return _section(rows, lambda r: dict(
         id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status, area=r.area,
         responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=r.year, company_id=r.company_id,
@@ -98,6 +91,10 @@ def companies_without_mapping(session: Session, consultant_id: int | None, curre
     """Active companies with no certification year ``current_year``, or one without a physical mapping,
     by name (one query)."""
     rows = _section_rows(session, _without_mapping_query(consultant_id is not None, limit), consultant_id, year=current_year)
+    return _without_mapping_from(rows, current_year)
+
+
+def _without_mapping_from(rows, current_year: int) -> dict:
     return _section(rows, lambda r: dict(company_id=r.id, company_name=r.name, city=r.city, year_id=r.year_id,
                                          year=current_year))
 
@@ -122,7 +119,10 @@ def _without_mapping_query(mine: bool, limit: int) -> Select:
 def mappings_to_verify(session: Session, consultant_id: int | None, limit: int = SECTION_LIMIT) -> dict:
     """Physical mappings done by the company itself or a third party, submitted and not yet verified, in
     the open years of the active companies of ``consultant_id`` (None: every company) (one query)."""
-    rows = _section_rows(session, _mappings_query(consultant_id is not None, limit), consultant_id)
+    return _mappings_from(_section_rows(session, _mappings_query(consultant_id is not None, limit), consultant_id))
+
+
+def _mappings_from(rows) -> dict:
     return _section(rows, lambda r: dict(
         id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id, year=r.year,
         company_id=r.company_id, company_name=r.company_name))
@@ -144,22 +144,43 @@ def _mappings_query(mine: bool, limit: int) -> Select:
 
 
 def consultant_home(session: Session, user: User, today: date, everyone: bool = False) -> dict:
-    """Everything the consultant's home page shows, as plain data: one query per section whatever the
-    number of companies, items and years, each returning the section's first rows and its total (no
-    section reads every company to show 25).
+    """Everything the consultant's home page shows, as plain data, in two statements whatever the number of
+    companies, items and years: each section's first rows and its total, four sections read together
+    (``_home_reads``; no section reads every company to show 25).
 
     ``everyone`` widens it from the user's own companies (consultant_id == user) to all of the tenant's.
     """
     consultant_id = None if everyone else user.id
-    files, files_total = evidence.pending_for_review(session, consultant_id, SECTION_LIMIT)
+    read = _home_reads(consultant_id is not None, tuple(HOME_SECTIONS)).read(session, dict(
+        consultant_id=consultant_id, today=today, until=today + timedelta(days=EXPIRING_WITHIN_DAYS)))
+    files, files_total = evidence.pending_from(read["evidence"])
     return dict(
         everyone=everyone, today=today,
-        overdue=overdue_actions(session, consultant_id, today),
+        overdue=_overdue_from(read["overdue"], today),
         evidence=dict(rows=files, total=files_total),
-        mappings=mappings_to_verify(session, consultant_id),
+        mappings=_mappings_from(read["mappings"]),
+        # Read apart: PostgreSQL plans this one afresh for its values every time (its generic plan, for any
+        # year and consultant, costs more), and with it the whole statement would be planned afresh too.
         without_mapping=companies_without_mapping(session, consultant_id, today.year),
-        certificates=expiring_certificates(session, user, everyone=everyone, today=today),
+        **{name: section_from(read[name], today) for name, (_part, section_from) in HOME_SECTIONS.items()},
     )
+
+
+EXPIRING_WITHIN_DAYS = 90  # the home page's "certificates that expire within 90 days"
+
+# Sections that a package above this one adds to the consultant's home, read in its one statement: a name
+# and (a function of ``mine`` that builds the section's select once, bound with ``consultant_id`` (None:
+# every company), ``today`` and ``until``; a function of its rows and today that makes the
+# section's value for the page).  The certification registers the certificates that expire within
+# EXPIRING_WITHIN_DAYS.
+HOME_SECTIONS: dict[str, tuple[Callable[[bool], Select], Callable[[list, date], Any]]] = {}
+
+
+@lru_cache(maxsize=8)
+def _home_reads(mine: bool, registered: tuple[str, ...]) -> ReadsTogether:
+    return ReadsTogether(dict(
+        evidence=evidence.pending_part(mine, SECTION_LIMIT), overdue=_overdue_query(mine, SECTION_LIMIT),
+        mappings=_mappings_query(mine, SECTION_LIMIT), **{name: HOME_SECTIONS[name][0](mine) for name in registered}))
 
 
 # -- a client contact's home -------------------------------------------------------------------------
