@@ -6,7 +6,8 @@ settings.  Each round opens ``--submits`` respondents' answering pages first (co
 nonce and a printed one-time code: not measured), then ``--connections`` client threads post their
 complete answers as fast as the server takes them; the floor round posts the same number of the same
 form bodies to the floor.  Rounds alternate product and floor; the medians of both and their ratio are
-printed, with the product's statements per submit (counted in-process, bench/_common.py).  Every product
+printed, with the product's statements per submit (counted in-process, bench/_common.py) and the CPU time per
+submit of each server's workers and of PostgreSQL (from /proc, so other load on the machine does not enter it).  Every product
 submit must answer 303 and be stored once.
 
 Run: .venv/bin/python bench/survey_submit.py [--submits 300] [--rounds 3] [--connections 6] [--workers 3]
@@ -32,7 +33,7 @@ from _common import bench_app, count_statements, free_port
 
 import survey_load
 from floor import prepare_insert_table
-from pages import gunicorn, start, stop
+from pages import gunicorn, start, stop, worker_cpu
 
 BENCH = Path(__file__).resolve().parent
 
@@ -85,6 +86,30 @@ def respondents(port: int, prepared: dict, count: int, start_number: int) -> lis
         person.open_page()
         people.append(person)
     return people
+
+
+def postgres_cpu() -> float:
+    """CPU seconds (user + system) used so far by this machine's PostgreSQL processes (its backends hold the
+    servers' pooled connections for the whole run, so a round's difference is the round's database work)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "postgres":
+            fields = fields.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def measured(port: int, master: int, bodies: list, connections: int) -> tuple[float, list[int], float, float]:
+    """``saturate`` with the CPU milliseconds per request of the server's workers and of PostgreSQL."""
+    app_cpu, db_cpu = worker_cpu(master), postgres_cpu()
+    rate, statuses = saturate(port, bodies, connections)
+    n = max(1, len(statuses))
+    return rate, statuses, (worker_cpu(master) - app_cpu) * 1000 / n, (postgres_cpu() - db_cpu) * 1000 / n
 
 
 def statements_per_submit(app, prepared: dict) -> tuple[int, int]:
@@ -142,24 +167,30 @@ def main() -> None:
     try:
         servers.append(start(gunicorn("saas.app:create_app()", product_port, args.workers), env, survey_load.ROOT, product_port))
         servers.append(start(gunicorn("floor:create_app()", floor_port, args.workers), floor_env, BENCH, floor_port))
-        product, floor = [], []
+        product, floor, cpu = [], [], {"product": [], "floor": []}
         for round_number in range(args.rounds):
             people = respondents(product_port, prepared, args.submits, round_number * args.submits)
             bodies = [(f"/s/{p.token}", {"Cookie": p.cookie}, urlencode(p.form)) for p in people]
-            rate, statuses = saturate(product_port, bodies, args.connections)
+            rate, statuses, app_ms, db_ms = measured(product_port, servers[0].pid, bodies, args.connections)
             if any(s != 303 for s in statuses):
                 raise SystemExit(f"product submits answered {sorted(set(statuses))}")
             product.append(rate)
-            rate, statuses = saturate(floor_port, [("/floor/insert", {}, body) for _, _, body in bodies], args.connections)
+            cpu["product"].append((app_ms, db_ms))
+            rate, statuses, app_ms, db_ms = measured(floor_port, servers[1].pid,
+                                                     [("/floor/insert", {}, body) for _, _, body in bodies], args.connections)
             if any(s != 204 for s in statuses):
                 raise SystemExit(f"floor inserts answered {sorted(set(statuses))}")
             floor.append(rate)
+            cpu["floor"].append((app_ms, db_ms))
             print(f"round {round_number + 1}: product {product[-1]:.1f}/s, floor {floor[-1]:.1f}/s", flush=True)
         p, f = statistics.median(product), statistics.median(floor)
+        (p_app, p_db), (f_app, f_db) = ((statistics.median(a for a, _ in cpu[k]), statistics.median(d for _, d in cpu[k]))
+                                        for k in ("product", "floor"))
         print(f"{args.submits} submits per round, gunicorn {args.workers} sync workers each, {args.connections} client "
               f"connections, {args.rounds} interleaved rounds")
         print(f"survey submit at saturation: product {p:.1f}/s, floor (one INSERT) {f:.1f}/s, ratio {f / p:.1f}×, "
               f"{statements[0]} statements per submit ({statements[1]} set_config/enter_scope)")
+        print(f"CPU ms per submit, product / floor: app {p_app:.2f} / {f_app:.2f}, PostgreSQL {p_db:.2f} / {f_db:.2f}")
     finally:
         stop(servers, tmp, url)
 

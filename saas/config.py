@@ -145,7 +145,6 @@ def load_config(env: dict[str, str] | None = None, root: Path | None = None) -> 
         "JOB_RETRY_INTERVALS": tuple(int(s) for s in (env.get("JOB_RETRY_INTERVALS") or "10,60,300").split(",") if s.strip()),
         "STORAGE_DIR": str(storage),
         "STORAGE_URL": _storage_url(env.get("STORAGE_URL") or None),
-        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL") or None,
         "MAX_IMAGE_PIXELS": _positive_int(env, "MAX_IMAGE_PIXELS", 40_000_000),
         "BRREG_URL": env.get("BRREG_URL", "https://data.brreg.no/enhetsregisteret/api").rstrip("/"),
         "BRREG_TIMEOUT": float(env.get("BRREG_TIMEOUT", "4")),
