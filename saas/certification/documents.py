@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas import storage
 from saas.audits import clocks
-from saas.certification import labels
+from saas.certification import kinds, labels
 from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany
+from saas.db import ReadsTogether
 from saas.norway import format_org_number, normalize_org_number
 from saas.pagination import page_statements, run_page
 from saas.pdf import html_to_pdf, render_html
@@ -357,11 +358,38 @@ def register_page(session: Session, q: str, page: int, per_page: int, today: dat
     validity), by company name; ``q`` matches the company name or its organisation number."""
     q = (q or "").strip()[:100]
     digits = re.sub(r"\D", "", q)
-    rows, total = run_page(session, _register_statements(bool(q), len(digits) >= 3), page, per_page, dict(
-        today=today, term="%" + _escape_like(q.lower()) + "%", digits=digits + "%"))
+    rows, total = run_page(session, _register_statements(bool(q), len(digits) >= 3), page, per_page, _register_params(q, today))
+    return _register_items(rows), total
+
+
+def register_page_with_kinds(session: Session, q: str, page: int, per_page: int, today: date
+                             ) -> tuple[list[dict], int, list[dict]]:
+    """``register_page`` and, read in the same statement, the other kinds' live certificates matching ``q``
+    (``kinds.register_rows``): the register's first page shows both."""
+    q = (q or "").strip()[:100]
+    digits = re.sub(r"\D", "", q)
+    rows_statement, count = _register_statements(bool(q), len(digits) >= 3)
+    params = dict(_register_params(q, today), page_limit=per_page, page_offset=(max(page, 1) - 1) * per_page)
+    read = _register_reads(bool(q), len(digits) >= 3).read(session, params)
+    rows = read["page"]
+    total = rows[0].total_count if rows else (session.scalar(count, params) if page > 1 else 0)
+    return _register_items(rows), total, kinds.register_rows_from(read, session, today, q)
+
+
+@lru_cache(maxsize=4)
+def _register_reads(search: bool, by_digits: bool) -> ReadsTogether:
+    return ReadsTogether(dict(page=_register_statements(search, by_digits)[0], **kinds.register_parts()))
+
+
+def _register_params(q: str, today: date) -> dict:
+    digits = re.sub(r"\D", "", q)
+    return dict(today=today, term="%" + _escape_like(q.lower()) + "%", digits=digits + "%")
+
+
+def _register_items(rows) -> list[dict]:
     return [dict(number=c.number, **_class_fields(c.cert_class), issued_on=c.issued_on, valid_until=c.valid_until,
                  company=_company_fields(c), verification_url=verification_url(c.verification_code),
-                 verification_code=c.verification_code) for c in rows], total
+                 verification_code=c.verification_code) for c in rows]
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,11 @@ class SchemeKindPlugin:
     register_rows: Callable[[Session, date, str], list[dict]]
     # clocks(session, today) -> the programme of clocks (coming audits, overdue deadlines) for the tenant
     clocks: Callable[[Session, date], dict]
+    # The register's rows as a select built once (bound with ``today``) and the function that makes them
+    # ``register_rows``'s plain data from its rows, today and q: the public register reads the select together
+    # with its own page (saas.certification.documents.register_page).  None: ``register_rows`` alone.
+    register_part: Callable[[], Any] | None = None
+    register_from: Callable[[list, date, str], list[dict]] | None = None
 
 
 def _hms_verify(session, code, today):
@@ -57,9 +62,22 @@ def _audit_clocks(session, today):
     return programme.programme(session, today)
 
 
+def _audit_register_part():
+    from saas.certification import scheme_certificates
+
+    return scheme_certificates.register_part()
+
+
+def _audit_register_from(rows, today, q):
+    from saas.certification import scheme_certificates
+
+    return scheme_certificates.register_from(rows, today, q)
+
+
 KINDS: dict[str, SchemeKindPlugin] = {
     "hms": SchemeKindPlugin("hms", _hms_verify, _hms_register, _hms_clocks),
-    "audit": SchemeKindPlugin("audit", _audit_verify, _audit_register, _audit_clocks),
+    "audit": SchemeKindPlugin("audit", _audit_verify, _audit_register, _audit_clocks, _audit_register_part,
+                              _audit_register_from),
 }
 
 
@@ -74,3 +92,15 @@ def verify(session: Session, code: str, today: date) -> dict | None:
 
 def register_rows(session: Session, today: date, q: str = "") -> list[dict]:
     return [row for plugin in KINDS.values() for row in plugin.register_rows(session, today, q)]
+
+
+def register_parts() -> dict[str, Any]:
+    """The selects of the kinds whose register rows can be read together with the register's page, by name."""
+    return {f"kind.{name}": plugin.register_part() for name, plugin in KINDS.items() if plugin.register_part}
+
+
+def register_rows_from(read: dict[str, list], session: Session, today: date, q: str = "") -> list[dict]:
+    """``register_rows`` with the rows of ``register_parts`` already read (``read``, by the same names)."""
+    return [row for name, plugin in KINDS.items() for row in (
+        plugin.register_from(read[f"kind.{name}"], today, q) if plugin.register_part
+        else plugin.register_rows(session, today, q))]

@@ -109,8 +109,11 @@ def _register(q: str, page: int) -> tuple[list[dict], int]:
 @limiter.limit("60 per minute", key_func=lambda: f"register:{request.remote_addr}")
 def register():
     q, page = request.args.get("q", "").strip()[:100], _page_arg()
-    items, total = _register(q, page)
-    schemes = kinds.register_rows(current_session(), today_in_oslo(), q) if page == 1 else []
+    if page == 1:  # the other kinds' certificates are listed on the first page, read with it
+        items, total, schemes = documents.register_page_with_kinds(current_session(), q, page, REGISTER_PAGE_SIZE,
+                                                                   today_in_oslo())
+    else:
+        (items, total), schemes = _register(q, page), []
     return render_template("certification/public/register.html", items=items, total=total, page=page, q=q,
                            scheme_items=schemes,
                            pages=max(1, -(-total // REGISTER_PAGE_SIZE)), args={"q": q} if q else {},
@@ -122,13 +125,12 @@ def register():
 @limiter.limit("60 per minute", key_func=lambda: f"register:{request.remote_addr}")
 def register_json():
     q, page = request.args.get("q", "").strip()[:100], _page_arg()
-    items, total = _register(q, page)
+    items, total, schemes = documents.register_page_with_kinds(current_session(), q, page, REGISTER_PAGE_SIZE, today_in_oslo())
     tenant = g.tenant
     return jsonify(issuer=dict(name=tenant.name, org_number=tenant.org_number, address=tenant.address,
                                postcode=tenant.postcode, city=tenant.city),
                    items=RegisterEntrySchema(many=True).dump(items), page=page, per_page=REGISTER_PAGE_SIZE, total=total,
-                   scheme_items=SchemeCertificateSchema(many=True).dump(
-                       kinds.register_rows(current_session(), today_in_oslo(), q)),
+                   scheme_items=SchemeCertificateSchema(many=True).dump(schemes),
                    pages=max(1, -(-total // REGISTER_PAGE_SIZE)))
 
 

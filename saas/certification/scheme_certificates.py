@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, selectinload
 
 from saas.audit.services import record
 from saas.audits import clocks
@@ -21,8 +21,10 @@ from saas.certification.scheme_models import SchemeCertificate, SchemeCertificat
 from saas.certification.services.certificates import effective_state, format_number, next_sequence
 from saas.clients.models import ClientCompany, SubUnit
 from saas.schemas import FieldErrors
-from saas.schemes.models import SchemeScope
+from saas.db import columns_of
+from saas.schemes.models import Scheme, SchemeScope, SchemeVersion
 from saas.schemes.services import settings_of
+from saas.schemes.settings import SchemeSettings
 from saas.tenants.models import Tenant, User
 
 ACTIVE, SUSPENDED, WITHDRAWN, EXPIRED, SUPERSEDED = "active", "suspended", "withdrawn", "expired", "superseded"
@@ -246,9 +248,13 @@ def expire_due(session: Session, today: date) -> int:
 # -- what people see ---------------------------------------------------------------------------------
 
 def certificate_dict(c: SchemeCertificate, today: date) -> dict:
+    return _certificate_fields(c, c.scheme.name, settings_of(c.scheme_version), today)
+
+
+def _certificate_fields(c, scheme_name: str, settings: SchemeSettings, today: date) -> dict:
+    # ``c``: a certificate, or a row with its columns (the register's).
     state = effective_state(c.state, c.valid_until, today)
-    settings = settings_of(c.scheme_version)
-    return dict(id=c.id, number=c.number, company_id=c.company_id, scheme_id=c.scheme_id, scheme_name=c.scheme.name,
+    return dict(id=c.id, number=c.number, company_id=c.company_id, scheme_id=c.scheme_id, scheme_name=scheme_name,
                 certificate_title=settings.certificate_title, case_id=c.case_id, holder=c.holder, scopes=c.scopes,
                 sub_units=c.sub_units, issued_on=c.issued_on, valid_until=c.valid_until,
                 duration=clocks.duration_label(settings.validity_months), state=state,
@@ -292,7 +298,31 @@ def by_verification_code(session: Session, code: str) -> SchemeCertificate | Non
 
 def register_rows(session: Session, today: date, q: str = "") -> list[dict]:
     """The bound tenant's live scheme certificates (active or suspended, within validity) for the register."""
-    rows = [certificate_dict(c, today) for c in session.scalars(_live_statement(), {"today": today})]
+    return register_from(session.execute(register_part(), {"today": today}).all(), today, q)
+
+
+@cache
+def register_part() -> Select:
+    # Built once, bound with ``today``: columns with the scheme's name and the version's settings joined (the
+    # public register reads it together with its own page: saas.certification.kinds).
+    return (select(*columns_of(SchemeCertificate), Scheme.name.label("scheme_name"),
+                   SchemeVersion.settings.label("version_settings"))
+            .join(Scheme, Scheme.id == SchemeCertificate.scheme_id)
+            .join(SchemeVersion, SchemeVersion.id == SchemeCertificate.scheme_version_id)
+            .where(SchemeCertificate.state.in_(LIVE), SchemeCertificate.valid_until >= bindparam("today")))
+
+
+def register_from(rows, today: date, q: str = "") -> list[dict]:
+    """``register_rows`` from the rows of ``register_part``: those matching ``q`` (holder's name or
+    organisation number), by holder."""
+    settings: dict[int, SchemeSettings] = {}  # each version's settings parsed once
+
+    def settings_for(row) -> SchemeSettings:
+        if row.scheme_version_id not in settings:
+            settings[row.scheme_version_id] = SchemeSettings.from_document(row.version_settings)
+        return settings[row.scheme_version_id]
+
+    rows = [_certificate_fields(r, r.scheme_name, settings_for(r), today) for r in rows]
     q = (q or "").strip().lower()
     if q:
         rows = [r for r in rows if q in r["holder"]["name"].lower() or r["holder"]["org_number"].startswith(q)]
@@ -325,9 +355,3 @@ def verification(session: Session, code: str, today: date) -> dict | None:
     return public_view(by_verification_code(session, code), tenant, today)
 
 
-@cache
-def _live_statement():
-    # Built once, with the scheme and its version joined (one statement however many certificates).
-    return (select(SchemeCertificate).where(SchemeCertificate.state.in_(LIVE), SchemeCertificate.valid_until >= bindparam("today"))
-            .options(joinedload(SchemeCertificate.scheme), joinedload(SchemeCertificate.scheme_version))
-            .order_by(SchemeCertificate.id))
