@@ -15,12 +15,13 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import DateTime, MetaData, any_, create_engine, event, exc, func, literal, select, text
+from sqlalchemy import (DateTime, Integer, MetaData, any_, cast, create_engine, event, exc, func, inspect, literal, null,
+                        select, text, type_coerce, union_all)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import Label
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import NullType, TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -485,9 +486,6 @@ class ReadsTogether:
     """
 
     def __init__(self, parts: dict[str, Any]):
-        from sqlalchemy import Integer, cast, null, type_coerce, union_all
-        from sqlalchemy.types import NullType
-
         parts = dict(parts)  # (the ordered ones are replaced by their numbered subqueries below)
         self.names = tuple(parts)
         columns, ordered = {}, set()
@@ -543,6 +541,4 @@ class ReadsTogether:
 def columns_of(model) -> list:
     """Every mapped column of ``model``, for a select of its rows as plain values rather than objects (cheaper
     to load, and readable together with other reads: ``ReadsTogether``)."""
-    from sqlalchemy import inspect
-
     return [getattr(model, attribute.key) for attribute in inspect(model).column_attrs]

@@ -43,7 +43,17 @@ def page_statements(rows_query, counted, *, scan_once: bool = False) -> tuple:
 def run_page(session, statements: tuple, page: int, per_page: int, params: dict | None = None) -> tuple[list, int]:
     """One page and the total from ``page_statements``, with ``params`` for their other bind parameters."""
     rows_statement, count = statements
-    params = dict(params or {}, page_limit=per_page, page_offset=(max(page, 1) - 1) * per_page)
+    params = page_params(page, per_page, params)
     rows = session.execute(rows_statement, params).all()
-    total = rows[0].total_count if rows else (session.scalar(count, params) if page > 1 else 0)
-    return rows, total
+    return rows, page_total(session, rows, count, page, params)
+
+
+def page_params(page: int, per_page: int, params: dict | None = None) -> dict:
+    """``params`` with the page's bounds: the binds of ``page_statements``'s rows statement."""
+    return dict(params or {}, page_limit=per_page, page_offset=(max(page, 1) - 1) * per_page)
+
+
+def page_total(session, rows: list, count, page: int, params: dict) -> int:
+    """The total of a page read with ``page_statements``'s rows statement: it rides on the rows, and only a page
+    past the end (no rows) asks ``count``."""
+    return rows[0].total_count if rows else (session.scalar(count, params) if page > 1 else 0)

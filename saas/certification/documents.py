@@ -31,7 +31,7 @@ from saas.certification.services.certificates import effective_state, format_num
 from saas.clients.models import ClientCompany
 from saas.db import ReadsTogether
 from saas.norway import format_org_number, normalize_org_number
-from saas.pagination import page_statements, run_page
+from saas.pagination import page_params, page_statements, page_total, run_page
 from saas.pdf import html_to_pdf, render_html
 from saas.schemes.services import settings_of
 from saas.tenancy import bind_tenant, bound_tenant, platform_access
@@ -356,9 +356,8 @@ def search(session: Session, number: str, org_number: str, today: date) -> list[
 def register_page(session: Session, q: str, page: int, per_page: int, today: date) -> tuple[list[dict], int]:
     """One page of the bound tenant's public register: certificates valid today (active, within their
     validity), by company name; ``q`` matches the company name or its organisation number."""
-    q = (q or "").strip()[:100]
-    digits = re.sub(r"\D", "", q)
-    rows, total = run_page(session, _register_statements(bool(q), len(digits) >= 3), page, per_page, _register_params(q, today))
+    _q, shape, params = _register_query(q, today)
+    rows, total = run_page(session, _register_statements(*shape), page, per_page, params)
     return _register_items(rows), total
 
 
@@ -366,14 +365,11 @@ def register_page_with_kinds(session: Session, q: str, page: int, per_page: int,
                              ) -> tuple[list[dict], int, list[dict]]:
     """``register_page`` and, read in the same statement, the other kinds' live certificates matching ``q``
     (``kinds.register_rows``): the register's first page shows both."""
-    q = (q or "").strip()[:100]
-    digits = re.sub(r"\D", "", q)
-    rows_statement, count = _register_statements(bool(q), len(digits) >= 3)
-    params = dict(_register_params(q, today), page_limit=per_page, page_offset=(max(page, 1) - 1) * per_page)
-    read = _register_reads(bool(q), len(digits) >= 3).read(session, params)
-    rows = read["page"]
-    total = rows[0].total_count if rows else (session.scalar(count, params) if page > 1 else 0)
-    return _register_items(rows), total, kinds.register_rows_from(read, session, today, q)
+    q, shape, params = _register_query(q, today)
+    params = page_params(page, per_page, params)
+    read = _register_reads(*shape).read(session, params)
+    total = page_total(session, read["page"], _register_statements(*shape)[1], page, params)
+    return _register_items(read["page"]), total, kinds.register_rows_from(read, session, today, q)
 
 
 @lru_cache(maxsize=4)
@@ -381,9 +377,11 @@ def _register_reads(search: bool, by_digits: bool) -> ReadsTogether:
     return ReadsTogether(dict(page=_register_statements(search, by_digits)[0], **kinds.register_parts()))
 
 
-def _register_params(q: str, today: date) -> dict:
+def _register_query(q: str, today: date) -> tuple[str, tuple[bool, bool], dict]:
+    """(the search as used, the statements' shape for ``_register_statements``, their bind parameters)."""
+    q = (q or "").strip()[:100]
     digits = re.sub(r"\D", "", q)
-    return dict(today=today, term="%" + _escape_like(q.lower()) + "%", digits=digits + "%")
+    return q, (bool(q), len(digits) >= 3), dict(today=today, term="%" + _escape_like(q.lower()) + "%", digits=digits + "%")
 
 
 def _register_items(rows) -> list[dict]:

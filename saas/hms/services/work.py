@@ -30,9 +30,9 @@ from saas.hms.services.years import get_year
 from saas.schemas import FieldErrors
 from saas.tenants.models import User
 
-__all__ = ["NotFound", "SECTION_LIMIT", "HOME_SECTIONS", "consultant_home", "overdue_actions",
-           "companies_without_mapping", "mappings_to_verify", "client_home", "assigned_item", "update_assigned_action",
-           "self_mapping", "self_mapping_year", "start_self_mapping", "save_self_mapping"]
+__all__ = ["NotFound", "SECTION_LIMIT", "HOME_SECTIONS", "consultant_home", "companies_without_mapping", "client_home",
+           "assigned_item", "update_assigned_action", "self_mapping", "self_mapping_year", "start_self_mapping",
+           "save_self_mapping"]
 
 SECTION_LIMIT = 25
 
@@ -57,16 +57,12 @@ def _section_rows(session: Session, query, consultant_id: int | None, **params) 
 
 # -- the consultant's home ---------------------------------------------------------------------------
 
-def overdue_actions(session: Session, consultant_id: int | None, today: date, limit: int = SECTION_LIMIT) -> dict:
+def _overdue_from(rows, today: date) -> dict:
     """Action items past their deadline and not done, in the live years of the active companies of
-    ``consultant_id`` (None: every company), oldest deadline first (one query).
+    ``consultant_id`` (None: every company), oldest deadline first, from the rows of ``_overdue_query``.
 
     Overdue is the class rules' definition (``rules_facts.is_overdue``): due today is still on time.
     """
-    return _overdue_from(_section_rows(session, _overdue_query(consultant_id is not None, limit), consultant_id, today=today), today)
-
-
-def _overdue_from(rows, today: date) -> dict:
     return _section(rows, lambda r: dict(
         id=r.id, title=r.title, deadline=r.deadline, days_overdue=(today - r.deadline).days, status=r.status, area=r.area,
         responsible=r.responsible_user_name or r.responsible_name, year_id=r.year_id, year=r.year, company_id=r.company_id,
@@ -116,13 +112,10 @@ def _without_mapping_query(mine: bool, limit: int) -> Select:
     return select(page.c.id, page.c.name, page.c.city, year_id.label("year_id"), page.c.total_count).order_by(page.c.name, page.c.id)
 
 
-def mappings_to_verify(session: Session, consultant_id: int | None, limit: int = SECTION_LIMIT) -> dict:
-    """Physical mappings done by the company itself or a third party, submitted and not yet verified, in
-    the open years of the active companies of ``consultant_id`` (None: every company) (one query)."""
-    return _mappings_from(_section_rows(session, _mappings_query(consultant_id is not None, limit), consultant_id))
-
-
 def _mappings_from(rows) -> dict:
+    """Physical mappings done by the company itself or a third party, submitted and not yet verified, in
+    the open years of the active companies of ``consultant_id`` (None: every company), from the rows of
+    ``_mappings_query``."""
     return _section(rows, lambda r: dict(
         id=r.id, method=r.method, performed_on=r.performed_on, submitted_at=r.submitted_at, year_id=r.year_id, year=r.year,
         company_id=r.company_id, company_name=r.company_name))
