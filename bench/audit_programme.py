@@ -6,10 +6,7 @@ Run: .venv/bin/python bench/audit_programme.py  (PostgreSQL when reachable, else
 """
 from __future__ import annotations
 
-from datetime import date
-
-from _common import bench_app, report, timed
-from sqlalchemy import event
+from _common import bench_app, count_statements, report, timed
 
 from saas.i18n import today_in_oslo
 from tests import factories
@@ -29,18 +26,13 @@ def main() -> None:
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.no", "password": factories.PASSWORD})
     counts = []
-
-    def count(*args):
-        counts[-1] += 1
-
     for total in (10, CLIENTS):
         with app.app_context(), db.session_scope() as session:
             bulk_programme_clients(session, tenant_id, admin_id, total - (10 if total == CLIENTS else 0), today,
                                    start=0 if total == 10 else 10)
-        event.listen(db.engine, "before_cursor_execute", count)
-        counts.append(0)
-        response = client.get("/t/bench/audits/programme")
-        event.remove(db.engine, "before_cursor_execute", count)
+        with count_statements(db.engine) as counter:
+            response = client.get("/t/bench/audits/programme")
+        counts.append(counter.total)
         assert response.status_code == 200 and "Opplæring 0009 AS" in response.get_data(as_text=True)
         print(f"SQL statements for the programme with {total} clients: {counts[-1]}")
     report(f"audit programme, {CLIENTS} clients with 3 years of history",

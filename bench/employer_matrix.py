@@ -9,8 +9,8 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from _common import bench_app, report, timed
-from sqlalchemy import event, insert, select, text
+from _common import bench_app, count_statements, report, timed
+from sqlalchemy import insert, select, text
 
 from saas.i18n import today_in_oslo
 from saas.persons.models import PersonCompetence, Holding, Person
@@ -54,10 +54,6 @@ def main() -> None:
     with db.engine.begin() as connection:  # fresh statistics, as autovacuum would give a live database
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE persons; ANALYZE person_holdings"))
-    counts = []
-
-    def count(*args):
-        counts[-1] += 1
 
     def service():
         with app.app_context(), db.session_scope() as session:
@@ -65,16 +61,14 @@ def main() -> None:
             data = employer.matrix(session, company_id, today)
             assert len(data["people"]) == PEOPLE and len(data["competences"]) == COMPETENCES
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    counts.append(0)
-    service()
-    print(f"SQL statements for the matrix service ({PEOPLE} × {COMPETENCES}): {counts[-1]}")
+    with count_statements(db.engine) as counter:
+        service()
+    print(f"SQL statements for the matrix service ({PEOPLE} × {COMPETENCES}): {counter.total}")
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.no", "password": factories.PASSWORD})
-    counts.append(0)
-    assert client.get(f"/t/bench/persons/employer/{company_id}").status_code == 200
-    print(f"SQL statements for the matrix page: {counts[-1]}")
-    event.remove(db.engine, "before_cursor_execute", count)
+    with count_statements(db.engine) as counter:
+        assert client.get(f"/t/bench/persons/employer/{company_id}").status_code == 200
+    print(f"SQL statements for the matrix page: {counter.total}")
     report(f"employer matrix service, {PEOPLE} people × {COMPETENCES} competences", timed(service, 15))
     cpu = []
     for _ in range(5):

@@ -110,10 +110,31 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         options.append("-c plan_cache_mode=auto")
         connect_args["options"] = " ".join(o for o in options if o)
         kwargs["connect_args"] = connect_args
+        convert_long_statements_once()
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+# psycopg turns a statement's %(name)s placeholders into $n once per statement text and keeps the result, but only
+# for texts up to 4 KiB with at most 50 parameters (psycopg/_queries.py: ORMs generate long one-off texts).  This
+# product builds its statements once, so there are few texts, and the long ones are its hottest: the year page's
+# reads put together are 20 KiB with 78 parameters, converted again on every request (0.34 ms), the consultant
+# home's 9 KiB (0.12 ms), the register's 4.5 KiB (0.07 ms).  Up to these limits they are converted once per
+# process; psycopg's cache keeps 128 texts, so a one-off long text cannot pile up.
+LONG_STATEMENT_BYTES = 32 * 1024
+LONG_STATEMENT_PARAMETERS = 200
+
+
+def convert_long_statements_once() -> None:
+    """Raise psycopg's limits (module settings of psycopg 3.2-3.3; tests/integration/test_long_statements.py
+    fails if a later psycopg no longer caches this way, and nothing else changes then)."""
+    from psycopg import _queries
+
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") and hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, LONG_STATEMENT_BYTES)
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, LONG_STATEMENT_PARAMETERS)
 
 
 # A pooled connection is pinged (one round trip) before use only when it lay unused this long: a connection

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from saas.db import LONG_STATEMENT_BYTES, LONG_STATEMENT_PARAMETERS
 from saas.hms.models import ActionItem, CertificationYear
 from saas.hms.services import years
 from saas.tenancy import bind_tenant
@@ -114,6 +115,10 @@ def test_the_year_page_query_count_does_not_grow_with_items_hazards_or_history(c
     # signed-in user: 11; the history, rounds, mappings, checks, risk summary and evidence counts read
     # together with the verdict's own reads in one UNION ALL, saas.db.ReadsTogether: 4).
     assert big_count.count <= 4, big_count.count
+    # Each fits the limits under which psycopg converts a statement's placeholders once (saas.db: the page's
+    # reads put together are 20 KiB with 78 parameters).
+    assert all(len(s.encode()) <= LONG_STATEMENT_BYTES and len(set(re.findall(r"%\((\w+)\)s", s))) <= LONG_STATEMENT_PARAMETERS
+               for s in big_count.statements), [len(s) for s in big_count.statements]
     # The verdict's references link to their records (one url_for per kind, the id substituted); a criterion
     # citing the whole plan shows its first ten items and links the plan for the rest.
     item_ids = db.scalars(select(ActionItem.id).where(ActionItem.year_id == big.id)).all()
