@@ -326,7 +326,9 @@ def register_from(rows, today: date, q: str = "") -> list[dict]:
     q = (q or "").strip().lower()
     if q:
         rows = [r for r in rows if q in r["holder"]["name"].lower() or r["holder"]["org_number"].startswith(q)]
-    return sorted(rows, key=lambda r: r["holder"]["name"].lower())
+    # By holder, then by id: the part is read without an ORDER BY of its own (saas.db.ReadsTogether), and a holder
+    # with several certificates lists them in the order they were issued, as before.
+    return sorted(rows, key=lambda r: (r["holder"]["name"].lower(), r["id"]))
 
 
 def for_companies(session: Session, company_ids, today: date) -> list[dict]:
