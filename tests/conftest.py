@@ -50,7 +50,10 @@ def backend() -> str:
 
 
 BACKEND = backend()
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker (gw0, gw1, ...) has a Redis database of its own (15, 14, ...): the RQ tests empty
+# theirs and run workers on its queues.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _XDIST_WORKER}")
 REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
 
 
