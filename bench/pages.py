@@ -31,14 +31,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
 from _common import analyze, bench_app, count_statements, free_port, wait_for_http
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from saas.auth import create_api_token
 from saas.certification.models import (Certificate, CertificateCounter, CertificateEvent, CertificationDecision,

@@ -43,7 +43,7 @@ def main() -> int:
     print(report["stdout"][-6000:])
     print(f"backend: {os.environ.get('SAAS_TEST_DB') or 'auto'}; operations in the document: {operations}; "
           f"tested: {report['operations']['tested']}")
-    print(f"phases: " + ", ".join(f"{name} {phase['status']}" for name, phase in report["phases"].items()))
+    print("phases: " + ", ".join(f"{name} {phase['status']}" for name, phase in report["phases"].items()))
     print(f"test cases: {cases['generated']} generated, {cases['with_failures']} with failures, "
           f"{cases['unique_failures']} unique failures, {cases['errored']} errored")
     print(f"seed: {report['seed']}; schemathesis running time {report['running_time']:.0f} s; whole run {elapsed:.0f} s "

@@ -33,8 +33,6 @@ def ensure_schema() -> bool:
     """
     from sqlalchemy import inspect
 
-    from saas.db import Base
-
     db = _db()
     if "tenants" in inspect(db.engine).get_table_names():
         return False

@@ -1,7 +1,7 @@
 """/api/v1/t/<slug>/: schemes, their versions, and the impartiality and competence register."""
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import Response, abort
 from flask_login import current_user
 
 from saas.api.core import json_body, page_body, tenant_api

@@ -356,7 +356,7 @@ def search(session: Session, number: str, org_number: str, today: date) -> list[
 def register_page(session: Session, q: str, page: int, per_page: int, today: date) -> tuple[list[dict], int]:
     """One page of the bound tenant's public register: certificates valid today (active, within their
     validity), by company name; ``q`` matches the company name or its organisation number."""
-    _q, shape, params = _register_query(q, today)
+    _, shape, params = _register_query(q, today)
     rows, total = run_page(session, _register_statements(*shape), page, per_page, params)
     return _register_items(rows), total
 

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 from saas.audit.services import record
 from saas.clients.models import ContactPerson
 from saas.schemas import FieldErrors
-from saas.tenancy import platform_access
 from saas.tenants import services
 from saas.tenants.models import Role, Tenant, User
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import fields as dc_fields
 
-from marshmallow import fields, validates_schema
+from marshmallow import fields
 
 from saas.schemas import BaseSchema, FieldErrors, length, one_of
 from saas.schemes.settings import StepDeadlines

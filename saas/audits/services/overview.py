@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from saas.audits import clocks
-from saas.audits.models import AuditCase, AuditSample, CaseFile, ConformityEntry, CorrectiveAction, Finding
+from saas.audits.models import AuditCase, AuditSample, CaseFile, ConformityEntry, Finding
 from saas.audits.services.audit import RECOMMENDATIONS, blocking_open
 from saas.audits.services.cases import (AUDIT_ONLY_KINDS, active_team, open_document_findings, requirements,
                                         scopes_by_id, settings_for)
-from saas.clients.models import ClientCompany, SubUnit
+from saas.clients.models import SubUnit
 from saas.schemes.impartiality import FUNCTION_LABELS
-from saas.schemes.services import settings_of
 from saas.tenants.models import User
 
 CLIENT, PROVIDER, NOBODY = "client", "provider", ""
