@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 import psycopg
 from babel.support import NullTranslations
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from jinja2 import Environment
 from psycopg.rows import namedtuple_row
 
@@ -109,7 +109,8 @@ def create_app() -> Flask:
     app.jinja_env.install_gettext_translations(NullTranslations(), newstyle=True)  # bokmål is the source language
     app.jinja_env.filters["orgnr"] = lambda digits: f"{digits[0:3]} {digits[3:6]} {digits[6:9]}"
     app.jinja_env.globals.update(LANGUAGES=context["languages"], get_locale=lambda: "nb", menu_counts=dict,
-                                 csrf_token=lambda: context["csrf_token"], has_endpoint=lambda name: name in app.view_functions)
+                                 csrf_token=lambda: context["csrf_token"], has_endpoint=lambda name: name in app.view_functions,
+                                 url_pattern=_url_pattern)
 
     chrome = os.environ.get("FLOOR_CHROME")
     if chrome:
@@ -121,6 +122,12 @@ def create_app() -> Flask:
             return before + ROWS.render(rows=rows) + after
 
     return app
+
+
+def _url_pattern(endpoint: str, key: str, **values):
+    """The product's template global of that name (saas.urls.url_pattern), for its integer ids: one url_for."""
+    head, _sentinel, tail = url_for(endpoint, **{key: 918273645546372819}, **values).partition("918273645546372819")
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def _not_served(**_values):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from saas.config import load_config
 from saas.templating import PageEnvironment
+from saas.urls import url_pattern
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -21,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     root = instance_root()
     app = Flask(__name__, template_folder=str(resource_path("templates")), instance_path=str(root / "instance"))
     app.jinja_environment = PageEnvironment
+    app.add_template_global(url_pattern)
     app.config.update(load_config(root=root))
     app.config.update(overrides or {})
     app.config["MIGRATION_DATABASE_URL"] = app.config.get("MIGRATION_DATABASE_URL") or app.config["DATABASE_URL"]

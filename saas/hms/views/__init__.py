@@ -1,6 +1,5 @@
 """HMS work pages, one blueprint per area (each in its own module below)."""
 from saas.auth import tenant_blueprint
-from saas.urls import url_pattern
 
 years_bp = tenant_blueprint("years", __name__, "/years")            # years overview, mappings, safety rounds, compliance
 checklists_bp = tenant_blueprint("checklists", __name__, "/checklists")  # tenant checklist templates (admin)
@@ -10,7 +9,5 @@ evidence_bp = tenant_blueprint("evidence", __name__, "/evidence")   # files: upl
 work_bp = tenant_blueprint("work", __name__, "/work")               # consultant home and client self-service
 
 BLUEPRINTS = (years_bp, checklists_bp, risks_bp, actions_bp, evidence_bp, work_bp)
-# Templates with long lists of links: {% set action_url = url_pattern('actions.detail', 'action_id') %}.
-years_bp.add_app_template_global(url_pattern)
 
 from saas.hms.views import years, checklists, risks, actions, evidence, work  # noqa: E402,F401
