@@ -136,6 +136,21 @@ def clock():
     clock.stop()
 
 
+def keeps_today(today: date):
+    """An autouse fixture for a module that takes Oslo's date once, when it is imported (``TODAY``, for its
+    parametrisations and helpers): should the run cross midnight in Oslo before one of its tests, that test
+    runs at noon of the module's day, so the module's "today" is still the product's.
+    Use: ``_today = keeps_today(TODAY)`` at the module's top level."""
+
+    @pytest.fixture(autouse=True)
+    def _keep_today(request):
+        if request.node.get_closest_marker("real_clock") or request.getfixturevalue("clock").today() == today:
+            return
+        request.getfixturevalue("clock").travel(today)
+
+    return _keep_today
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if REAL_CLOCK_FIXTURES & set(getattr(item, "fixturenames", ())):

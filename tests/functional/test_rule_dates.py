@@ -21,10 +21,11 @@ from saas.i18n import today_in_oslo
 from saas.schemas import FieldErrors
 from saas.tenancy import bind_tenant
 from tests import factories
-from tests.conftest import login
+from tests.conftest import keeps_today, login
 
 TODAY = today_in_oslo()
 TOMORROW = TODAY + timedelta(days=1)
+_today = keeps_today(TODAY)  # the date the product sees, should the run cross midnight
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from saas.hms.services import actions, years
 from saas.i18n import today_in_oslo
 from saas.tenancy import bind_tenant
 from tests import factories
-from tests.conftest import login
+from tests.conftest import keeps_today, login
 
 TODAY = today_in_oslo()
+_today = keeps_today(TODAY)  # the date the product sees, should the run cross midnight
 
 
 @pytest.fixture

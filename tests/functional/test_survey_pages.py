@@ -15,11 +15,12 @@ from saas.surveys.models import Questionnaire, Survey, SurveyResponse
 from saas.surveys.services import oslo_today
 from saas.tenancy import bind_tenant
 from saas.tenants.models import OutboxMessage
-from tests.conftest import login
+from tests.conftest import keeps_today, login
 from tests.integration.test_survey_services import add_responses, close, make_world, survey_data
 from saas.surveys.services import surveys
 
 TODAY = oslo_today()  # the answering pages use the real date
+_today = keeps_today(TODAY)  # the date the product sees, should the run cross midnight
 
 
 @pytest.fixture

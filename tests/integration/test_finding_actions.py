@@ -10,9 +10,11 @@ from saas.hms import finding_defaults
 from saas.hms.services import actions, mappings, years
 from saas.i18n import today_in_oslo
 from tests import factories
+from tests.conftest import keeps_today
 from tests.integration.test_hms_years_services import answers_by_key
 
 TODAY = today_in_oslo()
+_today = keeps_today(TODAY)  # the date the product sees, should the run cross midnight
 
 
 @pytest.fixture
