@@ -144,9 +144,11 @@ def keeps_today(today: date):
 
     @pytest.fixture(autouse=True)
     def _keep_today(request):
-        if request.node.get_closest_marker("real_clock") or request.getfixturevalue("clock").today() == today:
+        if request.node.get_closest_marker("real_clock"):
             return
-        request.getfixturevalue("clock").travel(today)
+        clock = request.getfixturevalue("clock")
+        if clock.today() != today:
+            clock.travel(today)
 
     return _keep_today
 
