@@ -109,12 +109,67 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
         # transaction that passes a long one (``plan_with_values``).
         options.append("-c plan_cache_mode=auto")
         connect_args["options"] = " ".join(o for o in options if o)
+        connect_args.setdefault("cursor_factory", _described_when_read_cursor())
         kwargs["connect_args"] = connect_args
         convert_long_statements_once()
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+@lru_cache(maxsize=None)
+def _described_when_read_cursor():
+    """psycopg's cursor whose ``description`` is built when it is read, not when it is asked for.
+
+    SQLAlchemy asks every result for its cursor's description but, for a statement it compiled before (every
+    statement here), reads only whether there is one: its result columns are cached with the compiled
+    statement.  psycopg builds a ``Column`` of each field for every ask (a name decoded, a type looked up):
+    on the consultant home, whose reads together are 40 columns wide, 7 % of the page's CPU went on
+    descriptions nobody read (issue 16).  ``tests/integration/test_described_cursor.py`` holds the two
+    descriptions equal."""
+    from collections.abc import Sequence
+    from types import SimpleNamespace
+
+    import psycopg
+    from psycopg.pq import ExecStatus
+
+    with_rows = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, getattr(ExecStatus, "TUPLES_CHUNK", ExecStatus.TUPLES_OK))
+
+    class Description(Sequence):
+        """The description of one result; its columns made on the first read."""
+
+        __slots__ = ("_cursor", "_result", "_columns")
+
+        def __init__(self, cursor, result):
+            self._cursor, self._result, self._columns = cursor, result, None
+
+        def __len__(self):
+            return self._result.nfields
+
+        def __getitem__(self, index):
+            if self._columns is None:
+                # What psycopg's Column reads of its cursor, with this result (the cursor may have moved on).
+                cursor = self._cursor
+                source = SimpleNamespace(pgresult=self._result, _encoding=cursor._encoding, adapters=cursor.adapters)
+                self._columns = [psycopg.Column(source, i) for i in range(self._result.nfields)]
+            return self._columns[index]
+
+        def __eq__(self, other):
+            return list(self) == list(other)
+
+        def __repr__(self):
+            return repr(list(self))
+
+    class DescribedWhenRead(psycopg.Cursor):
+        @property
+        def description(self):
+            result = self.pgresult
+            if result and (result.nfields or result.status in with_rows):
+                return Description(self, result)
+            return None
+
+    return DescribedWhenRead
 
 
 # psycopg turns a statement's %(name)s placeholders into $n once per statement text and keeps the result, but only

@@ -40,3 +40,19 @@ def test_gettext_follows_the_locale_of_the_moment(app):
             english = render_template_string("{{ _('Åpne') }}")
         bokmal = render_template_string("{{ _('Åpne') }}")
     assert (bokmal, english) == ("Åpne", "Open")
+
+
+def test_ngettext_and_pgettext_are_jinjas_newstyle_on_the_evaluation_context(app):
+    """The product's own ngettext/pgettext (saas.i18n) give what the i18n extension's newstyle ones give:
+    ``num`` as a variable, values escaped, ``%%`` a percent sign; in bokmål and English, also inside a loop."""
+    source = ("{% for n in [1, 2] %}{{ ngettext('%(num)d dag over', '%(num)d dager over', n) }};{% endfor %}"
+              "{{ ngettext('%(num)d fil av %(what)s', '%(num)d filer av %(what)s', 3, what='<b>') }}|"
+              "{{ pgettext('risk measures', 'Tiltak') }}|{{ pgettext('x', '100%% <i>') }}")
+    with app.test_request_context("/"):
+        bokmal = render_template_string(source)
+        with force_locale("en"):
+            english = render_template_string(source)
+        plain = app.jinja_env.overlay(autoescape=False).from_string("{{ ngettext('%(num)d dag over', '%(num)d dager over', 2, x='<b>') }}").render()
+    assert bokmal == "1 dag over;2 dager over;3 filer av &lt;b&gt;|Tiltak|100% <i>"
+    assert english == "1 day over;2 days over;3 filer av &lt;b&gt;|Measures|100% <i>"
+    assert plain == "2 dager over"

@@ -1,6 +1,6 @@
 """The tenancy module on its own: scoping, fail-closed, refused writes, and PostgreSQL's second wall."""
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 
 from saas.clients.models import ClientCompany
 from saas.tenancy import CrossTenantWrite, TenantNotBound, bind_tenant, platform_access, tenant_models, tenant_tables
@@ -16,7 +16,6 @@ def test_every_orm_query_sees_only_the_bound_tenants_rows(db, two_tenants):
 
 
 def _id_in(db, model, tenant_id):
-    bound = db.info.get("tenant_id")
     with platform_access(db):
         return db.scalar(select(model.id).where(model.tenant_id == tenant_id))
 
@@ -35,6 +34,53 @@ def test_a_statement_built_once_is_scoped_afresh_for_each_tenant_it_runs_for(db,
             bind_tenant(db, tenant_id)
             assert {row.tenant_id for row in db.execute(_BUILT_ONCE)} == {tenant_id}
     assert _scoped(_BUILT_ONCE, a) is _scoped(_BUILT_ONCE, a) and _scoped(_BUILT_ONCE, a) is not _scoped(_BUILT_ONCE, b)
+
+
+_NOTES_OF = (update(ClientCompany).where(ClientCompany.name.like(bindparam("pattern")))
+             .values(notes=bindparam("new_notes"), updated_at=ClientCompany.updated_at)
+             .returning(ClientCompany.tenant_id, ClientCompany.notes))
+
+
+def test_a_statement_run_built_sees_and_changes_only_the_bound_tenants_rows(db, two_tenants, count_queries):
+    """``run_built`` compiles once with the tenant's criteria and binds each run's tenant: a run for A and
+    then for B with the same statement object each touch their own rows; each run is one counted statement."""
+    from saas.tenancy import run_built
+
+    a, b = two_tenants["a"]["tenant"].id, two_tenants["b"]["tenant"].id
+    for tenant_id, notes in ((a, "endret av A"), (b, "endret av B"), (a, "igjen A")):
+        bind_tenant(db, tenant_id)
+        with count_queries() as counted:
+            rows = run_built(db, _NOTES_OF, {"pattern": "%", "new_notes": notes}).all()
+        assert rows and {row.tenant_id for row in rows} == {tenant_id} and {row.notes for row in rows} == {notes}
+        assert counted.count == 1
+        db.commit()
+    with platform_access(db):
+        notes = dict(db.execute(select(ClientCompany.tenant_id, func.min(ClientCompany.notes))
+                                .group_by(ClientCompany.tenant_id)).all())
+        everyone = run_built(db, select(func.count(ClientCompany.id)), {}).scalar()
+        assert everyone == db.scalar(text("SELECT count(*) FROM client_companies")) > len(rows)
+    assert notes == {a: "igjen A", b: "endret av B"}
+
+
+def test_a_statement_run_built_with_no_tenant_bound_fails_closed(db, two_tenants):
+    from saas.tenancy import run_built
+
+    bind_tenant(db, None)
+    with pytest.raises(TenantNotBound):
+        run_built(db, _NOTES_OF, {"pattern": "%", "new_notes": "x"})
+
+
+@pytest.mark.postgres
+def test_run_built_refuses_what_it_would_leave_undone(db, two_tenants):
+    """SQLAlchemy's execution computes ``updated_at``'s onupdate in Python and converts a ``UTCDateTime`` read
+    back; run_built does neither, so it refuses such statements (on PostgreSQL: elsewhere the session runs them)."""
+    from saas.tenancy import run_built
+
+    bind_tenant(db, two_tenants["a"]["tenant"].id)
+    with pytest.raises(TypeError, match="Python-side"):
+        run_built(db, update(ClientCompany).values(notes="x"), {})
+    with pytest.raises(TypeError, match="created_at"):
+        run_built(db, select(ClientCompany.id, ClientCompany.created_at), {})
 
 
 def test_bulk_update_and_delete_never_touch_another_tenant(db, two_tenants):

@@ -25,7 +25,7 @@ from saas.hms.models import ActionItem, ActionNote, CertificationYear
 from saas.hygiene import db_int
 from saas.i18n import today_in_oslo as oslo_today
 from saas.schemas import FieldErrors
-from saas.tenancy import platform_access
+from saas.tenancy import platform_access, run_built
 from saas.tenants.models import Role, Tenant, User, UserRole
 
 __all__ = ["NotFound", "Forbidden", "STATUSES", "AREAS", "SOURCES", "ActionFilter", "oslo_today", "visible_year",
@@ -362,7 +362,8 @@ def _item_select() -> Select:
 
 
 def _rows(session: Session, year_id: int):
-    return session.execute(_rows_query(), {"year_id": year_id}).all()
+    # Core rows, not the ORM's: a plan of 300 items cost 0.5 ms of row processing (tenancy.run_built).
+    return run_built(session, _rows_query(), {"year_id": year_id}).all()
 
 
 @cache

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from saas.surveys.models import Survey, SurveyGroup, SurveyInvitation, SurveyResponse
+from saas.tenancy import run_built
 from saas.tenants.models import Tenant
 
 
@@ -76,7 +77,7 @@ def store(session: Session, survey_id: int, claim: Claim | None, group_id: int |
     checked = remembered is not None
     if session.get_bind().dialect.name != "postgresql":
         return _store_in_steps(session, kind, checked, params, today)
-    row = session.execute(_store_in_one(kind, checked), params).first()
+    row = run_built(session, _store_in_one(kind, checked), params).first()
     if row is None:
         return Outcome(False, False, False, None)
     return Outcome(_takes_answers(row, today), bool(row.claimed), bool(row.stored), row)
