@@ -80,10 +80,8 @@ def _template_gettext(eval_ctx, text: str, **variables):
     It takes the evaluation context, not the template's: Jinja copies a template's whole context for a
     context function called inside a loop (the year page's verdict called it 50 times: 3 % of the page)."""
     translations = _translations()
-    autoescape = eval_ctx.autoescape
-    if variables or not autoescape:
-        text = translations.ugettext(text)
-        return (Markup(text) if autoescape else text) % variables
+    if variables or not eval_ctx.autoescape:
+        return _newstyle(eval_ctx, translations.ugettext(text), variables)
     drawn = _DRAWN.get(translations)
     if drawn is None:
         drawn = _DRAWN[translations] = {}
@@ -101,14 +99,17 @@ def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variabl
     ``_()``: the i18n extension's own is a context function, and one call in a block copied the year page's
     whole context (3 % of the page)."""
     variables.setdefault("num", num)
-    text = _translations().ungettext(singular, plural, num)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _newstyle(eval_ctx, _translations().ungettext(singular, plural, num), variables)
 
 
 @pass_eval_context
 def _template_pgettext(eval_ctx, context: str, text: str, **variables):
     """Templates' ``pgettext()``, Jinja's newstyle, on the evaluation context (see ``_template_ngettext``)."""
-    text = _translations().upgettext(context, text)
+    return _newstyle(eval_ctx, _translations().upgettext(context, text), variables)
+
+
+def _newstyle(eval_ctx, text: str, variables: dict):
+    """A translated text finished as Jinja's newstyle gettext does: Markup under autoescape, then ``%``."""
     return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
@@ -121,7 +122,9 @@ def init_i18n(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    # ``_`` straight to it, not through the i18n extension's alias that looks ``gettext`` up on every call.
+    # ``_`` straight to it, not through the i18n extension's alias that looks ``gettext`` up on every call; and
+    # gettext, ngettext and pgettext replaced by ours (``{% trans %}`` calls them too), which take the evaluation
+    # context.  The callables installed above stay for npgettext and the extension's newstyle setting.
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
                                  pgettext=_template_pgettext)
     app.jinja_env.filters.update(

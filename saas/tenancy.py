@@ -260,7 +260,9 @@ def run_built(session: Session, statement, params: dict):
     dialect = connection.dialect
     if dialect.name != "postgresql":
         return session.execute(statement, params)
-    built = _BUILT.setdefault(statement, {})
+    built = _BUILT.get(statement)
+    if built is None:
+        built = _BUILT[statement] = {}
     compiled = built.get(platform)
     if compiled is None:
         compiled = built[platform] = _compile_built(statement, None if platform else tenant_id, dialect)
