@@ -444,3 +444,23 @@ def test_service_messages_of_the_person_package_follow_the_chosen_language(app, 
                 if entry is None or not entry.string:
                     missing.append((path.name, node.args[0].value))
     assert not missing, missing
+
+
+def test_a_batch_keeps_the_order_its_entries_were_chosen_in(db, a, scheme):
+    """The keeper decides a batch's entries by position, so the batch, once submitted too, lists them in the
+    order they were chosen (not in whatever order the database returns them)."""
+    from saas.persons.models import Holding
+    from saas.persons.services import catalogue, submissions
+
+    catalogue.register_settings(db).outside_register = "Tilbyder B AS"
+    today = today_in_oslo()
+    people = [make_person(db, name) for name in ("Anne Først", "Bjørn Andre", "Cato Tredje")]
+    for person in people:
+        register.register_documented(db, a["reviewer"], person, competence(db, scheme, "TYPE-73"),
+                                     today - timedelta(days=20), today, "Kursbevis kontrollert")
+    db.flush()
+    ids = [db.scalar(select(Holding.id).where(Holding.person_id == p.id)) for p in reversed(people)]
+    batch = submissions.create_batch(db, a["reviewer"], [ids[1], ids[0], ids[2], ids[0]])
+    assert [item["holding_id"] for item in batch.items] == [ids[1], ids[0], ids[2]]
+    submissions.submit(db, a["reviewer"], batch)
+    assert [item["holder_name"] for item in batch.items] == ["Bjørn Andre", "Cato Tredje", "Anne Først"]

@@ -92,10 +92,11 @@ def _holdings(session: Session, holding_ids: list[int]) -> list[Holding]:
         raise FieldErrors({"holding_ids": _("Velg minst én registrering.")})
     if len(ids) > MAX_ITEMS:
         raise FieldErrors({"holding_ids": _("Høyst %(n)s registreringer i én innsending.", n=MAX_ITEMS)})
-    holdings = list(session.scalars(select(Holding).where(Holding.id.in_(ids))))
-    if len(holdings) != len(ids):
+    found = {h.id: h for h in session.scalars(select(Holding).where(Holding.id.in_(ids)))}
+    if len(found) != len(ids):
         raise FieldErrors({"holding_ids": _("Ukjent registrering.")})
-    return holdings
+    # In the order chosen: the batch's items, its export and the register keeper's decisions (by position) keep it.
+    return [found[i] for i in ids]
 
 
 def submit(session: Session, user: User, batch: Submission) -> Submission:
