@@ -78,6 +78,9 @@ def make_engine(url: str, *, statement_timeout: float | None = None, connect_tim
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
+            # SQLite's own lower() folds ASCII only: "Ærlig AS" was not found by "ærlig".  Python's folds every
+            # letter, as PostgreSQL's does.  No index of the embedded database is built on lower().
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
@@ -501,6 +504,23 @@ def init_request_sessions(app) -> None:
             if exc is not None:
                 session.rollback()
             session.close()
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def contains_pattern(term: str) -> str:
+    """The LIKE pattern for a case-insensitive substring search (``contains``) of ``term``: its wildcards
+    and the escape character taken literally, so "50%" or "a_b" find only themselves."""
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains(column, pattern) -> Any:
+    """``lower(column) LIKE pattern`` with ``contains_pattern``'s escape: on PostgreSQL the trigram indexes on
+    ``lower(column)`` serve it (saas/search/models.py); ``pattern`` may be a bind parameter."""
+    return func.lower(column).like(pattern, escape="\\")
 
 
 def ids_in(session: Session, column, ids) -> Any:

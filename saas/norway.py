@@ -53,6 +53,19 @@ def normalize_org_number(raw: str) -> str:
     return text
 
 
+_NUMBER_SEARCH = re.compile(r"(?:NO)?[0-9][0-9.\-]*(?:MVA)?")
+
+
+def org_number_searched(query: str) -> str | None:
+    """The digits of ``query`` when it is an organisation number or a piece of one as people type and paste
+    them ("923 456", "974.760.673", "NO 974 760 673 MVA"), else None: "Bedrift 01" names a company, it is
+    not a number to look for."""
+    text = _SPACES.sub("", query or "").upper()
+    if not _NUMBER_SEARCH.fullmatch(text):
+        return None
+    return re.sub(r"[^0-9]", "", text.removeprefix("NO").removesuffix("MVA"))
+
+
 def is_valid_org_number(raw: object) -> bool:
     try:
         normalize_org_number(raw)  # type: ignore[arg-type]

@@ -29,8 +29,8 @@ from saas.certification.document_models import CertificateDocument
 from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany
-from saas.db import ReadsTogether
-from saas.norway import format_org_number, normalize_org_number
+from saas.db import ReadsTogether, contains, contains_pattern
+from saas.norway import format_org_number, normalize_org_number, org_number_searched
 from saas.pagination import page_params, page_statements, page_total, run_page
 from saas.pdf import html_to_pdf, render_html
 from saas.schemes.services import settings_of
@@ -380,8 +380,8 @@ def _register_reads(search: bool, by_digits: bool) -> ReadsTogether:
 def _register_query(q: str, today: date) -> tuple[str, tuple[bool, bool], dict]:
     """(the search as used, the statements' shape for ``_register_statements``, their bind parameters)."""
     q = (q or "").strip()[:100]
-    digits = re.sub(r"\D", "", q)
-    return q, (bool(q), len(digits) >= 3), dict(today=today, term="%" + _escape_like(q.lower()) + "%", digits=digits + "%")
+    digits = org_number_searched(q) or ""
+    return q, (bool(q), len(digits) >= 3), dict(today=today, term=contains_pattern(q), digits=digits + "%")
 
 
 def _register_items(rows) -> list[dict]:
@@ -400,13 +400,8 @@ def _register_statements(search: bool, by_digits: bool) -> tuple:
                     ClientCompany.postcode, ClientCompany.city)
              .join(ClientCompany, ClientCompany.id == Certificate.company_id).where(_listed(bindparam("today", type_=Date))))
     if search:
-        conditions = [func.lower(ClientCompany.name).like(bindparam("term", type_=String), escape="\\")]
+        conditions = [contains(ClientCompany.name, bindparam("term", type_=String))]
         if by_digits:
             conditions.append(ClientCompany.org_number.like(bindparam("digits", type_=String)))
         query = query.where(or_(*conditions))
     return page_statements(query.order_by(func.lower(ClientCompany.name), Certificate.id), query)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from saas.audit.services import record
 from saas.clients.models import ClientCompany, ContactPerson, SubUnit
-from saas.db import utcnow
+from saas.db import contains, contains_pattern, utcnow
+from saas.norway import org_number_searched
 from saas.pagination import Page, page_statements, run_page
 from saas.schemas import FieldErrors
 from saas.tenants.models import Role, User, UserRole
@@ -89,13 +90,13 @@ def list_companies(session: Session, user: User, flt: CompanyFilter) -> Page:
         from saas.scheduler import today_in_oslo
 
         today = today_in_oslo()
-    digits = "".join(ch for ch in flt.q if ch.isdigit()) if flt.q else ""
+    digits = org_number_searched(flt.q) or ""
     shape = _ListShape(staff=user.is_staff, archived=flt.archived, search=bool(flt.q), digits=bool(digits),
                        consultant=bool(flt.consultant_id), cert_class=flt.cert_class or None, expiring_days=flt.expiring_days,
                        today=today, sort=flt.sort if flt.sort in SORTS else "name", descending=flt.descending)
     page = max(flt.page, 1)
     rows, total = run_page(session, _list_statements(shape), page, flt.per_page, dict(
-        user_id=user.id, term=f"%{flt.q.strip().lower()}%", digits=f"%{digits}%", consultant_id=flt.consultant_id))
+        user_id=user.id, term=contains_pattern(flt.q.strip()), digits=f"%{digits}%", consultant_id=flt.consultant_id))
     items = [
         dict(id=r.id, name=r.name, org_number=r.org_number, city=r.city, employee_count=r.employee_count,
              consultant_id=r.consultant_id, consultant_name=r.consultant_name, archived=r.archived_at is not None)
@@ -127,7 +128,7 @@ def _list_statements(shape: _ListShape) -> tuple:
     query = _visible_companies(shape.staff, bindparam("user_id")).where(archived)
     if shape.search:
         term = bindparam("term")
-        conditions = [func.lower(ClientCompany.name).like(term), func.lower(ClientCompany.city).like(term)]
+        conditions = [contains(ClientCompany.name, term), contains(ClientCompany.city, term)]
         if shape.digits:
             conditions.append(ClientCompany.org_number.like(bindparam("digits")))
         query = query.where(or_(*conditions))

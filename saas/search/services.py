@@ -7,11 +7,13 @@ finds only their companies' records and their fellow contacts.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from saas.clients.models import ClientCompany, ContactPerson
 from saas.clients.services import visible_company_ids
+from saas.db import contains, contains_pattern
+from saas.norway import org_number_searched
 from saas.tenants.models import User
 
 MIN_LENGTH = 2
@@ -27,15 +29,6 @@ def too_short(q: str) -> bool:
     return len(term) < MIN_LENGTH and not (term.isdigit() and term)
 
 
-def _pattern(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _like(column, pattern: str):
-    return func.lower(column).like(pattern, escape="\\")
-
-
 def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> dict[str, list[dict]]:
     """Hits by kind (KINDS order), each {"title", "subtitle", "target_type", "target_id"}; empty lists for a
     query shorter than MIN_LENGTH.  Five queries, each limited to ``per_kind`` rows."""
@@ -48,13 +41,14 @@ def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> di
     hits: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     if too_short(term):
         return hits
-    pattern = _pattern(term)
+    pattern = contains_pattern(term)
     digits = term.replace(" ", "")
+    org_number = org_number_searched(term)
     companies = visible_company_ids(user.is_staff, user.id)
 
-    company_match = [_like(ClientCompany.name, pattern)]
-    if digits.isdigit():
-        company_match.append(ClientCompany.org_number.startswith(digits))
+    company_match = [contains(ClientCompany.name, pattern)]
+    if org_number:
+        company_match.append(ClientCompany.org_number.startswith(org_number))
     for r in session.execute(select(ClientCompany.id, ClientCompany.name, ClientCompany.org_number, ClientCompany.city)
                              .where(ClientCompany.id.in_(companies), or_(*company_match))
                              .order_by(ClientCompany.name).limit(per_kind)):
@@ -65,7 +59,7 @@ def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> di
                                     Certificate.state, ClientCompany.name)
                              .join(ClientCompany, ClientCompany.id == Certificate.company_id)
                              .where(Certificate.company_id.in_(companies),
-                                    or_(_like(Certificate.number, pattern), _like(ClientCompany.name, pattern)))
+                                    or_(contains(Certificate.number, pattern), contains(ClientCompany.name, pattern)))
                              .order_by(Certificate.valid_until.desc()).limit(per_kind)):
         hits["certificate"].append(dict(title=f"{r.number} · {r.name}", subtitle=f"Klasse {r.cert_class}, gyldig til "
                                         f"{r.valid_until.strftime('%d.%m.%Y')}", target_type="certificate", target_id=r.id))
@@ -73,12 +67,12 @@ def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> di
     for r in session.execute(select(ActionItem.id, ActionItem.title, ActionItem.status, ClientCompany.name, CertificationYear.year)
                              .join(CertificationYear, CertificationYear.id == ActionItem.year_id)
                              .join(ClientCompany, ClientCompany.id == CertificationYear.company_id)
-                             .where(ClientCompany.id.in_(companies), _like(ActionItem.title, pattern))
+                             .where(ClientCompany.id.in_(companies), contains(ActionItem.title, pattern))
                              .order_by(ActionItem.id.desc()).limit(per_kind)):
         hits["action"].append(dict(title=r.title, subtitle=f"{r.name} {r.year}", target_type="action", target_id=r.id))
 
     invoices = visible_invoices(user).with_only_columns(Invoice.id)
-    invoice_match = [_like(ClientCompany.name, pattern)]
+    invoice_match = [contains(ClientCompany.name, pattern)]
     if digits.isdigit():
         invoice_match += [Invoice.number == int(digits[:9]), Invoice.kid == digits]
     for r in session.execute(select(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.gross_total, ClientCompany.name)
@@ -91,14 +85,14 @@ def search(session: Session, user: User, q: str, per_kind: int = PER_KIND) -> di
     people = []
     if user.is_staff:
         for r in session.execute(select(User.id, User.name, User.email).where(
-                User.active.is_(True), or_(_like(User.name, pattern), _like(User.email, pattern)))
+                User.active.is_(True), or_(contains(User.name, pattern), contains(User.email, pattern)))
                 .order_by(User.name).limit(per_kind)):
             people.append(dict(title=r.name, subtitle=r.email, target_type="user", target_id=r.id))
     for r in session.execute(select(ContactPerson.id, ContactPerson.name, ContactPerson.email, ContactPerson.company_id,
                                     ClientCompany.name.label("company"))
                              .join(ClientCompany, ClientCompany.id == ContactPerson.company_id)
                              .where(ContactPerson.company_id.in_(companies),
-                                    or_(_like(ContactPerson.name, pattern), _like(ContactPerson.email, pattern)))
+                                    or_(contains(ContactPerson.name, pattern), contains(ContactPerson.email, pattern)))
                              .order_by(ContactPerson.name).limit(per_kind)):
         people.append(dict(title=r.name, subtitle=" · ".join(p for p in (r.company, r.email) if p), target_type="company",
                            target_id=r.company_id))

@@ -18,6 +18,7 @@ from saas.norway import (
     is_valid_org_number,
     kid_mod10,
     kid_mod11,
+    org_number_searched,
     normalize_org_number,
     org_number_check_digit,
     parse_money,
@@ -322,3 +323,13 @@ def test_headcount_must_be_a_non_negative_integer(bad, error):
         safety_representative_required(bad)
     with pytest.raises(error):
         amu_required(bad)
+
+
+@pytest.mark.parametrize("query, digits", [
+    ("974760673", "974760673"), ("974 760 673", "974760673"), ("974.760.673", "974760673"), ("974-760", "974760"),
+    ("NO 974 760 673 MVA", "974760673"), ("no974760673mva", "974760673"), (" 760\u00a067 ", "76067"), ("7", "7"),
+    ("Bedrift 01", None), ("01 Bedrift", None), ("", None), ("  ", None), ("NO", None), ("MVA", None),
+    ("\u0669\u0667", None),  # Arabic-Indic digits are not an organisation number
+])
+def test_a_search_is_for_an_organisation_number_only_when_it_is_a_number(query, digits):
+    assert org_number_searched(query) == digits
