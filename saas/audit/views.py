@@ -24,7 +24,7 @@ def index():
     action = request.args.get("action", "")[:60]
     query = select(AuditEvent)
     if action:
-        query = query.where(AuditEvent.action.like(f"{action}%"))
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
         query.options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)

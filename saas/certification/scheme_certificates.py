@@ -22,6 +22,7 @@ from saas.certification.services.certificates import effective_state, format_num
 from saas.clients.models import ClientCompany, SubUnit
 from saas.schemas import FieldErrors
 from saas.db import columns_of
+from saas.norway import org_number_searched
 from saas.schemes.models import Scheme, SchemeScope, SchemeVersion
 from saas.schemes.services import settings_of
 from saas.schemes.settings import SchemeSettings
@@ -325,7 +326,9 @@ def register_from(rows, today: date, q: str = "") -> list[dict]:
     rows = [_certificate_fields(r, r.scheme_name, settings_for(r), today) for r in rows]
     q = (q or "").strip().lower()
     if q:
-        rows = [r for r in rows if q in r["holder"]["name"].lower() or r["holder"]["org_number"].startswith(q)]
+        digits = org_number_searched(q)
+        rows = [r for r in rows if q in r["holder"]["name"].lower()
+                or (digits and (r["holder"]["org_number"] or "").startswith(digits))]
     # By holder, then by id: the part is read without an ORDER BY of its own (saas.db.ReadsTogether), and a holder
     # with several certificates lists them in the order they were issued, as before.
     return sorted(rows, key=lambda r: (r["holder"]["name"].lower(), r["id"]))

@@ -52,3 +52,7 @@ def test_pages_have_the_menu_button_and_no_empty_table_headers(client, db):
     assert "01.01.2025" in detail and "2025-01-01" not in detail
     log = client.get("/t/bht/audit/").get_data(as_text=True)
     assert "Fil lastet opp" in log and "<code>evidence.uploaded</code>" not in log and "{&#34;" not in log
+    # The log's filter is a prefix of the action, wildcards taken as text
+    assert "Fil lastet opp" in client.get("/t/bht/audit/?action=evidence.").get_data(as_text=True)
+    for wildcard in ("%", "_vidence"):
+        assert "Fil lastet opp" not in client.get("/t/bht/audit/", query_string={"action": wildcard}).get_data(as_text=True)

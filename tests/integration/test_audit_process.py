@@ -227,3 +227,15 @@ def test_a_change_reported_by_the_company_extends_the_scope_with_a_new_certifica
     assert new.supersedes_id == old.id and old.state == "superseded"
     assert [s["id"] for s in new.scopes] == scopes and new.valid_until == old.valid_until
     assert not new.scope_reduced
+
+
+def test_the_scheme_register_finds_a_holder_by_name_or_by_its_number_as_typed(w):
+    db = w["db"]
+    case = certified(w)
+    certificate = db.scalar(select(SchemeCertificate).where(SchemeCertificate.case_id == case.id))
+    org = w["company"].org_number
+    on = certificate.issued_on
+    for q in (w["company"].name.upper(), f"{org[:3]} {org[3:6]} {org[6:]}", f"NO {org} MVA", org[:4]):
+        assert [r["id"] for r in scheme_certificates.register_rows(db, on, q)] == [certificate.id], q
+    # digits in a name are not an organisation number
+    assert scheme_certificates.register_rows(db, on, f"Firma {org[:4]}") == []
