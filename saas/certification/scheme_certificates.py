@@ -328,7 +328,7 @@ def register_from(rows, today: date, q: str = "") -> list[dict]:
     if q:
         digits = org_number_searched(q)
         rows = [r for r in rows if q in r["holder"]["name"].lower()
-                or (digits and (r["holder"]["org_number"] or "").startswith(digits))]
+                or (digits and r["holder"]["org_number"].startswith(digits))]
     # By holder, then by id: the part is read without an ORDER BY of its own (saas.db.ReadsTogether), and a holder
     # with several certificates lists them in the order they were issued, as before.
     return sorted(rows, key=lambda r: (r["holder"]["name"].lower(), r["id"]))
