@@ -8,9 +8,12 @@ complete answers as fast as the server takes them; the floor round posts the sam
 form bodies to the floor.  Rounds alternate product and floor; the medians of both and their ratio are
 printed, with the product's statements per submit (counted in-process, bench/_common.py) and the CPU time per
 submit of each server's workers and of PostgreSQL (from /proc, so other load on the machine does not enter it).  Every product
-submit must answer 303 and be stored once.
+submit must answer 303 and be stored once.  Each round's rate and CPU times are printed too, so a cost that
+grows with the stored answers shows.  The database holds ``--history`` earlier answers (another survey's)
+before the ANALYZE, as a provider's does after its first year (see ``add_history``).
 
 Run: .venv/bin/python bench/survey_submit.py [--submits 300] [--rounds 3] [--connections 6] [--workers 3]
+[--history 20000]
 Needs PostgreSQL on 127.0.0.1.  Bounded: every request has a timeout, the servers are stopped at the end,
 the database is dropped.
 """
@@ -112,6 +115,52 @@ def measured(port: int, master: int, bodies: list, connections: int) -> tuple[fl
     return rate, statuses, (worker_cpu(master) - app_cpu) * 1000 / n, (postgres_cpu() - db_cpu) * 1000 / n
 
 
+def add_history(app, prepared: dict, responses: int) -> None:
+    """Earlier answers in the database, as a provider's has them after a year of surveys: ``responses`` rows of
+    another company's survey, inserted by the owner role in one statement.
+
+    Without them the responses table is empty when the workers first run the submit, and psycopg prepares it
+    after five runs: PostgreSQL then caches a generic plan that checks the form's nonce by scanning the
+    (still tiny) table instead of its unique index, and keeps it until an ANALYZE of the table invalidates it.
+    autovacuum's auto-analyze does that on a live server (the operator guide requires autovacuum on); a test
+    server with autovacuum off never does, and every submit of the run then scans all the rows stored so far
+    (PostgreSQL's CPU per submit grew 0.51 -> 0.88 ms over 5,000 submits, measured on 2026-12-07)."""
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, select, text
+
+    from saas.surveys.services import oslo_today, surveys
+    from saas.tenancy import bind_tenant
+    from saas.tenants.models import Tenant, User
+    from tests import factories
+    from tests.conftest import owner_url
+
+    db = app.extensions["saas.db"]
+    today = oslo_today()
+    with app.test_request_context(), db.session_scope() as session:
+        bind_tenant(session, prepared["tenant_id"])
+        tenant = session.get(Tenant, prepared["tenant_id"])
+        consultant = session.scalar(select(User).where(User.email == "radgiver@bench.example.no"))
+        company = factories.make_company(session, tenant, employee_count=responses)
+        survey = surveys.create_survey(session, consultant, tenant, dict(
+            company_id=company.id, year=today.year, questionnaire_id=None, title="Tidligere", intro="",
+            opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=7), min_group=None, shared_link=True,
+            groups=[]))
+        surveys.open_survey(session, consultant, tenant, survey, today)
+        survey_id = survey.id
+    answers = json.dumps({key: 2 for key in prepared["items"]})
+    engine = create_engine(owner_url(app.config["DATABASE_URL"]))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO survey_responses (tenant_id, survey_id, group_id, submitted_on, answers, submit_nonce) "
+                "SELECT :tenant, :survey, NULL, :day, CAST(:answers AS json), md5(i::text) FROM generate_series(1, :n) i"),
+                dict(tenant=prepared["tenant_id"], survey=survey_id, day=today, answers=answers, n=responses))
+    finally:
+        engine.dispose()
+
+
 def statements_per_submit(app, prepared: dict) -> tuple[int, int]:
     """One shared-link submit through the test client in this process, its statements counted."""
     import re
@@ -136,6 +185,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=6)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    parser.add_argument("--history", type=int, default=20_000,
+                        help="earlier answers already in the database (another survey's); see add_history")
     args = parser.parse_args()
     os.environ.setdefault("SAAS_TEST_DB", "postgres")
     for noisy in ("weasyprint", "fontTools", "saas.mail"):
@@ -147,6 +198,8 @@ def main() -> None:
     total = args.submits * args.rounds
     # prepare() prints codes for (respondents - PERSONAL + BASELINE) shared-link respondents
     prepared = survey_load.prepare(app, total + survey_load.PERSONAL - survey_load.BASELINE + 4)
+    if args.history:
+        add_history(app, prepared, args.history)
     from _common import analyze
     from tests.conftest import PG_ADMIN_URL
 
@@ -182,7 +235,9 @@ def main() -> None:
                 raise SystemExit(f"floor inserts answered {sorted(set(statuses))}")
             floor.append(rate)
             cpu["floor"].append((app_ms, db_ms))
-            print(f"round {round_number + 1}: product {product[-1]:.1f}/s, floor {floor[-1]:.1f}/s", flush=True)
+            (pa, pd), (fa, fd) = cpu["product"][-1], cpu["floor"][-1]
+            print(f"round {round_number + 1}: product {product[-1]:.1f}/s (CPU ms app {pa:.2f}, PostgreSQL {pd:.2f}), "
+                  f"floor {floor[-1]:.1f}/s (app {fa:.2f}, PostgreSQL {fd:.2f})", flush=True)
         p, f = statistics.median(product), statistics.median(floor)
         (p_app, p_db), (f_app, f_db) = ((statistics.median(a for a, _ in cpu[k]), statistics.median(d for _, d in cpu[k]))
                                         for k in ("product", "floor"))
