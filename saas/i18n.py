@@ -11,7 +11,7 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from saas.norway import format_date, format_money, format_org_number
+from saas.norway import display_org_number, format_date, format_money
 
 LANGUAGES = {"nb": "Norsk (bokmål)", "en": "English"}
 OSLO = ZoneInfo("Europe/Oslo")
@@ -128,7 +128,7 @@ def init_i18n(app) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
                                  pgettext=_template_pgettext)
     app.jinja_env.filters.update(
-        date=display_date, datetime=local_datetime, money=format_money, orgnr=format_org_number,
+        date=display_date, datetime=local_datetime, money=format_money, orgnr=display_org_number,
     )
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale,
                                  has_endpoint=lambda name: name in app.view_functions)

@@ -80,6 +80,20 @@ def format_org_number(raw: str) -> str:
     return f"{digits[0:3]} {digits[3:6]} {digits[6:9]}"
 
 
+def display_org_number(value: str | None) -> str:
+    """A stored organisation number as pages and documents show it: nine digits grouped "974 760 673" (a
+    stored number was checked when it was saved: a list of 25 companies does not check each again), any other
+    form grouped when it is a valid number, and shown as stored when it is not (never an error on a page)."""
+    if value is None:
+        return ""
+    if len(value) == 9 and value.isascii() and value.isdigit():
+        return f"{value[0:3]} {value[3:6]} {value[6:9]}"
+    try:
+        return format_org_number(value)
+    except ValueError:  # stored before validation was strict: show it as stored
+        return value
+
+
 def generate_valid_org_numbers(seed_prefix: int, count: int) -> Iterator[str]:
     """Yield ``count`` valid organisation numbers whose digits start with ``seed_prefix``, in order.
 

@@ -30,7 +30,7 @@ from saas.certification.models import Certificate, CertificateState
 from saas.certification.services.certificates import effective_state, format_number, valid_until_for
 from saas.clients.models import ClientCompany
 from saas.db import ReadsTogether, contains, contains_pattern
-from saas.norway import format_org_number, normalize_org_number, org_number_searched
+from saas.norway import display_org_number, normalize_org_number, org_number_searched
 from saas.pagination import page_params, page_statements, page_total, run_page
 from saas.pdf import html_to_pdf, render_html
 from saas.schemes.services import settings_of
@@ -97,18 +97,11 @@ def qr_data_uri(url: str) -> str:
 
 def _issuer(tenant: Tenant) -> dict:
     data = branding(tenant)
-    data["org_number_display"] = _org_display(tenant.org_number)
+    data["org_number_display"] = display_org_number(tenant.org_number)
     for key, default in (("primary_color", "#1f4e79"), ("accent_color", "#c8a44d")):
         if not _COLOR.fullmatch(data[key] or ""):
             data[key] = default  # the colours go into CSS: only a plain #rrggbb is ever written there
     return data
-
-
-def _org_display(org_number: str) -> str:
-    try:
-        return format_org_number(org_number)
-    except ValueError:  # stored before validation was strict: show it as stored
-        return org_number
 
 
 def _class_fields(cert_class: str) -> dict:
@@ -123,7 +116,7 @@ def _duration(certificate: Certificate) -> str:
 
 
 def _company_fields(company: ClientCompany) -> dict:
-    return dict(name=company.name, org_number=company.org_number, org_number_display=_org_display(company.org_number),
+    return dict(name=company.name, org_number=company.org_number, org_number_display=display_org_number(company.org_number),
                 address=company.address, postcode=company.postcode, city=company.city)
 
 
@@ -270,7 +263,7 @@ def public_certificate(certificate: Certificate, tenant: Tenant, today: date) ->
         duration=_duration(certificate), **_class_fields(certificate.cert_class),
         company=_company_fields(certificate.company),
         sub_units=[dict(name=u.name, address=u.address) for u in certificate.company.sub_units],
-        issuer=dict(name=tenant.name, slug=tenant.slug, org_number=_org_display(tenant.org_number), address=tenant.address,
+        issuer=dict(name=tenant.name, slug=tenant.slug, org_number=display_org_number(tenant.org_number), address=tenant.address,
                     postcode=tenant.postcode, city=tenant.city),
         state=state, state_label=labels.STATE_LABELS[state], state_badge=labels.STATE_BADGES[state],
         state_since=_state_since(certificate, state), state_notice=STATE_NOTICES[state],

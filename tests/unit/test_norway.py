@@ -10,6 +10,7 @@ from saas.norway import (
     MSG_ORG_CHECK,
     MSG_ORG_DIGITS,
     amu_required,
+    display_org_number,
     format_date,
     format_money,
     format_org_number,
@@ -93,6 +94,17 @@ def test_is_valid_org_number_is_false_for_non_strings():
 )
 def test_an_org_number_is_shown_in_groups_of_three(raw, shown):
     assert format_org_number(raw) == shown
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("974760673", "974 760 673"),  # as stored: grouped without checking again
+    ("NO 123456785 MVA", "123 456 785"),  # any other form: grouped when valid
+    ("12345", "12345"), ("NO 123456789 MVA", "NO 123456789 MVA"),  # not a valid number: shown as stored
+    ("٩٧٤٧٦٠٦٧٣", "٩٧٤٧٦٠٦٧٣"),  # other scripts' digits are not a number here
+    (None, ""),
+])
+def test_a_stored_org_number_is_displayed_grouped_and_never_raises(stored, shown):
+    assert display_org_number(stored) == shown
 
 
 def test_formatting_an_invalid_org_number_raises():
