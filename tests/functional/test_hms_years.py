@@ -126,3 +126,15 @@ def test_the_year_page_query_count_does_not_grow_with_items_hazards_or_history(c
     assert linked and linked <= set(item_ids)
     more = re.findall(r'data-more-refs="(\d+)"><a href="/t/bht/actions/years/(\d+)">og (\d+) til i handlingsplanen</a>', body)
     assert more and all(shown == count and int(year_id) == big.id for shown, year_id, count in more), more
+    # Only the shown refs get a URL (facts.REFS_SHOWN, passed as ``linked``): each of them is a link, and a
+    # criterion citing more shows exactly that many before the link to the rest.
+    from saas.certification.services.facts import REFS_SHOWN
+
+    ref_lists = re.findall(r'<ul class="small">(.*?)</ul>', body[body.index('id="klassevurdering"'):], re.S)
+    long_lists = [refs for refs in ref_lists if "data-more-refs" in refs]
+    assert long_lists
+    for refs in ref_lists:
+        shown = [li for li in re.findall(r"<li>(.*?)</li>", refs, re.S)]
+        assert all("<a href=" in li for li in shown), refs[:300]
+        if "data-more-refs" in refs:
+            assert len(shown) == REFS_SHOWN

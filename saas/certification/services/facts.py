@@ -333,11 +333,17 @@ def ref_urls():
     return url
 
 
-def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
+# A criterion's refs a page lists; the rest are one link away (templates/certification/_verdict.html).
+REFS_SHOWN = 10
+
+
+def _criterion(c: dict, *, links: bool, url=ref_url, linked: int | None = None) -> dict:
     """``c`` (a criterion of a fresh ``Verdict.to_dict()``) with its labels; each of its refs gets its ``url``
-    in place (a year's verdict refers to hundreds of items: no copy of each)."""
-    for r in c["refs"]:
-        r["url"] = url(r["kind"], r["id"]) if links else None
+    in place (a year's verdict refers to hundreds of items: no copy of each), or only its first ``linked``
+    refs, the ones a page shows (the others' ``url`` is None)."""
+    refs = c["refs"]
+    for n, r in enumerate(refs):
+        r["url"] = url(r["kind"], r["id"]) if links and (linked is None or n < linked) else None
     # B-alt "not met" only means nobody asked for it: shown neutral, not as a failure.
     unused_b_alt = c["id"] == rules.B_ALT and c["outcome"] == rules.Outcome.NOT_MET.value
     return {
@@ -350,20 +356,22 @@ def _criterion(c: dict, *, links: bool, url=ref_url) -> dict:
     }
 
 
-def verdict_dict(verdict: rules.Verdict, *, links: bool = True) -> dict:
-    """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records."""
+def verdict_dict(verdict: rules.Verdict, *, links: bool = True, linked: int | None = None) -> dict:
+    """``Verdict.to_dict()`` with bokmål labels, the section of each criterion and links to its records (for
+    a page, ``linked``: only to the first refs of each criterion, the ones it shows)."""
     data = verdict.to_dict()
     url = ref_urls()
     return {
         **data,
         "eligible_label": labels.class_label(data["eligible"]),
         "next_class_label": labels.class_label(data["next_class"]) if data["next_class"] else "",
-        "criteria": [_criterion(c, links=links, url=url) for c in data["criteria"]],
-        "missing_for_next": [_criterion(c, links=links, url=url) for c in data["missing_for_next"]],
+        "criteria": [_criterion(c, links=links, url=url, linked=linked) for c in data["criteria"]],
+        "missing_for_next": [_criterion(c, links=links, url=url, linked=linked) for c in data["missing_for_next"]],
     }
 
 
-def verdict_for_year(session: Session, year_id: int, as_of: date, *, overview: dict | None = None) -> dict:
+def verdict_for_year(session: Session, year_id: int, as_of: date, *, overview: dict | None = None,
+                     linked: int | None = None) -> dict:
     """The year's verdict as of ``as_of`` as plain data for a page or the API.  Raises NotFound.
 
     Keys: year_id, year, company_id, company_name, as_of, and everything of ``Verdict.to_dict()``
@@ -379,4 +387,4 @@ def verdict_for_year(session: Session, year_id: int, as_of: date, *, overview: d
             .join(ClientCompany, ClientCompany.id == CertificationYear.company_id).where(CertificationYear.id == year_id)
         ).one()
     return {"year_id": year_id, "year": facts.year, "company_id": company_id, "company_name": company_name,
-            "as_of": as_of, **verdict_dict(rules.evaluate(facts))}
+            "as_of": as_of, **verdict_dict(rules.evaluate(facts), linked=linked)}

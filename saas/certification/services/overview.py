@@ -12,7 +12,7 @@ from saas.certification.models import Attestation, Certificate, CertificationDec
 from saas.certification.services.certificates import certificate_dict
 from saas.certification import impartiality
 from saas.certification.services.decisions import PENDING, PROPOSERS, get_year
-from saas.certification.services.facts import verdict_for_year
+from saas.certification.services.facts import REFS_SHOWN, verdict_for_year
 from saas.hms.rules import CertClass
 from saas.tenants.models import Role, Tenant, User
 
@@ -35,7 +35,7 @@ def year_page(session: Session, tenant: Tenant, user: User, year_id: int, today:
     """Everything the year's certification page shows.  Raises NotFound (unknown year, or a client
     contact's view of another company's year)."""
     year = get_year(session, user, year_id)
-    verdict = verdict_for_year(session, year.id, today)
+    verdict = verdict_for_year(session, year.id, today, linked=REFS_SHOWN)
     certificate = session.scalar(select(Certificate).where(Certificate.year_id == year.id)
                                  .options(selectinload(Certificate.company)))
     page = dict(year_id=year.id, year=year.year, company_id=year.company_id, company_name=verdict["company_name"],

@@ -81,13 +81,13 @@ def open_year(company_id: int):
 
 
 def _year_page(year, errors: dict | None = None, status: int = 200):
-    from saas.certification.services.facts import verdict_for_year
+    from saas.certification.services.facts import REFS_SHOWN, verdict_for_year
     from saas.certification.services.overview import client_verdict
     from saas.scheduler import today_in_oslo
 
     session = current_session()
     overview = years.year_overview(session, year)
-    verdict = verdict_for_year(session, year.id, today_in_oslo(), overview=overview)
+    verdict = verdict_for_year(session, year.id, today_in_oslo(), overview=overview, linked=REFS_SHOWN)
     if not current_user.is_staff:
         verdict = client_verdict(verdict)
     return render_template("hms/years/year.html", o=overview, verdict=verdict, errors=errors or {}), status
