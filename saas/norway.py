@@ -76,7 +76,10 @@ def is_valid_org_number(raw: object) -> bool:
 
 def format_org_number(raw: str) -> str:
     """Group as "974 760 673" (regular spaces, as Brønnøysund prints it); normalises first."""
-    digits = normalize_org_number(raw)
+    return _grouped(normalize_org_number(raw))
+
+
+def _grouped(digits: str) -> str:
     return f"{digits[0:3]} {digits[3:6]} {digits[6:9]}"
 
 
@@ -87,7 +90,7 @@ def display_org_number(value: str | None) -> str:
     if value is None:
         return ""
     if len(value) == 9 and value.isascii() and value.isdigit():
-        return f"{value[0:3]} {value[3:6]} {value[6:9]}"
+        return _grouped(value)
     try:
         return format_org_number(value)
     except ValueError:  # stored before validation was strict: show it as stored

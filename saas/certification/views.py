@@ -16,6 +16,7 @@ from saas.certification.models import Certificate, CertificationProposal
 from saas.certification.schemas import (AttestationSchema, BulkProposalSchema, DecisionSchema, ProposalSchema,
                                         StateChangeSchema, YearlyRunSchema)
 from saas.certification.services import Conflict, NotFound, Refused, certificates, decisions, overview, yearly_run
+from saas.certification.services.facts import REFS_SHOWN
 from saas.clients.models import ClientCompany
 from saas.clients.services import visible_company_ids
 from saas.db import current_session
@@ -25,6 +26,9 @@ from saas.schemas import FieldErrors, load_form
 from saas.tenants.models import Role
 
 bp = tenant_blueprint("certification", __name__, "/certification")
+# The verdict lists this many refs of a criterion (templates/certification/_verdict.html), and the pages build
+# URLs for just these (facts.verdict_for_year's ``linked``).
+bp.add_app_template_global(REFS_SHOWN, "verdict_refs_shown")
 BLUEPRINTS = (bp,)
 RUN_PAGE_SIZE = 100
 

@@ -134,7 +134,7 @@ def test_the_year_page_query_count_does_not_grow_with_items_hazards_or_history(c
     long_lists = [refs for refs in ref_lists if "data-more-refs" in refs]
     assert long_lists
     for refs in ref_lists:
-        shown = [li for li in re.findall(r"<li>(.*?)</li>", refs, re.S)]
+        shown = re.findall(r"<li>(.*?)</li>", refs, re.S)
         assert all("<a href=" in li for li in shown), refs[:300]
         if "data-more-refs" in refs:
             assert len(shown) == REFS_SHOWN
